@@ -1,0 +1,115 @@
+/**
+ * A small, strict command-line parser. Each command declares its options with a type,
+ * a default and help text; `--key=value` and `--key value` are accepted, kebab-case only.
+ * An unknown option, a missing value or a wrong type is an error that lists what is valid.
+ */
+import { ValueError, describeValue } from "../errors";
+
+export type OptionType = "string" | "number" | "integer" | "boolean" | "list";
+
+export interface OptionSpec {
+  type: OptionType;
+  help: string;
+  /** Shown in --help and used when the option is absent. */
+  default?: string | number | boolean | string[];
+  /** Allowed values (string options, or each item of a list). */
+  choices?: readonly string[];
+  required?: boolean;
+}
+
+export type ParsedOptions = Record<string, string | number | boolean | string[] | undefined>;
+
+export interface CliCommand {
+  name: string;
+  summary: string;
+  /** Positional arguments, shown in usage, e.g. ["<name>"]. */
+  positionals?: string[];
+  options: Record<string, OptionSpec>;
+  run(options: ParsedOptions, positionals: string[]): Promise<void>;
+}
+
+function parseValue(command: string, key: string, spec: OptionSpec, raw: string): string | number | boolean | string[] {
+  const who = `${command} --${key}`;
+  switch (spec.type) {
+    case "number": {
+      const n = Number(raw);
+      if (raw.trim() === "" || !Number.isFinite(n)) throw new ValueError(`${who}: expected a finite number, got ${describeValue(raw)}`);
+      return n;
+    }
+    case "integer": {
+      const n = Number(raw);
+      if (!/^-?\d+$/.test(raw.trim())) throw new ValueError(`${who}: expected an integer, got ${describeValue(raw)}`);
+      return n;
+    }
+    case "boolean":
+      if (["true", "1", "yes"].includes(raw)) return true;
+      if (["false", "0", "no"].includes(raw)) return false;
+      throw new ValueError(`${who}: expected true or false, got ${describeValue(raw)}`);
+    case "list": {
+      const items = raw.split(",").map((s) => s.trim()).filter(Boolean);
+      for (const item of items) {
+        if (spec.choices && !spec.choices.includes(item)) {
+          throw new ValueError(`${who}: expected items from ${spec.choices.join(", ")}, got ${describeValue(item)}`);
+        }
+      }
+      return items;
+    }
+    default:
+      if (spec.choices && !spec.choices.includes(raw)) {
+        throw new ValueError(`${who}: expected one of ${spec.choices.join(", ")}, got ${describeValue(raw)}`);
+      }
+      return raw;
+  }
+}
+
+/** Parses argv (after the command name) against the command's option specs. */
+export function parseArgs(command: CliCommand, argv: string[]): { options: ParsedOptions; positionals: string[]; help: boolean } {
+  const options: ParsedOptions = {};
+  const positionals: string[] = [];
+  let help = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--help" || arg === "-h") {
+      help = true;
+      continue;
+    }
+    if (!arg.startsWith("--")) {
+      positionals.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf("=");
+    const key = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
+    const spec = command.options[key];
+    if (!spec) {
+      const valid = Object.keys(command.options).map((k) => `--${k}`).join(", ") || "(none)";
+      throw new ValueError(`${command.name}: unknown option --${key}; valid options: ${valid}`);
+    }
+    let raw: string;
+    if (eq >= 0) raw = arg.slice(eq + 1);
+    else if (spec.type === "boolean" && (i + 1 >= argv.length || argv[i + 1].startsWith("--"))) raw = "true";
+    else if (i + 1 < argv.length) raw = argv[++i];
+    else throw new ValueError(`${command.name} --${key}: expected a value after the option`);
+    options[key] = parseValue(command.name, key, spec, raw);
+  }
+  for (const [key, spec] of Object.entries(command.options)) {
+    if (options[key] === undefined) {
+      if (spec.required && !help) throw new ValueError(`${command.name}: option --${key} is required (${spec.help})`);
+      options[key] = spec.default;
+    }
+  }
+  return { options, positionals, help };
+}
+
+/** The --help text of one command. */
+export function commandHelp(program: string, command: CliCommand): string {
+  const lines = [`Usage: ${program} ${command.name} ${(command.positionals ?? []).join(" ")} [options]`.replace(/\s+/g, " ").trim(), "", command.summary, ""];
+  const entries = Object.entries(command.options);
+  if (entries.length) lines.push("Options:");
+  for (const [key, spec] of entries) {
+    const choices = spec.choices ? ` (one of: ${spec.choices.join(", ")})` : "";
+    const def = spec.default !== undefined ? ` [default: ${Array.isArray(spec.default) ? spec.default.join(",") : spec.default}]` : spec.required ? " [required]" : "";
+    lines.push(`  --${key.padEnd(20)} ${spec.help}${choices}${def}`);
+  }
+  lines.push(`  --${"help".padEnd(20)} show this help`);
+  return lines.join("\n");
+}

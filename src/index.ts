@@ -1,0 +1,10 @@
+/**
+ * The library's public surface. Importing it has no side effects: no backend is chosen
+ * and no model is built until a function is called.
+ */
+export * from "./errors";
+export * from "./random";
+export * from "./data/types";
+export * from "./runs/layout";
+export * from "./runs/atomic";
+export * from "./runs/record";

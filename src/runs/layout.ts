@@ -1,0 +1,118 @@
+/**
+ * Where run files live and what each one holds. This is the contract between training
+ * (which writes them) and analysis (which reads only them, so runs made on another machine
+ * can be dropped into an experiment folder).
+ *
+ *   outputs/<experiment>/experiment.json          the sweep: base config, budgets, seeds
+ *   outputs/<experiment>/<runId>/manifest.json    RunManifest (below)
+ *   outputs/<experiment>/<runId>/log.csv          one row per epoch (LOG_COLUMNS)
+ *   outputs/<experiment>/<runId>/correct.bits     correctness record, see CORRECT_FILE
+ *   outputs/<experiment>/<runId>/loss.f32         optional float records, see FLOAT_RECORDS
+ *   outputs/<experiment>/<runId>/margin.f32
+ *   outputs/<experiment>/<runId>/prob.f32
+ *   outputs/<experiment>/<runId>/examples.csv     exampleId,label,name (label as trained, after noise)
+ *   outputs/<experiment>/<runId>/stats.csv        per-example statistics (derived; analysis recomputes)
+ *   outputs/<experiment>/<runId>/checkpoint/      weights + optimizer + RNG + epoch for resume
+ *   outputs/<experiment>/reports/                 executed notebooks and HTML reports
+ */
+import * as path from "node:path";
+
+/** Current version of the run-file schema, stored in every manifest. */
+export const SCHEMA_VERSION = 1;
+
+/**
+ * The correctness record: `nEpochs` rows appended one per finished epoch, each row
+ * `ceil(nExamples / 8)` bytes. Bit `exampleId` of a row is byte `exampleId >> 3`, bit
+ * `exampleId & 7` (least significant first): 1 if that example was classified correctly
+ * at its presentation in that epoch. Only whole rows count; the manifest's
+ * `epochsCompleted` says how many rows are valid.
+ */
+export const CORRECT_FILE = "correct.bits";
+
+/** Optional per-example float records: float32 little-endian, [nEpochs, nExamples]. */
+export const FLOAT_RECORDS = { loss: "loss.f32", margin: "margin.f32", prob: "prob.f32" } as const;
+export type FloatRecordName = keyof typeof FLOAT_RECORDS;
+
+export const MANIFEST_FILE = "manifest.json";
+export const LOG_FILE = "log.csv";
+export const EXAMPLES_FILE = "examples.csv";
+export const STATS_FILE = "stats.csv";
+export const CHECKPOINT_DIR = "checkpoint";
+export const EXPERIMENT_FILE = "experiment.json";
+export const REPORTS_DIR = "reports";
+
+/** Columns of log.csv, in order (the reference study's columns, then throughput). */
+export const LOG_COLUMNS = [
+  "epoch",
+  "acc",
+  "lr",
+  "train_loss",
+  "train_acc",
+  "train_time",
+  "val_loss",
+  "val_time",
+  "images_per_s",
+] as const;
+
+export const VALID_TRACKING_MODES = ["presentation", "eval"] as const;
+/** How correctness is taken: see ../../DESIGN notes in README ("Tracking modes"). */
+export type TrackingMode = (typeof VALID_TRACKING_MODES)[number];
+
+export const VALID_RUN_STATUSES = ["running", "completed", "failed"] as const;
+export type RunStatus = (typeof VALID_RUN_STATUSES)[number];
+
+/** Backend, device and versions of the process that made a run. */
+export interface EnvironmentInfo {
+  /** tfjs backend name: "tensorflow", "wasm" or "cpu". */
+  backend: string;
+  /** Which package provided it, e.g. "@tensorflow/tfjs-node-gpu". */
+  backendPackage: string;
+  /** "GPU: <name>" or "CPU". */
+  device: string;
+  versions: Record<string, string>;
+  platform: string;
+  hostname?: string;
+}
+
+/** manifest.json of one run. */
+export interface RunManifest {
+  schemaVersion: number;
+  runId: string;
+  experiment: string;
+  status: RunStatus;
+  /** The full resolved training config (TrainConfig), including seed and epochs. */
+  config: Record<string, unknown> & { seed: number; epochs: number; trackingMode: TrackingMode };
+  dataset: {
+    id: string;
+    checksum: string;
+    nExamples: number;
+    nClasses: number;
+    classNames: string[];
+    /** Present when only a subset was trained on (removal experiment). */
+    subsetSize?: number;
+  };
+  environment: EnvironmentInfo;
+  git: { commit: string | null; dirty: boolean | null };
+  /** Rows of correct.bits that are complete and valid. */
+  epochsCompleted: number;
+  /** Float records written beside correct.bits. */
+  floatRecords: FloatRecordName[];
+  createdAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+  /** Set when status is "failed". */
+  error?: string;
+}
+
+export function experimentDir(outputsRoot: string, experiment: string): string {
+  return path.join(outputsRoot, experiment);
+}
+
+export function runDir(outputsRoot: string, experiment: string, runId: string): string {
+  return path.join(outputsRoot, experiment, runId);
+}
+
+/** Bytes in one row of correct.bits. */
+export function correctRowBytes(nExamples: number): number {
+  return Math.ceil(nExamples / 8);
+}
