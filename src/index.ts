@@ -8,3 +8,4 @@ export * from "./data/types";
 export * from "./runs/layout";
 export * from "./runs/atomic";
 export * from "./runs/record";
+export * from "./runs/manifest";

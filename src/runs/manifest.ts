@@ -1,0 +1,56 @@
+/**
+ * Reading and writing a run's manifest.json, with validation so that analysis and resume
+ * fail with a message naming the file and field instead of a crash deep inside.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { FileFormatError } from "../errors";
+import { writeJsonAtomic } from "./atomic";
+import { MANIFEST_FILE, type RunManifest, SCHEMA_VERSION, VALID_RUN_STATUSES, VALID_TRACKING_MODES } from "./layout";
+
+/** Writes `<runDir>/manifest.json` atomically, stamping `updatedAt`. */
+export function writeManifest(runDir: string, manifest: RunManifest): void {
+  manifest.updatedAt = new Date().toISOString();
+  writeJsonAtomic(path.join(runDir, MANIFEST_FILE), manifest);
+}
+
+/**
+ * Reads and checks `<runDir>/manifest.json`.
+ * @throws FileFormatError naming the file and the first field that is missing or wrong.
+ */
+export function readManifest(runDir: string): RunManifest {
+  const file = path.join(runDir, MANIFEST_FILE);
+  if (!fs.existsSync(file)) throw new FileFormatError(file, "manifest is missing");
+  let value: unknown;
+  try {
+    value = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new FileFormatError(file, `expected JSON, got a parse error: ${(err as Error).message}`);
+  }
+  const m = value as RunManifest;
+  const fail = (field: string, expected: string, got: unknown): never => {
+    throw new FileFormatError(file, `field "${field}": expected ${expected}, got ${JSON.stringify(got)}`);
+  };
+  if (typeof m !== "object" || m === null) fail("(root)", "an object", m);
+  if (m.schemaVersion !== SCHEMA_VERSION) fail("schemaVersion", String(SCHEMA_VERSION), m.schemaVersion);
+  if (typeof m.runId !== "string" || !m.runId) fail("runId", "a non-empty string", m.runId);
+  if (!(VALID_RUN_STATUSES as readonly string[]).includes(m.status)) fail("status", VALID_RUN_STATUSES.join(" | "), m.status);
+  if (typeof m.config !== "object" || m.config === null) fail("config", "an object", m.config);
+  if (!Number.isInteger(m.config.seed)) fail("config.seed", "an integer", m.config.seed);
+  if (!Number.isInteger(m.config.epochs) || m.config.epochs <= 0) fail("config.epochs", "an integer > 0", m.config.epochs);
+  if (!(VALID_TRACKING_MODES as readonly string[]).includes(m.config.trackingMode)) {
+    fail("config.trackingMode", VALID_TRACKING_MODES.join(" | "), m.config.trackingMode);
+  }
+  if (typeof m.dataset !== "object" || m.dataset === null) fail("dataset", "an object", m.dataset);
+  if (!Number.isInteger(m.dataset.nExamples) || m.dataset.nExamples <= 0) fail("dataset.nExamples", "an integer > 0", m.dataset.nExamples);
+  if (!Number.isInteger(m.dataset.nClasses) || m.dataset.nClasses <= 0) fail("dataset.nClasses", "an integer > 0", m.dataset.nClasses);
+  if (typeof m.dataset.checksum !== "string") fail("dataset.checksum", "a string", m.dataset.checksum);
+  if (!Array.isArray(m.dataset.classNames) || m.dataset.classNames.length !== m.dataset.nClasses) {
+    fail("dataset.classNames", `an array of ${m.dataset.nClasses} names`, m.dataset.classNames);
+  }
+  if (!Number.isInteger(m.epochsCompleted) || m.epochsCompleted < 0 || m.epochsCompleted > m.config.epochs) {
+    fail("epochsCompleted", `an integer in [0, ${m.config.epochs}]`, m.epochsCompleted);
+  }
+  if (!Array.isArray(m.floatRecords)) fail("floatRecords", "an array", m.floatRecords);
+  return m;
+}
