@@ -9,3 +9,7 @@ export * from "./runs/layout";
 export * from "./runs/atomic";
 export * from "./runs/record";
 export * from "./runs/manifest";
+export * from "./forgetting/exampleStats";
+export * from "./forgetting/statsToCsv";
+export * from "./forgetting/writeStatsCsv";
+export * from "./forgetting/csvField";
