@@ -13,3 +13,4 @@ export * from "./forgetting/exampleStats";
 export * from "./forgetting/statsToCsv";
 export * from "./forgetting/writeStatsCsv";
 export * from "./forgetting/csvField";
+export * from "./data/index";

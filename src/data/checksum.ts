@@ -1,0 +1,17 @@
+/** Content checksums that identify a dataset split (recorded in run manifests). */
+import { createHash } from "node:crypto";
+import type { ImageShape } from "./types";
+
+/** sha256 (hex) over the shape, the raw pixels and the labels of an in-memory split. */
+export function splitChecksum(shape: ImageShape, pixels: Uint8Array, labels: Int32Array): string {
+  const hash = createHash("sha256");
+  hash.update(`shape=${shape.join("x")};n=${labels.length}\n`);
+  hash.update(pixels);
+  hash.update(new Uint8Array(labels.buffer, labels.byteOffset, labels.byteLength));
+  return hash.digest("hex");
+}
+
+/** sha256 (hex) of a text (used for variant descriptions and file lists). */
+export function sha256Text(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}

@@ -1,0 +1,69 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { openDataset } from "../../src/data/index";
+import type { Batch } from "../../src/data/types";
+
+async function collect(it: AsyncIterable<Batch>): Promise<Batch[]> {
+  const out: Batch[] = [];
+  for await (const b of it) out.push(b);
+  return out;
+}
+
+test("openDataset({dataset: 'digits'}) gives shuffled normalized train batches and fixed-order test batches", async () => {
+  const { train, test: testSource, variant } = await openDataset({ dataset: "digits", seed: 3 });
+  assert.equal(train.datasetId, "digits/train");
+  assert.equal(train.nExamples, 1438);
+  assert.equal(testSource.nExamples, 359);
+  assert.deepEqual(train.inputShape, [8, 8, 1]);
+  assert.equal(variant.augment, "default");
+  assert.deepEqual(variant.trainTransforms.map((t) => t.kind), ["normalize"]);
+  const batches = await collect(train.batches(0, 100));
+  assert.equal(batches.length, 15);
+  assert.equal(batches[14].shape[0], 38);
+  const ids = batches.flatMap((b) => Array.from(b.exampleIds));
+  assert.deepEqual([...ids].sort((a, b) => a - b), Array.from({ length: 1438 }, (_, i) => i));
+  assert.notDeepEqual(ids.slice(0, 20), Array.from({ length: 20 }, (_, i) => i));
+  // Normalized with the training split's own statistics: the epoch's pixels have mean 0, std 1.
+  let sum = 0;
+  let sumSq = 0;
+  let n = 0;
+  for (const b of batches) for (const v of b.images) (sum += v), (sumSq += v * v), n++;
+  assert.ok(Math.abs(sum / n) < 1e-4);
+  assert.ok(Math.abs(sumSq / n - 1) < 1e-4);
+  const testIds = (await collect(testSource.batches(5, 100))).flatMap((b) => Array.from(b.exampleIds));
+  assert.deepEqual(testIds, Array.from({ length: 359 }, (_, i) => i));
+});
+
+test("openDataset({labelNoise: 0.1}) flips 144 labels, each to a different class, and records them", async () => {
+  const clean = await openDataset({ dataset: "digits", seed: 5 });
+  const noisy = await openDataset({ dataset: "digits", seed: 5, labelNoise: 0.1 });
+  const changed = Array.from(noisy.train.labels.keys()).filter((i) => noisy.train.labels[i] !== clean.train.labels[i]);
+  assert.equal(changed.length, 144); // round(0.1 * 1438)
+  assert.deepEqual(noisy.variant.labelNoise?.noisyIds, changed);
+  assert.notEqual(noisy.train.checksum, clean.train.checksum);
+  assert.deepEqual(noisy.test.labels, clean.test.labels);
+  const again = await openDataset({ dataset: "digits", seed: 5, labelNoise: 0.1 });
+  assert.deepEqual(again.variant.labelNoise?.noisyIds, changed);
+});
+
+test("openDataset({removeIds}) keeps ids, never presents removed ones; permutePixels permutes train and test alike", async () => {
+  const { train, variant } = await openDataset({ dataset: "digits", seed: 1, removeIds: [0, 5, 1437] });
+  assert.equal(variant.removedCount, 3);
+  assert.equal(train.nExamples, 1438);
+  const ids = (await collect(train.batches(2, 500))).flatMap((b) => Array.from(b.exampleIds));
+  assert.equal(ids.length, 1435);
+  assert.ok(![0, 5, 1437].some((id) => ids.includes(id)));
+  const plain = await openDataset({ dataset: "digits", seed: 9 });
+  const permuted = await openDataset({ dataset: "digits", seed: 9, permutePixels: true });
+  const [p] = await collect(plain.test.batches(0, 1));
+  const [q] = await collect(permuted.test.batches(0, 1));
+  assert.deepEqual([...q.images].sort(), [...p.images].sort());
+  assert.notDeepEqual(Array.from(q.images), Array.from(p.images));
+});
+
+test("openDataset(options) rejects bad options with the valid choices", async () => {
+  await assert.rejects(openDataset({ dataset: "imagenet", seed: 0 }), /openDataset dataset: expected one of "digits", "mnist"/);
+  await assert.rejects(openDataset({ dataset: "digits", seed: 0, augment: "wild" }), /openDataset augment: expected one of "default", "none"/);
+  await assert.rejects(openDataset({ dataset: "digits", seed: 0, labelNoise: 1.5 }), /openDataset labelNoise: expected a number in \[0, 1\], got 1.5/);
+  await assert.rejects(openDataset({ dataset: "digits", seed: 0, removeIds: [1438] }), /expected exampleIds in \[0, 1438\), got 1438/);
+});
