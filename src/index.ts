@@ -14,3 +14,4 @@ export * from "./forgetting/statsToCsv";
 export * from "./forgetting/writeStatsCsv";
 export * from "./forgetting/csvField";
 export * from "./data/index";
+export * from "./runs/scan";

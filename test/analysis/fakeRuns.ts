@@ -1,0 +1,74 @@
+/**
+ * Hand-made run folders for tests: a manifest, a correctness record and a log, written with
+ * the project's own record and manifest helpers, as a run made on another machine would be.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { writeManifest } from "../../src/runs/manifest";
+import { appendCorrectRow, appendFloatRow, packCorrectRow } from "../../src/runs/record";
+import { LOG_COLUMNS, type FloatRecordName, type RunManifest, SCHEMA_VERSION } from "../../src/runs/layout";
+
+export interface FakeRun {
+  runId: string;
+  seed: number;
+  /** Per-example correctness sequences, [nExamples][nEpochs]; nEpochs is the budget. */
+  sequences: number[][];
+  /** Test accuracy per epoch for log.csv (default 0.5 each). */
+  acc?: number[];
+  status?: RunManifest["status"];
+  /** Rows actually written to correct.bits (default all). */
+  rowsWritten?: number;
+  epochsCompleted?: number;
+  datasetId?: string;
+  checksum?: string;
+  classNames?: string[];
+  trackingMode?: "presentation" | "eval";
+  createdAt?: string;
+  config?: Record<string, unknown>;
+  /** Float records [nEpochs][nExamples]. */
+  floats?: Partial<Record<FloatRecordName, number[][]>>;
+}
+
+export function makeTempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** Writes one run folder into `experimentDir`; returns its path. */
+export function writeFakeRun(experimentDir: string, run: FakeRun): string {
+  const nExamples = run.sequences.length;
+  const nEpochs = run.sequences[0].length;
+  const dir = path.join(experimentDir, run.runId);
+  fs.mkdirSync(dir, { recursive: true });
+  const classNames = run.classNames ?? ["zero", "one"];
+  const manifest: RunManifest = {
+    schemaVersion: SCHEMA_VERSION,
+    runId: run.runId,
+    experiment: path.basename(experimentDir),
+    status: run.status ?? "completed",
+    config: { seed: run.seed, epochs: nEpochs, trackingMode: run.trackingMode ?? "presentation", ...run.config },
+    dataset: { id: run.datasetId ?? "toy/train", checksum: run.checksum ?? "c0ffee", nExamples, nClasses: classNames.length, classNames },
+    environment: { backend: "cpu", backendPackage: "@tensorflow/tfjs", device: "CPU", versions: {}, platform: "linux" },
+    git: { commit: null, dirty: null },
+    epochsCompleted: run.epochsCompleted ?? nEpochs,
+    floatRecords: Object.keys(run.floats ?? {}) as FloatRecordName[],
+    createdAt: run.createdAt ?? `2026-01-01T00:00:${String(run.seed % 60).padStart(2, "0")}.000Z`,
+    updatedAt: "",
+    finishedAt: null,
+  };
+  writeManifest(dir, manifest);
+  const rows = run.rowsWritten ?? nEpochs;
+  for (let e = 0; e < rows; e++) appendCorrectRow(dir, e, packCorrectRow(Uint8Array.from(run.sequences.map((s) => s[e]))));
+  for (const [name, values] of Object.entries(run.floats ?? {})) {
+    values!.forEach((row, e) => appendFloatRow(dir, name as FloatRecordName, e, Float32Array.from(row)));
+  }
+  const acc = run.acc ?? Array(nEpochs).fill(0.5);
+  const log = [LOG_COLUMNS.join(","), ...acc.map((a, e) => LOG_COLUMNS.map((c) => (c === "epoch" ? e + 1 : c === "acc" ? a : 0)).join(","))];
+  fs.writeFileSync(path.join(dir, "log.csv"), log.join("\n") + "\n");
+  return dir;
+}
+
+/** Sequences for `nExamples` examples over `nEpochs`, each constant 0 or 1 from `pattern`. */
+export function constantSequences(pattern: number[], nEpochs: number): number[][] {
+  return pattern.map((bit) => Array(nEpochs).fill(bit));
+}
