@@ -1,0 +1,166 @@
+/**
+ * The wasm training kernels against tfjs' pure-JavaScript cpu backend, which has its own
+ * independent Conv2DBackpropFilter/Input and MatMul kernels.
+ *
+ * Tolerance: relative error = max |wasm - cpu| / max |cpu| <= 1e-5 for every gradient
+ * (float32; sums over up to a few thousand terms in a different order).
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { initBackend } from "../../src/backend";
+import { Random } from "../../src/random";
+
+const TOLERANCE = 1e-5;
+
+function randomArray(size: number, seed: number, key: string): Float32Array {
+  const rng = new Random(seed, key);
+  const out = new Float32Array(size);
+  for (let i = 0; i < size; i++) out[i] = rng.uniform(-1, 1);
+  return out;
+}
+
+function relativeError(actual: Float32Array, expected: Float32Array): number {
+  assert.equal(actual.length, expected.length);
+  let maxDiff = 0;
+  let maxRef = 0;
+  for (let i = 0; i < actual.length; i++) {
+    maxDiff = Math.max(maxDiff, Math.abs(actual[i] - expected[i]));
+    maxRef = Math.max(maxRef, Math.abs(expected[i]));
+  }
+  return maxDiff / Math.max(maxRef, 1e-30);
+}
+
+/** Runs `compute` with `backend` active and returns its outputs as plain arrays. */
+async function onBackend(backend: "wasm" | "cpu", compute: () => tf.Tensor[]): Promise<Float32Array[]> {
+  await tf.setBackend(backend);
+  const outputs = tf.tidy(compute);
+  const values = await Promise.all(outputs.map((t) => t.data() as Promise<Float32Array>));
+  tf.dispose(outputs);
+  return values;
+}
+
+interface ConvCase {
+  x: [number, number, number, number];
+  filter: [number, number, number, number];
+  strides: number | [number, number];
+  pad: "same" | "valid";
+}
+
+const CONV_CASES: ConvCase[] = [
+  { x: [1, 7, 7, 1], filter: [1, 1, 1, 1], strides: 1, pad: "same" },
+  { x: [2, 8, 8, 3], filter: [1, 1, 3, 4], strides: 2, pad: "valid" },
+  { x: [3, 9, 9, 4], filter: [3, 3, 4, 5], strides: 1, pad: "same" },
+  { x: [2, 10, 10, 3], filter: [3, 3, 3, 6], strides: 2, pad: "same" },
+  { x: [2, 11, 11, 2], filter: [3, 3, 2, 3], strides: 2, pad: "valid" },
+  { x: [2, 9, 9, 6], filter: [3, 3, 6, 16], strides: 1, pad: "valid" },
+  { x: [1, 12, 12, 1], filter: [5, 5, 1, 10], strides: 1, pad: "valid" },
+  { x: [4, 13, 13, 2], filter: [5, 5, 2, 3], strides: 2, pad: "same" },
+  { x: [2, 16, 16, 3], filter: [7, 7, 3, 8], strides: 2, pad: "same" },
+  { x: [1, 14, 14, 4], filter: [7, 7, 4, 2], strides: 1, pad: "valid" },
+  { x: [2, 9, 12, 3], filter: [3, 1, 3, 4], strides: [1, 2], pad: "same" },
+];
+
+test("initBackend({backend: 'wasm'}) selects wasm for the gradient comparisons", async () => {
+  const info = await initBackend({ backend: "wasm" });
+  assert.equal(info.backend, "wasm");
+  assert.equal(tf.getBackend(), "wasm");
+});
+
+for (const c of CONV_CASES) {
+  const title = `conv2d gradients x=[${c.x}] f=[${c.filter}] strides=${c.strides} pad=${c.pad}: wasm matches cpu`;
+  test(title, async () => {
+    await initBackend({ backend: "wasm" });
+    const xValues = randomArray(c.x.reduce((a, b) => a * b), 1, `x${title}`);
+    const fValues = randomArray(c.filter.reduce((a, b) => a * b), 2, `f${title}`);
+    const compute = (): tf.Tensor[] => {
+      const x = tf.tensor4d(xValues, c.x);
+      const filter = tf.tensor4d(fValues, c.filter);
+      const y = tf.conv2d(x, filter, c.strides, c.pad);
+      // A fixed, non-uniform upstream gradient dy.
+      const dy = tf.tensor(randomArray(y.size, 3, `dy${title}`), y.shape);
+      const grads = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad), dy)));
+      const [dx, dFilter] = grads([x, filter]);
+      return [dx, dFilter];
+    };
+    const [wasmDx, wasmDf] = await onBackend("wasm", compute);
+    const [cpuDx, cpuDf] = await onBackend("cpu", compute);
+    const errDx = relativeError(wasmDx, cpuDx);
+    const errDf = relativeError(wasmDf, cpuDf);
+    assert.ok(errDx <= TOLERANCE, `input gradient relative error ${errDx} > ${TOLERANCE}`);
+    assert.ok(errDf <= TOLERANCE, `filter gradient relative error ${errDf} > ${TOLERANCE}`);
+  });
+}
+
+for (const [transposeA, transposeB] of [
+  [false, false],
+  [true, false],
+  [false, true],
+  [true, true],
+] as const) {
+  test(`matMul(a, b, transposeA=${transposeA}, transposeB=${transposeB}) and its gradients: wasm matches cpu`, async () => {
+    await initBackend({ backend: "wasm" });
+    const [m, k, n] = [7, 33, 5];
+    const aShape: [number, number] = transposeA ? [k, m] : [m, k];
+    const bShape: [number, number] = transposeB ? [n, k] : [k, n];
+    const aValues = randomArray(m * k, 4, `a${transposeA}${transposeB}`);
+    const bValues = randomArray(k * n, 5, `b${transposeA}${transposeB}`);
+    const dyValues = randomArray(m * n, 6, `dy${transposeA}${transposeB}`);
+    const compute = (): tf.Tensor[] => {
+      const a = tf.tensor2d(aValues, aShape);
+      const b = tf.tensor2d(bValues, bShape);
+      const dy = tf.tensor2d(dyValues, [m, n]);
+      const product = tf.matMul(a, b, transposeA, transposeB);
+      const [da, db] = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.mul(tf.matMul(p as tf.Tensor2D, q as tf.Tensor2D, transposeA, transposeB), dy)))([a, b]);
+      return [product, da, db];
+    };
+    const wasm = await onBackend("wasm", compute);
+    const cpu = await onBackend("cpu", compute);
+    for (let i = 0; i < 3; i++) {
+      const err = relativeError(wasm[i], cpu[i]);
+      assert.ok(err <= TOLERANCE, `output ${i} relative error ${err} > ${TOLERANCE}`);
+    }
+  });
+}
+
+for (const shape of [
+  [6, 5, 5, 3],
+  [1, 4, 4, 8],
+  [16, 10],
+] as Array<number[]>) {
+  test(`batchNorm(x=[${shape}], moments of x) training gradients on wasm match an element-wise formula on cpu`, async () => {
+    await initBackend({ backend: "wasm" });
+    const channels = shape[shape.length - 1];
+    const axes = shape.slice(0, -1).map((_, i) => i);
+    const epsilon = 1e-3;
+    const xValues = randomArray(shape.reduce((a, b) => a * b), 7, `bn${shape}`);
+    const gammaValues = randomArray(channels, 8, `gamma${shape}`).map((v) => v + 1.5);
+    const betaValues = randomArray(channels, 9, `beta${shape}`);
+    const dyValues = randomArray(xValues.length, 10, `bndy${shape}`);
+    const gradsOf = (normalize: (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => tf.Tensor) => (): tf.Tensor[] => {
+      const x = tf.tensor(xValues, shape);
+      const gamma = tf.tensor1d(gammaValues);
+      const beta = tf.tensor1d(betaValues);
+      const dy = tf.tensor(dyValues, shape);
+      return tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(normalize(a, g, b), dy)))([x, gamma, beta]);
+    };
+    // The op layers' BatchNormalization uses in training: FusedBatchNorm fed by moments.
+    const fused = gradsOf((x, gamma, beta) => {
+      const { mean, variance } = tf.moments(x, axes);
+      return tf.batchNorm(x, mean, variance, beta, gamma, epsilon);
+    });
+    // The same function from element-wise ops only (no FusedBatchNorm, so no gradient of ours).
+    const elementWise = gradsOf((x, gamma, beta) => {
+      const mean = tf.mean(x, axes);
+      const centered = tf.sub(x, mean);
+      const variance = tf.mean(tf.square(centered), axes);
+      return tf.add(tf.mul(tf.mul(centered, tf.rsqrt(tf.add(variance, epsilon))), gamma), beta);
+    });
+    const wasm = await onBackend("wasm", fused);
+    const cpu = await onBackend("cpu", elementWise);
+    for (const [i, name] of ["x", "gamma", "beta"].entries()) {
+      const err = relativeError(wasm[i], cpu[i]);
+      assert.ok(err <= 1e-4, `d${name} relative error ${err} > 1e-4`);
+    }
+  });
+}
