@@ -15,3 +15,4 @@ export * from "./forgetting/writeStatsCsv";
 export * from "./forgetting/csvField";
 export * from "./data/index";
 export * from "./runs/scan";
+export * from "./backend/index";
