@@ -3,12 +3,18 @@
  * variants (label noise, permuted pixels, subset) and returns training and test batch sources.
  * Training batches are shuffled and augmented per epoch; test batches never are.
  */
-import { ValueError, checkOneOf, checkInRange, describeValue } from "../errors";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { FileFormatError, ValueError, checkOneOf, checkInRange, checkPositiveInteger, describeValue } from "../errors";
 import { channelStats, inMemoryBatchSource } from "./batches";
 import { sha256Text } from "./checksum";
+import { readCifarFolder } from "./cifar";
 import { defaultDataRoot, readDigits } from "./digits";
+import { folderBatchSource } from "./folderBatches";
+import { readImageFolder, type SkippedFile } from "./imageFolder";
+import { readMnistFolder } from "./idx";
 import type { Transform } from "./transforms";
-import type { BatchSource, InMemoryImages } from "./types";
+import type { BatchSource, ImageFolderImages, InMemoryImages } from "./types";
 import { addLabelNoise, pixelPermutation, subsetWithout } from "./variants";
 
 export const VALID_DATASETS = ["digits", "mnist", "fashion-mnist", "cifar10", "cifar100", "folder"] as const;
@@ -49,6 +55,12 @@ export interface DatasetOptions {
   removeIds?: number[];
   /** Per-channel mean/std on the [0, 1] scale; default: training-split statistics (ImageNet's for folders). */
   normalize?: { mean: number[]; std: number[] };
+  /** Folder datasets: side of the square input in pixels; default 224 (evaluation: Resize(256) + CenterCrop(224)). */
+  imageSize?: number;
+  /** Folder datasets: path of an ImageNet-form class-index JSON ({"0": ["n01440764", "tench"], ...}). */
+  classIndex?: string;
+  /** Folder datasets: skip non-image or unreadable files (recorded in variant.skippedFiles) instead of failing. */
+  skipBadFiles?: boolean;
 }
 
 /** What a run records about the data it trained on. */
@@ -66,6 +78,8 @@ export interface DatasetVariant {
   permutePixels?: { seed: number; permutationChecksum: string };
   /** How many training examples `removeIds` left out. */
   removedCount: number;
+  /** Folder datasets with skipBadFiles: files left out (paths relative to the root) and why. */
+  skippedFiles?: SkippedFile[];
 }
 
 export interface OpenedDataset {
@@ -97,13 +111,21 @@ function checkNormalize(normalize: { mean: number[]; std: number[] }, channels: 
   }
 }
 
-function readInMemory(dataset: DatasetName, dataRoot: string): { train: InMemoryImages; test: InMemoryImages } {
-  switch (dataset) {
-    case "digits":
-      return readDigits(dataRoot);
-    default:
-      throw new ValueError(`openDataset dataset: "${dataset}" is not readable yet; valid now: digits`);
+/** Reads an in-memory dataset from <dataRoot>/<name>/, with a hint when it is not there. */
+function readInMemory(dataset: Exclude<DatasetName, "folder">, dataRoot: string): { train: InMemoryImages; test: InMemoryImages } {
+  if (dataset === "digits") return readDigits(dataRoot);
+  const dir = path.join(dataRoot, dataset);
+  if (!fs.existsSync(dir)) {
+    throw new FileFormatError(dir, `expected the ${dataset} files here; run \`forgetting data fetch ${dataset}\` (or see \`forgetting data info ${dataset}\` for the files to place by hand)`);
   }
+  if (dataset === "mnist" || dataset === "fashion-mnist") return readMnistFolder(dir, dataset);
+  return readCifarFolder(dir, dataset);
+}
+
+/** The validation folder of an ImageNet-style root: val/ if present, else test/. */
+function folderTestSplit(root: string): string {
+  for (const name of ["val", "test"]) if (fs.existsSync(path.join(root, name))) return path.join(root, name);
+  throw new FileFormatError(root, "expected train/ and val/ (or test/) folders of class folders, got no val/ or test/");
 }
 
 /**
@@ -118,18 +140,44 @@ export async function openDataset(options: DatasetOptions): Promise<OpenedDatase
   if (!Number.isInteger(options.seed)) throw new ValueError(`openDataset seed: expected an integer, got ${describeValue(options.seed)}`);
   const noiseFraction = checkInRange("openDataset labelNoise", options.labelNoise ?? 0, 0, 1);
   const seed = options.seed;
-  const split = readInMemory(dataset, options.dataRoot ?? defaultDataRoot());
-  const { train, test } = split;
-  const [height, width, channels] = train.shape;
-  if (augment === "rrc-flip" && dataset !== "folder") {
+  const isFolder = dataset === "folder";
+  if (augment === "rrc-flip" && !isFolder) {
     throw new ValueError(`openDataset augment: "rrc-flip" is for image folders, got dataset "${dataset}"; use crop-flip or flip`);
   }
-  const normalize = options.normalize ?? channelStats(train);
-  checkNormalize(normalize, channels);
+  if (isFolder && options.permutePixels) throw new ValueError("openDataset permutePixels: expected an in-memory dataset (digits, mnist, fashion-mnist, cifar10, cifar100), got folder");
+
+  // Read the splits.
+  let train: InMemoryImages | ImageFolderImages;
+  let test: InMemoryImages | ImageFolderImages;
+  let skippedFiles: SkippedFile[] | undefined;
+  let side: number;
+  let normalize: { mean: number[]; std: number[] };
+  if (isFolder) {
+    if (!options.folder) throw new ValueError('openDataset folder: expected the root folder (holding train/ and val/) for dataset "folder", got undefined');
+    const imageSize = checkPositiveInteger("openDataset imageSize", options.imageSize ?? 224);
+    const trainRead = await readImageFolder(path.join(options.folder, "train"), { name: "folder", split: "train", classIndex: options.classIndex, skipBadFiles: options.skipBadFiles });
+    const testRoot = folderTestSplit(options.folder);
+    const testRead = await readImageFolder(testRoot, { name: "folder", split: "test", classFolders: trainRead.images.classFolders, skipBadFiles: options.skipBadFiles });
+    testRead.images.classNames = trainRead.images.classNames;
+    train = trainRead.images;
+    test = testRead.images;
+    skippedFiles = [...trainRead.skipped.map((s) => ({ ...s, file: path.join("train", s.file) })), ...testRead.skipped.map((s) => ({ ...s, file: path.join(path.basename(testRoot), s.file) }))];
+    side = imageSize;
+    normalize = options.normalize ?? { mean: IMAGENET_MEAN, std: IMAGENET_STD };
+    checkNormalize(normalize, 3);
+  } else {
+    ({ train, test } = readInMemory(dataset, options.dataRoot ?? defaultDataRoot()));
+    side = train.shape[0];
+    normalize = options.normalize ?? channelStats(train);
+    checkNormalize(normalize, train.shape[2]);
+  }
+
+  // Transforms: test images are only resized/cropped and normalized.
   const normalizeStep: Transform = { kind: "normalize", mean: normalize.mean, std: normalize.std };
-  const trainTransforms: Transform[] = [...trainAugmentation(augment, dataset, height), normalizeStep];
+  const trainTransforms: Transform[] = [...trainAugmentation(augment, dataset, side), normalizeStep];
   if (augment === "crop-flip-cutout") trainTransforms.push({ kind: "cutout", size: 16 });
-  const testTransforms: Transform[] = [normalizeStep];
+  if (isFolder && !trainTransforms.some((t) => t.kind === "randomResizedCrop")) trainTransforms.unshift(...folderEvalCrop(side));
+  const testTransforms: Transform[] = isFolder ? [...folderEvalCrop(side), normalizeStep] : [normalizeStep];
 
   const variant: DatasetVariant = {
     dataset,
@@ -141,6 +189,9 @@ export async function openDataset(options: DatasetOptions): Promise<OpenedDatase
     testSplitChecksum: test.checksum,
     removedCount: 0,
   };
+  if (skippedFiles) variant.skippedFiles = skippedFiles;
+
+  // Variants of the training split.
   let trainLabels = train.labels;
   if (noiseFraction > 0) {
     const noisy = addLabelNoise(train.labels, train.classNames.length, noiseFraction, seed);
@@ -148,8 +199,8 @@ export async function openDataset(options: DatasetOptions): Promise<OpenedDatase
     variant.labelNoise = { fraction: noiseFraction, seed, noisyIds: Array.from(noisy.noisyIds) };
   }
   let permutation: Int32Array | undefined;
-  if (options.permutePixels) {
-    permutation = pixelPermutation(height * width, seed);
+  if (options.permutePixels && train.kind === "in-memory") {
+    permutation = pixelPermutation(train.shape[0] * train.shape[1], seed);
     variant.permutePixels = { seed, permutationChecksum: sha256Text(permutation.join(",")) };
   }
   let subsetIds: Int32Array | undefined;
@@ -157,35 +208,38 @@ export async function openDataset(options: DatasetOptions): Promise<OpenedDatase
     subsetIds = subsetWithout(train.labels.length, options.removeIds);
     variant.removedCount = train.labels.length - subsetIds.length;
   }
-  // The checksum covers the split and everything that changes what training sees.
-  const variantKey = JSON.stringify({
-    trainTransforms,
-    labels: sha256Text(trainLabels.join(",")),
-    permutation: variant.permutePixels?.permutationChecksum ?? null,
-    subset: subsetIds ? sha256Text(subsetIds.join(",")) : null,
-  });
-  return {
-    train: inMemoryBatchSource(train, {
-      seed,
-      shuffle: true,
-      transforms: trainTransforms,
-      labels: trainLabels,
-      pixelPermutation: permutation,
-      subsetIds,
-      checksum: sha256Text(`${train.checksum}\n${variantKey}`),
-    }),
-    test: inMemoryBatchSource(test, {
-      seed,
-      transforms: testTransforms,
-      pixelPermutation: permutation,
-      checksum: sha256Text(`${test.checksum}\n${JSON.stringify({ testTransforms, permutation: variant.permutePixels?.permutationChecksum ?? null })}`),
-    }),
-    variant,
-  };
+  // The checksums cover the split and everything that changes what the model sees.
+  const permutationKey = variant.permutePixels?.permutationChecksum ?? null;
+  const trainChecksum = sha256Text(
+    `${train.checksum}\n${JSON.stringify({ trainTransforms, labels: sha256Text(trainLabels.join(",")), permutation: permutationKey, subset: subsetIds ? sha256Text(subsetIds.join(",")) : null })}`,
+  );
+  const testChecksum = sha256Text(`${test.checksum}\n${JSON.stringify({ testTransforms, permutation: permutationKey })}`);
+  const trainOptions = { seed, shuffle: true, transforms: trainTransforms, labels: trainLabels, subsetIds, checksum: trainChecksum };
+  const testOptions = { seed, transforms: testTransforms, checksum: testChecksum };
+  if (train.kind === "image-folder" && test.kind === "image-folder") {
+    return { train: folderBatchSource(train, trainOptions), test: folderBatchSource(test, testOptions), variant };
+  }
+  if (train.kind === "in-memory" && test.kind === "in-memory") {
+    return {
+      train: inMemoryBatchSource(train, { ...trainOptions, pixelPermutation: permutation }),
+      test: inMemoryBatchSource(test, { ...testOptions, pixelPermutation: permutation }),
+      variant,
+    };
+  }
+  throw new ValueError("openDataset: expected train and test splits of one kind");
+}
+
+/** Resize(size / 0.875) + CenterCrop(size): 256 + 224, the ImageNet evaluation crop. */
+function folderEvalCrop(size: number): Transform[] {
+  return [{ kind: "resize", size: Math.round(size / 0.875) }, { kind: "centerCrop", size }];
 }
 
 export { defaultDataRoot, readDigits } from "./digits";
 export { inMemoryBatchSource, channelStats, epochOrder } from "./batches";
 export { addLabelNoise, pixelPermutation, subsetWithout } from "./variants";
+export { readIdxFile, readIdxImages, readMnistFolder, MNIST_CLASSES, FASHION_MNIST_CLASSES } from "./idx";
+export { readCifarFiles, readCifarFolder, CIFAR10_CLASSES } from "./cifar";
+export { readImageFolder, sniffImageFormat, type ClassIndex, type ImageFolderOptions, type SkippedFile } from "./imageFolder";
+export { folderBatchSource, loadImage } from "./folderBatches";
 export type { Transform, FloatImage, CropBox } from "./transforms";
 export { applyTransforms, randomResizedCropBox, centerCropBox, cutoutBox, resizeShape, VALID_TRANSFORM_KINDS } from "./transforms";

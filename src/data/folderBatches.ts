@@ -1,0 +1,189 @@
+/**
+ * Batches from an image folder, decoded and augmented ahead of the training step.
+ *
+ * Each image is read, its size taken from the header, and the leading geometric transforms
+ * (RandomResizedCrop, Resize, CenterCrop) are turned into one sharp pipeline
+ * (extract -> resize -> extract, bilinear "linear" kernel, no EXIF rotation, first GIF frame,
+ * alpha dropped, grey expanded to RGB: PIL's `convert("RGB")`). sharp runs in libuv's thread
+ * pool, so while the model trains on batch b, batches b+1..b+prefetch are being decoded.
+ * The remaining transforms (flip, normalize, cutout, ...) run on the float image; flip +
+ * normalize, the common tail, is fused into the copy into the batch buffer.
+ * Random parameters follow transforms.ts, drawn from new Random(seed, "augment", epoch, exampleId).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import sharp from "sharp";
+import { FileFormatError, ValueError, checkPositiveInteger, describeValue } from "../errors";
+import { Random } from "../random";
+import { epochOrder } from "./batches";
+import { applyTransforms, centerCropBox, randomResizedCropBox, resizeShape, transformedSize, type CropBox, type FloatImage, type Transform } from "./transforms";
+import type { Batch, BatchSource, ImageFolderImages } from "./types";
+
+export interface FolderSourceOptions {
+  seed: number;
+  /** Shuffle each epoch (training); default false. */
+  shuffle?: boolean;
+  /** Applied in order; must start with crops/resizes that give a fixed size (e.g. RandomResizedCrop(224)). */
+  transforms: readonly Transform[];
+  /** [nExamples] labels to train on (after label noise); default the split's. */
+  labels?: Int32Array;
+  subsetIds?: Int32Array;
+  /** Batches decoded ahead of the consumer; default 3. */
+  prefetch?: number;
+  datasetId?: string;
+  checksum?: string;
+}
+
+/** The sharp part of a pipeline for one image, and where the float part starts. */
+interface SharpPlan {
+  pre?: CropBox;
+  resize?: [height: number, width: number];
+  post?: CropBox;
+  height: number;
+  width: number;
+  /** Index of the first transform not done by sharp. */
+  rest: number;
+}
+
+/** Draws the parameters of the leading geometric transforms (in pipeline order) and maps them to sharp steps. */
+function planSharp(transforms: readonly Transform[], height: number, width: number, rng: Random): SharpPlan {
+  const plan: SharpPlan = { height, width, rest: transforms.length };
+  for (let k = 0; k < transforms.length; k++) {
+    const t = transforms[k];
+    if (t.kind === "randomResizedCrop" && !plan.pre && !plan.resize) {
+      plan.pre = randomResizedCropBox(plan.height, plan.width, rng, t.scale, t.ratio);
+      plan.resize = [t.size, t.size];
+      [plan.height, plan.width] = plan.resize;
+    } else if (t.kind === "resize" && !plan.resize) {
+      plan.resize = resizeShape(plan.height, plan.width, t.size);
+      [plan.height, plan.width] = plan.resize;
+    } else if (t.kind === "centerCrop" && t.size <= plan.height && t.size <= plan.width && !plan.post) {
+      const box = centerCropBox(plan.height, plan.width, t.size);
+      if (plan.resize) plan.post = box;
+      else plan.pre = plan.pre ? { ...box, top: plan.pre.top + box.top, left: plan.pre.left + box.left } : box;
+      [plan.height, plan.width] = [t.size, t.size];
+    } else {
+      plan.rest = k;
+      break;
+    }
+  }
+  return plan;
+}
+
+/**
+ * Decodes one image file and applies the transforms.
+ * @returns the image as floats, [height, width, 3]; values in [0, 1] unless normalized.
+ * @throws FileFormatError naming the file if it cannot be read or decoded.
+ */
+export async function loadImage(file: string, transforms: readonly Transform[], rng: Random): Promise<{ image: FloatImage; rest: readonly Transform[] }> {
+  let bytes: Buffer;
+  try {
+    bytes = await fs.promises.readFile(file);
+  } catch (err) {
+    throw new FileFormatError(file, `expected a readable image file, got ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  try {
+    const meta = await sharp(bytes).metadata();
+    if (!meta.width || !meta.height) throw new Error("no image size in the header");
+    const plan = planSharp(transforms, meta.height, meta.width, rng);
+    let pipeline = sharp(bytes);
+    if (plan.pre) pipeline = pipeline.extract({ left: plan.pre.left, top: plan.pre.top, width: plan.pre.width, height: plan.pre.height });
+    if (plan.resize) pipeline = pipeline.resize(plan.resize[1], plan.resize[0], { fit: "fill", kernel: "linear" });
+    if (plan.post) pipeline = pipeline.extract({ left: plan.post.left, top: plan.post.top, width: plan.post.width, height: plan.post.height });
+    const { data, info } = await pipeline.removeAlpha().toColourspace("srgb").raw().toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3 || info.width !== plan.width || info.height !== plan.height) {
+      throw new Error(`decoded to ${info.width}x${info.height}x${info.channels}, expected ${plan.width}x${plan.height}x3`);
+    }
+    const floats = new Float32Array(data.length);
+    for (let i = 0; i < data.length; i++) floats[i] = data[i] / 255;
+    return { image: { data: floats, height: info.height, width: info.width, channels: 3 }, rest: transforms.slice(plan.rest) };
+  } catch (err) {
+    throw new FileFormatError(file, `expected a decodable image, got ${(err as Error).message}`);
+  }
+}
+
+/** Writes image (after the fused tail: optional flip, then normalize) into `out` at `offset`. */
+function writeFused(out: Float32Array, offset: number, image: FloatImage, flip: boolean, mean: readonly number[], std: readonly number[]): void {
+  const { height, width, channels, data } = image;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const src = (y * width + (flip ? width - 1 - x : x)) * channels;
+      const dst = offset + (y * width + x) * channels;
+      for (let c = 0; c < channels; c++) out[dst + c] = (data[src + c] - mean[c]) / std[c];
+    }
+  }
+}
+
+/** Whether the float part is [horizontalFlip?, normalize], the case written in one pass. */
+function fusedTail(rest: readonly Transform[]): { flipP: number; mean: number[]; std: number[] } | undefined {
+  const [a, b] = rest;
+  if (rest.length === 1 && a.kind === "normalize") return { flipP: 0, mean: a.mean, std: a.std };
+  if (rest.length === 2 && a.kind === "horizontalFlip" && b.kind === "normalize") return { flipP: a.p ?? 0.5, mean: b.mean, std: b.std };
+  return undefined;
+}
+
+/** Builds a BatchSource that decodes an image folder with a bounded prefetch queue. */
+export function folderBatchSource(images: ImageFolderImages, options: FolderSourceOptions): BatchSource {
+  const nExamples = images.files.length;
+  const labels = options.labels ?? images.labels;
+  if (labels.length !== nExamples) throw new ValueError(`folderBatchSource: expected ${nExamples} labels, got ${labels.length}`);
+  const prefetch = checkPositiveInteger("folderBatchSource prefetch", options.prefetch ?? 3);
+  // The output size must not depend on the input size: any input gives the same shape.
+  const [h1, w1] = transformedSize(1000, 700, options.transforms);
+  const [h2, w2] = transformedSize(300, 500, options.transforms);
+  if (h1 !== h2 || w1 !== w2) {
+    throw new ValueError(`folderBatchSource transforms: expected a pipeline with a fixed output size (a crop last), got ${describeValue(options.transforms.map((t) => t.kind))}`);
+  }
+  const imageSize = h1 * w1 * 3;
+  const presented = options.subsetIds ?? Int32Array.from({ length: nExamples }, (_, i) => i);
+
+  async function makeBatch(ids: Int32Array, epoch: number): Promise<Batch> {
+    const out = new Float32Array(ids.length * imageSize);
+    await Promise.all(
+      Array.from(ids, async (id, i) => {
+        const rng = new Random(options.seed, "augment", epoch, id);
+        const { image, rest } = await loadImage(path.join(images.root, images.files[id]), options.transforms, rng);
+        const fused = fusedTail(rest);
+        if (fused) writeFused(out, i * imageSize, image, fused.flipP > 0 && rng.next() < fused.flipP, fused.mean, fused.std);
+        else out.set(applyTransforms(image, rest, rng).data, i * imageSize);
+      }),
+    );
+    return { images: out, shape: [ids.length, h1, w1, 3], labels: Int32Array.from(ids, (id) => labels[id]), exampleIds: Int32Array.from(ids) };
+  }
+
+  async function* batches(epoch: number, batchSize: number): AsyncGenerator<Batch> {
+    checkPositiveInteger("BatchSource.batches batchSize", batchSize);
+    if (!Number.isInteger(epoch) || epoch < 0) throw new ValueError(`BatchSource.batches: expected an integer epoch >= 0, got ${describeValue(epoch)}`);
+    const order = epochOrder(presented, options.seed, epoch, options.shuffle ?? false);
+    const queue: Promise<Batch>[] = [];
+    let next = 0;
+    const fill = () => {
+      while (queue.length < prefetch && next < order.length) {
+        const pending = makeBatch(order.subarray(next, Math.min(next + batchSize, order.length)), epoch);
+        // Awaited in turn below; this only keeps an early failure from being reported as unhandled.
+        pending.catch(() => undefined);
+        queue.push(pending);
+        next += batchSize;
+      }
+    };
+    fill();
+    while (queue.length > 0) {
+      const batch = await queue.shift()!;
+      fill();
+      yield batch;
+    }
+  }
+
+  return {
+    datasetId: options.datasetId ?? `${images.name}/${images.split}`,
+    checksum: options.checksum ?? images.checksum,
+    nExamples,
+    nClasses: images.classNames.length,
+    classNames: images.classNames,
+    inputShape: [h1, w1, 3],
+    labels,
+    exampleNames: images.files,
+    subsetIds: options.subsetIds,
+    batches,
+  };
+}
