@@ -5,7 +5,7 @@
  */
 import { ValueError, checkFinite, checkInRange, checkOneOf, checkPositive, checkPositiveInteger, describeValue } from "../errors";
 import { FLOAT_RECORDS, type FloatRecordName, type TrackingMode, VALID_TRACKING_MODES } from "../runs/layout";
-const VALID_MODELS = ["digits-mlp"]; // TODO
+import { VALID_MODELS } from "../models";
 import { VALID_AUGMENTATIONS, VALID_DATASETS } from "../data";
 
 export const VALID_SCHEDULES = ["constant", "multistep", "warmup-cosine"] as const;
@@ -240,7 +240,17 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainCon
   if (config.removeIds?.some((id) => id < 0)) {
     throw new ValueError(`${WHO}: config.removeIds: expected exampleIds >= 0, got ${describeValue(config.removeIds)}`);
   }
-  return config;
+  return canonicalConfig(config);
+}
+
+/** The config with keys in TRAIN_CONFIG_KEYS order and unset optional keys dropped, so equal configs serialize equally. */
+export function canonicalConfig(config: TrainConfig): TrainConfig {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(TRAIN_CONFIG_KEYS)) {
+    const value = (config as unknown as Record<string, unknown>)[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out as unknown as TrainConfig;
 }
 
 /** "batch-size" -> "batchSize". */
@@ -308,7 +318,7 @@ export function parseConfigOverrides(args: readonly string[]): Partial<TrainConf
 }
 
 /** The keys whose values differ between two resolved configs (for resume checks). */
-export function configDifferences(a: TrainConfig, b: TrainConfig): string[] {
+export function configDifferences(a: TrainConfig, b: TrainConfig): (keyof TrainConfig)[] {
   const keys = Object.keys(TRAIN_CONFIG_KEYS) as (keyof TrainConfig)[];
   return keys.filter((k) => JSON.stringify(a[k] ?? null) !== JSON.stringify(b[k] ?? null));
 }

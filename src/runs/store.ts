@@ -1,0 +1,154 @@
+/**
+ * Creating a run folder and writing its descriptive files (see ./layout.ts):
+ * manifest.json, examples.csv, dataset.json (the data variant: transforms, normalization,
+ * split checksums), noise.json (flipped labels, when label noise is on) and log.csv.
+ * Every write is atomic.
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { DatasetVariant, OpenedDataset } from "../data";
+import { FileFormatError, ValueError } from "../errors";
+import { csvField } from "../forgetting/csvField";
+import type { LogRow } from "../train/loop";
+import { writeFileAtomic, writeJsonAtomic } from "./atomic";
+import { EXAMPLES_FILE, type EnvironmentInfo, LOG_COLUMNS, LOG_FILE, MANIFEST_FILE, type RunManifest, SCHEMA_VERSION, runDir } from "./layout";
+import { writeManifest } from "./manifest";
+
+/** The data variant of the run: transforms, normalization, split checksums (noise ids in noise.json). */
+export const DATASET_FILE = "dataset.json";
+/** Label noise of the run: fraction, seed and every flipped exampleId with both labels. */
+export const NOISE_FILE = "noise.json";
+
+/** A new run id: 10 characters of nanoid's URL-safe alphabet. */
+export async function newRunId(): Promise<string> {
+  // nanoid 5 is ESM-only; a dynamic import keeps this module CommonJS.
+  const { nanoid } = await import("nanoid");
+  return nanoid(10);
+}
+
+/** Run ids and experiment names become folder names: letters, digits, ".", "_" and "-" only. */
+export function checkFolderName(who: string, name: string): string {
+  if (typeof name !== "string" || !/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/.test(name)) {
+    throw new ValueError(`${who}: expected 1-64 characters from A-Z a-z 0-9 . _ - (not starting with "."), got ${JSON.stringify(name)}`);
+  }
+  return name;
+}
+
+/** The project's git commit and whether tracked files differ from it; nulls outside a repository. */
+export function gitState(cwd = path.resolve(__dirname, "../..")): { commit: string | null; dirty: boolean | null } {
+  const git = (args: string[]) => execFileSync("git", args, { cwd, stdio: ["ignore", "pipe", "ignore"], encoding: "utf8" }).trim();
+  try {
+    const commit = git(["rev-parse", "HEAD"]);
+    const dirty = git(["status", "--porcelain", "--untracked-files=no"]).length > 0;
+    return { commit, dirty };
+  } catch {
+    return { commit: null, dirty: null };
+  }
+}
+
+/** examples.csv text: exampleId,label,name per training example (label as trained, after noise). */
+export function examplesCsv(labels: Int32Array, names?: readonly string[]): string {
+  const lines = ["exampleId,label,name"];
+  for (let id = 0; id < labels.length; id++) lines.push(`${id},${labels[id]},${csvField(names?.[id])}`);
+  return lines.join("\n") + "\n";
+}
+
+export interface CreateRunOptions {
+  outputsRoot: string;
+  experiment: string;
+  runId: string;
+  /** The resolved TrainConfig. */
+  config: RunManifest["config"];
+  data: OpenedDataset;
+  environment: EnvironmentInfo;
+}
+
+/**
+ * Creates `<outputsRoot>/<experiment>/<runId>/` with examples.csv, dataset.json, noise.json
+ * (if label noise is on), then manifest.json (status "running", 0 epochs), written last so
+ * a folder without a manifest is known to be an unfinished creation.
+ * @throws ValueError if the folder already holds a manifest (resume it instead).
+ */
+export function createRun(options: CreateRunOptions): { dir: string; manifest: RunManifest } {
+  const { data } = options;
+  const dir = runDir(options.outputsRoot, checkFolderName("createRun experiment", options.experiment), checkFolderName("createRun runId", options.runId));
+  if (fs.existsSync(path.join(dir, MANIFEST_FILE))) {
+    throw new ValueError(`createRun: expected a new run folder, got an existing run at ${dir}`);
+  }
+  fs.mkdirSync(dir, { recursive: true });
+  writeFileAtomic(path.join(dir, EXAMPLES_FILE), examplesCsv(data.train.labels, data.train.exampleNames));
+  const { labelNoise, ...variant } = data.variant;
+  writeJsonAtomic(path.join(dir, DATASET_FILE), { ...variant, labelNoise: labelNoise ? { fraction: labelNoise.fraction, seed: labelNoise.seed, count: labelNoise.noisyIds.length } : null });
+  if (labelNoise) writeJsonAtomic(path.join(dir, NOISE_FILE), noiseRecord(labelNoise, data.train.labels));
+  const now = new Date().toISOString();
+  const manifest: RunManifest = {
+    schemaVersion: SCHEMA_VERSION,
+    runId: options.runId,
+    experiment: options.experiment,
+    status: "running",
+    config: options.config,
+    dataset: {
+      id: data.train.datasetId,
+      checksum: data.train.checksum,
+      nExamples: data.train.nExamples,
+      nClasses: data.train.nClasses,
+      classNames: data.train.classNames,
+      ...(data.train.subsetIds ? { subsetSize: data.train.subsetIds.length } : {}),
+    },
+    environment: options.environment,
+    git: gitState(),
+    epochsCompleted: 0,
+    floatRecords: [...((options.config.recordFloats as RunManifest["floatRecords"] | undefined) ?? [])],
+    createdAt: now,
+    updatedAt: now,
+    finishedAt: null,
+  };
+  writeManifest(dir, manifest);
+  return { dir, manifest };
+}
+
+/** noise.json content: which exampleIds were flipped, to which label. */
+function noiseRecord(noise: NonNullable<DatasetVariant["labelNoise"]>, trainedLabels: Int32Array) {
+  return {
+    fraction: noise.fraction,
+    seed: noise.seed,
+    count: noise.noisyIds.length,
+    noisyIds: noise.noisyIds,
+    noisyLabels: noise.noisyIds.map((id) => trainedLabels[id]),
+  };
+}
+
+function formatLogValue(value: number | null): string {
+  if (value === null || !Number.isFinite(value)) return "";
+  return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(7)));
+}
+
+/** Writes log.csv (LOG_COLUMNS header + one row per epoch) atomically. */
+export function writeLog(dir: string, rows: readonly LogRow[]): void {
+  const lines = [LOG_COLUMNS.join(","), ...rows.map((r) => LOG_COLUMNS.map((c) => formatLogValue(r[c])).join(","))];
+  writeFileAtomic(path.join(dir, LOG_FILE), lines.join("\n") + "\n");
+}
+
+/**
+ * Reads log.csv back (empty cells become null); [] if the file does not exist yet.
+ * @throws FileFormatError if the header is not LOG_COLUMNS or a cell is not a number.
+ */
+export function readLog(dir: string): LogRow[] {
+  const file = path.join(dir, LOG_FILE);
+  if (!fs.existsSync(file)) return [];
+  const lines = fs.readFileSync(file, "utf8").split("\n").filter((l) => l.length > 0);
+  if (lines[0] !== LOG_COLUMNS.join(",")) throw new FileFormatError(file, `expected header "${LOG_COLUMNS.join(",")}", got "${lines[0] ?? ""}"`);
+  return lines.slice(1).map((line, i) => {
+    const cells = line.split(",");
+    if (cells.length !== LOG_COLUMNS.length) throw new FileFormatError(file, `row ${i + 1}: expected ${LOG_COLUMNS.length} cells, got ${cells.length}`);
+    const row = {} as LogRow;
+    LOG_COLUMNS.forEach((c, k) => {
+      const cell = cells[k];
+      const value = cell === "" ? null : Number(cell);
+      if (value !== null && Number.isNaN(value)) throw new FileFormatError(file, `row ${i + 1}, column ${c}: expected a number, got "${cell}"`);
+      row[c] = value;
+    });
+    return row;
+  });
+}

@@ -1,0 +1,268 @@
+/**
+ * The training loop: a plain loop (not `model.fit`) so the forgetting tracker reads each
+ * example's correctness from the same forward pass that trains it.
+ *
+ * Each epoch runs these phases in this order:
+ *   1) lr: the schedule's rate for this iteration;
+ *   2) forward + per-example stats: one training-mode forward (and, in "eval" tracking
+ *      mode, an extra inference-mode forward first), all inside one tf.tidy;
+ *   3) apply grads: PyTorch-semantics SGD (./sgd.ts);
+ *   4) read back: ONE `await data()` of a [nRows, batchSize] tensor per batch, read one step
+ *      late so that a GPU computes step t+1 while step t's values travel;
+ *   5) log: progress callback (epoch, batch, loss, acc, images/s, ETA);
+ * and after the last batch: eval on the test split, checkpoint (the caller's onEpochEnd
+ * writes record rows, log.csv, stats and the checkpoint), stop.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { Batch, BatchSource } from "../data/types";
+import { ForgettingTracker } from "../forgetting/tracker";
+import type { FloatRecordName, LOG_COLUMNS, TrackingMode } from "../runs/layout";
+import type { TrainConfig } from "./config";
+import { learningRateAt } from "./schedules";
+import type { Sgd } from "./sgd";
+
+/** What a step reads back: "off" (loss only) exists for benchmarks of the tracking cost. */
+export type StepTracking = TrackingMode | "off";
+
+/** One row of log.csv; null where a value was not measured (no evaluation that epoch). */
+export type LogRow = Record<(typeof LOG_COLUMNS)[number], number | null>;
+
+/** Progress of a running training, for the CLI's progress line and notebook callbacks. */
+export interface TrainProgress {
+  phase: "train" | "eval";
+  /** 1-based epoch being trained, of `epochs`. */
+  epoch: number;
+  epochs: number;
+  /** 1-based minibatch within the epoch, of `batches`. */
+  batch: number;
+  batches: number;
+  /** Mean training loss (nats) and tracked accuracy of the epoch so far. */
+  loss: number;
+  acc: number;
+  lr: number;
+  /** Training throughput of this session, images per second. */
+  imagesPerSec: number;
+  /** Estimated seconds until the last epoch ends (NaN until measurable). */
+  etaSeconds: number;
+}
+
+/** What an epoch hands to the run files. */
+export interface EpochResult {
+  /** 0-based index of the finished epoch (= its row in correct.bits). */
+  epoch: number;
+  /** The epoch's per-example record (correct row, float rows). */
+  tracker: ForgettingTracker;
+  log: LogRow;
+}
+
+export interface TrainLoopOptions {
+  model: tf.LayersModel;
+  optimizer: Sgd;
+  train: BatchSource;
+  test: BatchSource;
+  config: TrainConfig;
+  /** 0-based epoch to start from (the checkpoint's epoch when resuming). */
+  startEpoch: number;
+  /** Writes the epoch's files; awaited before the next epoch starts. */
+  onEpochEnd(result: EpochResult): void | Promise<void>;
+  onProgress?(progress: TrainProgress): void;
+  /** Stop after this many completed epochs (as if killed; the run stays resumable). */
+  stopAfterEpochs?: number;
+}
+
+/** Per-step options of trainStep. */
+export interface StepOptions {
+  lr: number;
+  tracking: StepTracking;
+  /** Float records to compute, in the row order of the returned tensor. */
+  floats: readonly FloatRecordName[];
+  nClasses: number;
+}
+
+/**
+ * Per-example statistics of a batch from its logits, as rows of one tensor so they come
+ * back in a single read.
+ * @param logits [batchSize, nClasses]
+ * @param labels [batchSize] int32 class indices
+ * @returns [2 + floats.length, batchSize]: row 0 correct (0/1), row 1 loss (nats), then each
+ *   requested float ("loss" again, "margin" = true logit minus the largest other logit,
+ *   "prob" = softmax probability of the true class).
+ */
+export function exampleRows(logits: tf.Tensor2D, labels: tf.Tensor1D, floats: readonly FloatRecordName[]): tf.Tensor2D {
+  return tf.tidy(() => {
+    const nClasses = logits.shape[1];
+    const oneHot = tf.oneHot(labels, nClasses).toFloat(); // [B, nClasses]
+    const loss = tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), oneHot), 1)); // [B]
+    const correct = tf.equal(tf.argMax(logits, 1), labels).toFloat(); // [B]
+    const rows: tf.Tensor[] = [correct, loss]; // each [B]
+    for (const name of floats) {
+      if (name === "loss") rows.push(loss);
+      else if (name === "prob") rows.push(tf.exp(tf.neg(loss)));
+      else {
+        const trueLogit = tf.sum(tf.mul(logits, oneHot), 1);
+        // 1e30 pushes the true class below every other logit; exact for the others (x - 0).
+        const otherMax = tf.max(tf.sub(logits, tf.mul(oneHot, 1e30)), 1);
+        rows.push(tf.sub(trueLogit, otherMax));
+      }
+    }
+    return tf.stack(rows) as tf.Tensor2D;
+  });
+}
+
+/**
+ * One SGD step on a batch. Everything runs inside tf.tidy; the returned tensor is the
+ * caller's to read and dispose.
+ * @returns [2 + floats.length, batchSize] example rows (see exampleRows) taken from the
+ *   training-mode forward ("presentation") or an inference-mode forward before the step
+ *   ("eval"); for "off", the batch's mean loss as shape [1, 1].
+ */
+export function trainStep(model: tf.LayersModel, optimizer: Sgd, batch: Batch, options: StepOptions): tf.Tensor2D {
+  const { lr, tracking, floats, nClasses } = options;
+  let rows: tf.Tensor2D | null = null;
+  return tf.tidy(() => {
+    const x = tf.tensor4d(batch.images, batch.shape); // [B, H, W, C]
+    const labels = tf.tensor1d(batch.labels, "int32"); // [B]
+    if (tracking === "eval") rows = exampleRows(model.apply(x, { training: false }) as tf.Tensor2D, labels, floats);
+    const oneHot = tf.oneHot(labels, nClasses).toFloat(); // [B, nClasses]
+    const { value: loss, grads } = tf.variableGrads(() => {
+      const logits = model.apply(x, { training: true }) as tf.Tensor2D; // [B, nClasses]
+      // Kept: the gradient scope would otherwise free it; trainStep's caller disposes it.
+      if (tracking === "presentation") rows = tf.keep(exampleRows(logits, labels, floats));
+      return tf.mean(tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), oneHot), 1))) as tf.Scalar;
+    }, optimizer.variables);
+    optimizer.step(
+      optimizer.variables.map((v) => grads[v.name]),
+      lr,
+    );
+    return rows ?? (loss.reshape([1, 1]) as tf.Tensor2D);
+  });
+}
+
+/**
+ * Mean loss and accuracy of `model` on a whole split, inference mode.
+ * @returns loss in nats, acc in [0, 1], seconds of wall time.
+ */
+export async function evaluate(
+  model: tf.LayersModel,
+  source: BatchSource,
+  options: { batchSize: number; epoch?: number },
+): Promise<{ loss: number; acc: number; seconds: number }> {
+  const started = performance.now();
+  let lossSum = 0;
+  let correctSum = 0;
+  let n = 0;
+  for await (const batch of source.batches(options.epoch ?? 0, options.batchSize)) {
+    const sums = tf.tidy(() => {
+      const x = tf.tensor4d(batch.images, batch.shape);
+      const rows = exampleRows(model.apply(x, { training: false }) as tf.Tensor2D, tf.tensor1d(batch.labels, "int32"), []);
+      return tf.sum(rows, 1); // [2]: correct count, loss sum
+    });
+    const [correct, loss] = await sums.data();
+    sums.dispose();
+    correctSum += correct;
+    lossSum += loss;
+    n += batch.labels.length;
+  }
+  return { loss: lossSum / n, acc: correctSum / n, seconds: (performance.now() - started) / 1000 };
+}
+
+/** Trains epochs startEpoch .. config.epochs - 1 (or until stopAfterEpochs). */
+export async function trainLoop(options: TrainLoopOptions): Promise<void> {
+  const { model, optimizer, train, test, config, onProgress } = options;
+  const nPresented = train.subsetIds?.length ?? train.nExamples;
+  const itersPerEpoch = Math.ceil(nPresented / config.batchSize);
+  const tracker = new ForgettingTracker(train.nExamples, config.recordFloats);
+  const nFloats = config.recordFloats.length;
+  const sessionStarted = performance.now();
+  let sessionImages = 0;
+  let sessionTrainSeconds = 0;
+
+  for (let epoch = options.startEpoch; epoch < config.epochs; epoch++) {
+    tracker.startEpoch();
+    const epochStarted = performance.now();
+    let lossSum = 0;
+    let correctSum = 0;
+    let seen = 0;
+    let lr = 0;
+    let iteration = 0;
+    let pending: Promise<void> = Promise.resolve();
+
+    for await (const batch of train.batches(epoch, config.batchSize)) {
+      // 1) lr
+      lr = learningRateAt(config, { epoch, iteration, itersPerEpoch });
+
+      // 2) + 3) forward + per-example stats, apply grads
+      const rows = trainStep(model, optimizer, batch, { lr, tracking: config.trackingMode, floats: config.recordFloats, nClasses: train.nClasses });
+
+      // 4) read back the previous step while this one is queued, then queue this one's read
+      await pending;
+      const exampleIds = batch.exampleIds;
+      pending = rows.data().then((values) => {
+        rows.dispose();
+        const b = exampleIds.length;
+        const correct = values.subarray(0, b);
+        const floats: Partial<Record<FloatRecordName, Float32Array>> = {};
+        for (let f = 0; f < nFloats; f++) floats[config.recordFloats[f]] = values.subarray((2 + f) * b, (3 + f) * b) as Float32Array;
+        tracker.add(exampleIds, correct, floats);
+        for (let i = 0; i < b; i++) {
+          correctSum += correct[i];
+          lossSum += values[b + i];
+        }
+        seen += b;
+      });
+
+      // 5) log
+      iteration++;
+      if (onProgress) {
+        const trainSeconds = sessionTrainSeconds + (performance.now() - epochStarted) / 1000;
+        const imagesPerSec = (sessionImages + iteration * config.batchSize) / trainSeconds;
+        const elapsed = (performance.now() - sessionStarted) / 1000;
+        const doneImages = sessionImages + Math.min(iteration * config.batchSize, nPresented);
+        const remainingImages = (config.epochs - options.startEpoch) * nPresented - doneImages;
+        onProgress({
+          phase: "train",
+          epoch: epoch + 1,
+          epochs: config.epochs,
+          batch: iteration,
+          batches: itersPerEpoch,
+          loss: seen ? lossSum / seen : NaN,
+          acc: seen ? correctSum / seen : NaN,
+          lr,
+          imagesPerSec,
+          etaSeconds: doneImages > 0 ? (remainingImages * elapsed) / doneImages : NaN,
+        });
+      }
+    }
+    await pending;
+    const trainTime = (performance.now() - epochStarted) / 1000;
+    sessionTrainSeconds += trainTime;
+    sessionImages += seen;
+
+    // eval on the test split (every evalEvery epochs and always after the last)
+    const evaluateNow = (epoch + 1) % config.evalEvery === 0 || epoch + 1 === config.epochs;
+    if (evaluateNow && onProgress) {
+      onProgress({ phase: "eval", epoch: epoch + 1, epochs: config.epochs, batch: itersPerEpoch, batches: itersPerEpoch, loss: lossSum / seen, acc: correctSum / seen, lr, imagesPerSec: sessionImages / sessionTrainSeconds, etaSeconds: NaN });
+    }
+    const val = evaluateNow ? await evaluate(model, test, { batchSize: config.batchSize, epoch }) : null;
+
+    // checkpoint: records, log, stats and checkpoint files (the caller's side effects)
+    await options.onEpochEnd({
+      epoch,
+      tracker,
+      log: {
+        epoch: epoch + 1,
+        acc: val ? val.acc : null,
+        lr,
+        train_loss: lossSum / seen,
+        train_acc: correctSum / seen,
+        train_time: trainTime,
+        val_loss: val ? val.loss : null,
+        val_time: val ? val.seconds : null,
+        images_per_s: seen / trainTime,
+      },
+    });
+
+    // stop
+    if (options.stopAfterEpochs !== undefined && epoch + 1 >= options.stopAfterEpochs) break;
+  }
+}

@@ -1,0 +1,254 @@
+/**
+ * The library's training entry points: `train(config, options)` starts a run (or resumes an
+ * unfinished run with the same id) and `resumeRun(runDir)` continues a killed one.
+ *
+ * Per finished epoch the run folder gets, in this order: the correctness row (and float
+ * rows) appended, log.csv and stats.csv rewritten, a new checkpoint, and last the manifest's
+ * epochsCompleted. A crash at any point therefore leaves a checkpoint whose epoch is
+ * epochsCompleted or epochsCompleted + 1, with at least that many record rows on disk;
+ * resume truncates the records to the checkpoint's length and continues. Same seed on the
+ * same backend: the record and final weights are byte-identical to an uninterrupted run.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { type BackendName, initBackend } from "../backend";
+import { type OpenedDataset, openDataset } from "../data";
+import { sha256Text } from "../data/checksum";
+import { FileFormatError, ValueError, describeValue } from "../errors";
+import { exampleStats } from "../forgetting/exampleStats";
+import { writeStatsCsv } from "../forgetting/writeStatsCsv";
+import { type ModelName, buildModel } from "../models";
+import { loadCheckpointWeights, readCheckpoint, saveCheckpoint, type CheckpointState } from "../runs/checkpoint";
+import { CORRECT_FILE, FLOAT_RECORDS, MANIFEST_FILE, type RunManifest, correctRowBytes, runDir as runFolder } from "../runs/layout";
+import { readManifest, writeManifest } from "../runs/manifest";
+import { type CorrectRecord, appendCorrectRow, appendFloatRow, readCorrectRecord } from "../runs/record";
+import { checkFolderName, createRun, newRunId, readLog, writeLog } from "../runs/store";
+import { type TrainConfig, configDifferences, resolveTrainConfig } from "./config";
+import { type LogRow, type TrainProgress, trainLoop } from "./loop";
+import { Sgd } from "./sgd";
+
+export interface TrainOptions {
+  /** Folder holding experiment folders. Default "<cwd>/outputs". */
+  outputsRoot?: string;
+  /** Experiment folder name. Default "default". */
+  experiment?: string;
+  /** Run id (folder name). Default: a new nanoid. An existing unfinished run with this id is resumed. */
+  runId?: string;
+  /** Called after every minibatch and before each evaluation. */
+  onProgress?: (progress: TrainProgress) => void;
+  /** No per-epoch summary lines on stderr (they are printed when there is no onProgress). */
+  quiet?: boolean;
+  /** Backend to use (see src/backend). Default "auto" (or FORGETTING_BACKEND). */
+  backend?: BackendName | "auto";
+  /** Folder holding the datasets. Default <project>/data. */
+  dataRoot?: string;
+  /** Stop after this many completed epochs, leaving the run resumable (budgeted sessions, tests). */
+  stopAfterEpochs?: number;
+}
+
+export type ResumeOptions = Omit<TrainOptions, "outputsRoot" | "experiment" | "runId">;
+
+/** sha256 of the canonical config JSON: ties a checkpoint to the config it was trained with. */
+function configSha256(config: TrainConfig): string {
+  return sha256Text(JSON.stringify(config));
+}
+
+function openRunData(config: TrainConfig, dataRoot?: string): Promise<OpenedDataset> {
+  return openDataset({
+    dataset: config.dataset,
+    dataRoot,
+    folder: config.folder,
+    seed: config.seed,
+    augment: config.augment,
+    labelNoise: config.labelNoise,
+    permutePixels: config.permutePixels,
+    removeIds: config.removeIds,
+  });
+}
+
+/**
+ * Trains one run and writes its folder `<outputsRoot>/<experiment>/<runId>/`.
+ * If that folder already holds an unfinished run, it is resumed (the config must match);
+ * a completed one is returned as is.
+ * @returns the final manifest.
+ * @throws ValueError for a bad config or option, or a config that differs from the
+ *   existing run's; FileFormatError for corrupt run files. Existing files stay intact.
+ */
+export async function train(config: Partial<TrainConfig>, options: TrainOptions = {}): Promise<RunManifest> {
+  const resolved = resolveTrainConfig(config);
+  const outputsRoot = path.resolve(options.outputsRoot ?? path.join(process.cwd(), "outputs"));
+  const experiment = checkFolderName("train: options.experiment", options.experiment ?? "default");
+  const runId = checkFolderName("train: options.runId", options.runId ?? (await newRunId()));
+  const dir = runFolder(outputsRoot, experiment, runId);
+  if (fs.existsSync(path.join(dir, MANIFEST_FILE))) {
+    const recorded = resolveTrainConfig(readManifest(dir).config as Partial<TrainConfig>);
+    const differences = configDifferences(recorded, resolved);
+    if (differences.length > 0) {
+      const listed = differences.map((k) => `${k}: recorded ${describeValue(recorded[k])}, given ${describeValue(resolved[k])}`).join("; ");
+      throw new ValueError(`train: run ${dir} exists with another config (${listed}); choose a new run id or resume it unchanged`);
+    }
+    return resumeRun(dir, options);
+  }
+  const environment = await initBackend({ backend: options.backend });
+  const data = await openRunData(resolved, options.dataRoot);
+  const { manifest } = createRun({ outputsRoot, experiment, runId, config: resolved as unknown as RunManifest["config"], data, environment });
+  return runEpochs(dir, manifest, resolved, data, { checkpoint: null, log: [] }, options);
+}
+
+/**
+ * Continues a run that was killed or stopped: checks the config, the dataset checksum, the
+ * checkpoint and the records before touching anything, then truncates the records to the
+ * checkpoint's length and trains the remaining epochs.
+ * @returns the final manifest (at once, if the run is already completed).
+ * @throws ValueError if the dataset checksum changed; FileFormatError for a corrupt or
+ *   inconsistent manifest, checkpoint, record or log file.
+ */
+export async function resumeRun(runDir: string, options: ResumeOptions = {}): Promise<RunManifest> {
+  const dir = path.resolve(runDir);
+  const manifestFile = path.join(dir, MANIFEST_FILE);
+  const manifest = readManifest(dir);
+  if (manifest.status === "completed") return manifest;
+  let config: TrainConfig;
+  try {
+    config = resolveTrainConfig(manifest.config as Partial<TrainConfig>);
+  } catch (err) {
+    throw new FileFormatError(manifestFile, `field "config" is no longer a valid config: ${(err as Error).message}`);
+  }
+  await initBackend({ backend: options.backend });
+  const data = await openRunData(config, options.dataRoot);
+  if (data.train.checksum !== manifest.dataset.checksum) {
+    throw new ValueError(
+      `resumeRun ${dir}: dataset "${data.train.datasetId}" no longer matches the run: expected checksum ${manifest.dataset.checksum} (manifest.json), got ${data.train.checksum}`,
+    );
+  }
+  const checkpoint = readCheckpoint(dir);
+  const startEpoch = checkpoint?.info.epoch ?? 0;
+  if (checkpoint) {
+    const file = path.join(checkpoint.dir, "checkpoint.json");
+    if (checkpoint.info.configSha256 !== configSha256(config)) {
+      throw new FileFormatError(file, `expected configSha256 ${configSha256(config)} (the manifest's config), found ${checkpoint.info.configSha256}`);
+    }
+    if (checkpoint.info.datasetChecksum !== manifest.dataset.checksum) {
+      throw new FileFormatError(file, `expected datasetChecksum ${manifest.dataset.checksum} (manifest.json), found ${checkpoint.info.datasetChecksum}`);
+    }
+  }
+  const k = manifest.epochsCompleted;
+  if (startEpoch !== k && startEpoch !== k + 1) {
+    const where = checkpoint ? path.join(checkpoint.dir, "checkpoint.json") : path.join(dir, "checkpoint");
+    throw new FileFormatError(where, `expected a checkpoint of epoch ${k} or ${k + 1} (manifest epochsCompleted ${k}), found ${checkpoint ? `epoch ${startEpoch}` : "none"}`);
+  }
+  // The records and the log must hold every row the checkpoint covers.
+  if (startEpoch > 0) readCorrectRecord(dir, manifest.dataset.nExamples, startEpoch);
+  for (const name of config.recordFloats) {
+    const file = path.join(dir, FLOAT_RECORDS[name]);
+    const need = startEpoch * manifest.dataset.nExamples * 4;
+    const size = fs.existsSync(file) ? fs.statSync(file).size : 0;
+    if (size < need) throw new FileFormatError(file, `expected at least ${need} bytes (${startEpoch} rows of ${manifest.dataset.nExamples} float32), found ${size}`);
+  }
+  const log = readLog(dir);
+  if (log.length < startEpoch) throw new FileFormatError(path.join(dir, "log.csv"), `expected at least ${startEpoch} rows (one per checkpointed epoch), found ${log.length}`);
+  return runEpochs(dir, manifest, config, data, { checkpoint, log: log.slice(0, startEpoch) }, options);
+}
+
+/** Builds model and optimizer, restores the checkpoint if any, and trains to the end. */
+async function runEpochs(
+  dir: string,
+  manifest: RunManifest,
+  config: TrainConfig,
+  data: OpenedDataset,
+  resume: { checkpoint: CheckpointState | null; log: LogRow[] },
+  options: TrainOptions,
+): Promise<RunManifest> {
+  const { train: trainSource } = data;
+  const nExamples = trainSource.nExamples;
+  const rowBytes = correctRowBytes(nExamples);
+  const startEpoch = resume.checkpoint?.info.epoch ?? 0;
+  const model = buildModel(config.model as ModelName, { inputShape: trainSource.inputShape, nClasses: trainSource.nClasses, seed: config.seed });
+  const trainable = model.trainableWeights;
+  // Rank-1 weights are biases and batch-norm gamma/beta.
+  const decayMask = trainable.map((w) => !(config.weightDecayExcludeBnAndBias && w.shape.length <= 1));
+  const optimizer = new Sgd(
+    // LayerVariable.read() is typed Tensor but returns the tf.Variable the layer owns.
+    trainable.map((w) => w.read() as tf.Variable),
+    { momentum: config.momentum, nesterov: config.nesterov, weightDecay: config.weightDecay, decayMask },
+  );
+  try {
+    if (resume.checkpoint) {
+      loadCheckpointWeights(model, resume.checkpoint);
+      optimizer.setState(resume.checkpoint.momentum);
+    }
+    // Everything is checked: from here on the run folder changes.
+    const bits = new Uint8Array(config.epochs * rowBytes);
+    if (startEpoch > 0) bits.set(readCorrectRecord(dir, nExamples, startEpoch).bits);
+    truncateTo(path.join(dir, CORRECT_FILE), startEpoch * rowBytes);
+    for (const name of config.recordFloats) truncateTo(path.join(dir, FLOAT_RECORDS[name]), startEpoch * nExamples * 4);
+    const logRows = [...resume.log];
+    writeLog(dir, logRows);
+    manifest.epochsCompleted = startEpoch;
+    manifest.status = "running";
+    delete manifest.error;
+    writeManifest(dir, manifest);
+
+    let presented: Uint8Array | undefined;
+    if (trainSource.subsetIds) {
+      presented = new Uint8Array(nExamples);
+      for (const id of trainSource.subsetIds) presented[id] = 1;
+    }
+    const datasetChecksum = manifest.dataset.checksum;
+    const started = Date.now();
+    try {
+      await trainLoop({
+        model,
+        optimizer,
+        train: trainSource,
+        test: data.test,
+        config,
+        startEpoch,
+        onProgress: options.onProgress,
+        stopAfterEpochs: options.stopAfterEpochs,
+        onEpochEnd({ epoch, tracker, log }) {
+          const row = tracker.correctRow();
+          appendCorrectRow(dir, epoch, row);
+          for (const name of config.recordFloats) appendFloatRow(dir, name, epoch, tracker.floatRow(name));
+          bits.set(row, epoch * rowBytes);
+          logRows.push(log);
+          writeLog(dir, logRows);
+          const record: CorrectRecord = { nExamples, nEpochs: epoch + 1, rowBytes, bits: bits.subarray(0, (epoch + 1) * rowBytes) };
+          writeStatsCsv(dir, exampleStats(record, { presented }), { labels: trainSource.labels, exampleNames: trainSource.exampleNames });
+          saveCheckpoint(dir, { model, momentum: optimizer.getState(), epoch: epoch + 1, recordLength: epoch + 1, configSha256: configSha256(config), datasetChecksum });
+          manifest.epochsCompleted = epoch + 1;
+          if (epoch + 1 === config.epochs) {
+            manifest.status = "completed";
+            manifest.finishedAt = new Date().toISOString();
+          }
+          writeManifest(dir, manifest);
+          if (!options.quiet && !options.onProgress) console.error(epochSummary(log, config.epochs, (Date.now() - started) / 1000));
+        },
+      });
+    } catch (err) {
+      manifest.status = "failed";
+      manifest.error = err instanceof Error ? err.message : String(err);
+      writeManifest(dir, manifest);
+      throw err;
+    }
+    return manifest;
+  } finally {
+    optimizer.dispose();
+    model.dispose();
+  }
+}
+
+/** Cuts `file` to `bytes` (a row half-written by a crash, or rows after the checkpoint). */
+function truncateTo(file: string, bytes: number): void {
+  if (fs.existsSync(file) && fs.statSync(file).size > bytes) fs.truncateSync(file, bytes);
+}
+
+/** One line per epoch: "epoch 3/10  loss 0.4123  train acc 0.871  test acc 0.902  1234 img/s". */
+export function epochSummary(log: LogRow, epochs: number, elapsedSeconds: number): string {
+  const f = (v: number | null, digits: number) => (v === null ? "-" : v.toFixed(digits));
+  return (
+    `epoch ${log.epoch}/${epochs}  loss ${f(log.train_loss, 4)}  train acc ${f(log.train_acc, 3)}  ` +
+    `test loss ${f(log.val_loss, 4)}  test acc ${f(log.acc, 3)}  ${f(log.images_per_s, 0)} img/s  ${elapsedSeconds.toFixed(1)} s`
+  );
+}
