@@ -11,8 +11,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ValueError, describeValue } from "../errors";
-import { CORRECT_FILE, LOG_FILE, MANIFEST_FILE, type RunManifest, correctRowBytes } from "./layout";
+import { FileFormatError, ValueError, describeValue } from "../errors";
+import { CORRECT_FILE, EXAMPLES_FILE, LOG_FILE, MANIFEST_FILE, type RunManifest, correctRowBytes } from "./layout";
 import { readManifest } from "./manifest";
 import { type CorrectRecord, readCorrectRecord } from "./record";
 
@@ -307,4 +307,67 @@ export function readLogColumns(runDir: string): Record<string, number[]> | null 
     header.forEach((h, i) => columns[h].push(cells[i] === undefined || cells[i].trim() === "" ? NaN : Number(cells[i])));
   }
   return columns;
+}
+
+/** Splits one CSV line into fields (RFC 4180 quotes; no line breaks inside fields). */
+function splitCsvLine(line: string): string[] {
+  const fields: string[] = [];
+  let field = "";
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ",") {
+      fields.push(field);
+      field = "";
+    } else field += ch;
+  }
+  fields.push(field);
+  return fields;
+}
+
+/** Labels (as trained) and names of a run's examples, from examples.csv. */
+export interface RunExamples {
+  /** [nExamples] class index per exampleId. */
+  labels: Int32Array;
+  /** [nExamples] name per exampleId (empty string when the file has none). */
+  names: string[];
+}
+
+/**
+ * Reads `<runDir>/examples.csv` (header `exampleId,label,name`, one row per example).
+ * @returns null when the run has no examples.csv.
+ * @throws FileFormatError if a row's exampleId or label is not an integer in range.
+ */
+export function readRunExamples(runDir: string, nExamples: number): RunExamples | null {
+  const file = path.join(runDir, EXAMPLES_FILE);
+  if (!fs.existsSync(file)) return null;
+  const lines = fs.readFileSync(file, "utf8").split(/\r?\n/);
+  const header = splitCsvLine(lines[0] ?? "").map((h) => h.trim());
+  const idColumn = header.findIndex((h) => h === "exampleId" || h === "example_id");
+  const labelColumn = header.indexOf("label");
+  const nameColumn = header.indexOf("name");
+  if (idColumn < 0 || labelColumn < 0) throw new FileFormatError(file, `expected a header with exampleId and label, got ${describeValue(lines[0])}`);
+  const labels = new Int32Array(nExamples).fill(-1);
+  const names = new Array<string>(nExamples).fill("");
+  for (let row = 1; row < lines.length; row++) {
+    if (lines[row] === "") continue;
+    const cells = splitCsvLine(lines[row]);
+    const id = Number(cells[idColumn]);
+    const label = Number(cells[labelColumn]);
+    if (!Number.isInteger(id) || id < 0 || id >= nExamples || !Number.isInteger(label)) {
+      throw new FileFormatError(file, `row ${row + 1}: expected an exampleId in [0, ${nExamples}) and an integer label, got ${describeValue(lines[row])}`);
+    }
+    labels[id] = label;
+    if (nameColumn >= 0) names[id] = cells[nameColumn] ?? "";
+  }
+  const missing = labels.indexOf(-1);
+  if (missing >= 0) throw new FileFormatError(file, `expected a row for each of ${nExamples} examples, exampleId ${missing} has none`);
+  return { labels, names };
 }

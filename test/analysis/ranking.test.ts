@@ -1,0 +1,58 @@
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { forgettingRanking } from "../../src/analysis/forgettingRanking";
+import { averageRanks } from "../../src/analysis/averageRanks";
+import { spearman } from "../../src/analysis/spearman";
+import { exampleStats } from "../../src/forgetting/exampleStats";
+import { recordFromRows } from "../../src/runs/record";
+import { Random } from "../../src/random";
+
+/** Record from per-example sequences [nExamples][nEpochs]. */
+const run = (sequences: number[][]) => exampleStats(recordFromRows(sequences[0].map((_, e) => sequences.map((s) => s[e])), sequences.length));
+
+test("forgettingRanking(statsPerRun) sums forgetting, never learned counts as presentations, ties by id", () => {
+  // Example scores: 0 -> 1 + 0 = 1; 1 -> never learned in run A (3 presentations) + 0 = 3;
+  // 2 -> 0 + 0 = 0; 3 -> 0 + 1 = 1 (ties with example 0, which comes first).
+  const runA = run([
+    [1, 0, 1],
+    [0, 0, 0],
+    [1, 1, 1],
+    [0, 1, 1],
+  ]);
+  const runB = run([
+    [0, 1, 1],
+    [1, 1, 1],
+    [0, 0, 1],
+    [1, 0, 1],
+  ]);
+  const ranking = forgettingRanking([runA, runB]);
+  assert.deepEqual([...ranking.scores], [1, 3, 0, 1]);
+  assert.deepEqual([...ranking.order], [2, 0, 3, 1]);
+  assert.deepEqual([...ranking.rank], [1, 3, 0, 2]);
+  assert.throws(() => forgettingRanking([]), { name: "ValueError", message: "forgettingRanking: expected at least one run, got none" });
+});
+
+test("forgettingRanking(statsPerRun) order equals a stable comparison sort on random runs", () => {
+  const random = new Random(3, "ranking-test");
+  const runs = [0, 1, 2].map(() => run(Array.from({ length: 300 }, () => Array.from({ length: 9 }, () => (random.next() < 0.6 ? 1 : 0)))));
+  const { scores, order } = forgettingRanking(runs);
+  const expected = Array.from({ length: 300 }, (_, i) => i).sort((a, b) => scores[a] - scores[b] || a - b);
+  assert.deepEqual([...order], expected);
+});
+
+test("averageRanks(values) averages tied ranks (integer and float paths)", () => {
+  assert.deepEqual([...averageRanks([10, 20, 20, 30])], [1, 2.5, 2.5, 4]);
+  assert.deepEqual([...averageRanks([3, 0, 3, 3, 1])], [4, 1, 4, 4, 2]);
+  assert.deepEqual([...averageRanks([0.5, -1, 0.5, 2.25])], [2.5, 1, 2.5, 4]);
+});
+
+test("spearman(x, y) matches hand-computed values", () => {
+  // y ranks [1, 2, 3.5, 5, 3.5]: sum dxdy = 8, sum dx^2 = 10, sum dy^2 = 9.5 -> 8 / sqrt(95).
+  assert.ok(Math.abs(spearman([1, 2, 3, 4, 5], [5, 6, 7, 8, 7]) - 8 / Math.sqrt(95)) < 1e-12);
+  assert.ok(Math.abs(spearman([0.5, 0.2, 0.9], [1, 3, 2]) - -0.5) < 1e-12);
+  assert.equal(spearman([1, 2, 3], [30, 20, 10]), -1);
+  assert.equal(spearman([4, 4, 1], [4, 4, 1]), 1);
+  assert.ok(Number.isNaN(spearman([2, 2, 2], [1, 2, 3])), "constant input: NaN");
+  assert.ok(Number.isNaN(spearman([1], [1])), "one value: NaN");
+  assert.throws(() => spearman([1, 2], [1]), { name: "ValueError", message: "spearman: expected equal lengths, got x=2, y=1" });
+});
