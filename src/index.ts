@@ -36,3 +36,4 @@ export * from "./analysis/analyzeBudget";
 export * from "./analysis/analyzeExperiment";
 export * from "./analysis/summarizeAnalysis";
 export * from "./analysis/formatSummary";
+export * from "./models/index";

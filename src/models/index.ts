@@ -1,0 +1,69 @@
+/**
+ * Model factory. Every model maps images [batch, H, W, C] to LOGITS [batch, nClasses] (no
+ * softmax: the loss applies log-softmax itself) and is initialized from a seed alone.
+ */
+import type * as tf from "@tensorflow/tfjs";
+import { ValueError, checkOneOf, checkPositiveInteger, describeValue } from "../errors";
+import { digitsCnn } from "./digits_cnn";
+import { digitsMlp } from "./digits_mlp";
+import { type InitScheme, initializeWeights } from "./init";
+import { registerCustomLayers } from "./layers";
+import { mnistCnn } from "./mnist_cnn";
+import { resnet18Cifar, resnet20Cifar } from "./resnet_cifar";
+import { resnet50 } from "./resnet50";
+
+export const VALID_MODELS = ["mnist-cnn", "digits-mlp", "digits-cnn", "resnet20-cifar", "resnet18-cifar", "resnet50"] as const;
+export type ModelName = (typeof VALID_MODELS)[number];
+
+export interface BuildModelOptions {
+  /** One image, [H, W, C]: [28, 28, 1] MNIST, [8, 8, 1] digits, [32, 32, 3] CIFAR, [224, 224, 3] ImageNet. */
+  inputShape: number[];
+  /** Number of classes = width of the logits. */
+  nClasses: number;
+  /** Seed of the weight initialization (same seed, same weights). */
+  seed: number;
+}
+
+interface ModelSpec {
+  build(inputShape: number[], nClasses: number): tf.LayersModel;
+  init: InitScheme;
+  /** Smallest H and W the architecture accepts. */
+  minSize: number;
+}
+
+const MODELS: Record<ModelName, ModelSpec> = {
+  "mnist-cnn": { build: mnistCnn, init: "pytorch-default", minSize: 16 },
+  "digits-mlp": { build: digitsMlp, init: "pytorch-default", minSize: 1 },
+  "digits-cnn": { build: digitsCnn, init: "pytorch-default", minSize: 4 },
+  "resnet20-cifar": { build: resnet20Cifar, init: "kaiming-fan-out", minSize: 4 },
+  "resnet18-cifar": { build: resnet18Cifar, init: "kaiming-fan-out", minSize: 8 },
+  "resnet50": { build: resnet50, init: "kaiming-fan-out", minSize: 32 },
+};
+
+/**
+ * Builds a model with seeded weights.
+ * @returns a tf.LayersModel from [batch, ...inputShape] to logits [batch, nClasses]
+ * @throws ValueError for an unknown name, a bad input shape, nClasses or seed
+ */
+export function buildModel(name: ModelName, options: BuildModelOptions): tf.LayersModel {
+  const model = checkOneOf("buildModel: model", name, VALID_MODELS);
+  const { inputShape, nClasses, seed } = options;
+  if (!Array.isArray(inputShape) || inputShape.length !== 3 || inputShape.some((n) => !Number.isInteger(n) || n <= 0)) {
+    throw new ValueError(`buildModel(${name}): inputShape expected [H, W, C] of positive integers, got ${describeValue(inputShape)}`);
+  }
+  const spec = MODELS[model];
+  if (inputShape[0] < spec.minSize || inputShape[1] < spec.minSize) {
+    throw new ValueError(`buildModel(${name}): inputShape expected H and W >= ${spec.minSize}, got ${describeValue(inputShape)}`);
+  }
+  checkPositiveInteger(`buildModel(${name}): nClasses`, nClasses);
+  if (!Number.isInteger(seed)) throw new ValueError(`buildModel(${name}): seed expected an integer, got ${describeValue(seed)}`);
+  registerCustomLayers();
+  const built = spec.build(inputShape, nClasses);
+  initializeWeights(built, seed, spec.init);
+  return built;
+}
+
+/** Number of trainable parameters (what PyTorch's sum(p.numel() for p in parameters()) counts). */
+export function countTrainableParams(model: tf.LayersModel): number {
+  return model.trainableWeights.reduce((total, w) => total + (w.shape as number[]).reduce((a, b) => a * b, 1), 0);
+}
