@@ -11,6 +11,8 @@ const PROGRAM = "forgetting";
 function loadCommands(): CliCommand[] {
   return [
     // Each entry: require("./cli/<name>").command. Lazy so that `--help` stays fast.
+    require("./cli/setup").command,
+    require("./cli/notebooks").command,
   ];
 }
 

@@ -1,0 +1,39 @@
+/**
+ * `forgetting notebooks --experiment <dir>`: executes the notebooks headless against one
+ * experiment and writes the executed notebooks, HTML reports and an index into
+ * <dir>/reports/. Stops at the first failing cell and prints that cell's message.
+ */
+import * as path from "node:path";
+import { ValueError } from "../errors";
+import type { CliCommand } from "./args";
+import { NOTEBOOK_ENV } from "../notebook/params";
+import { NotebookCellError, runNotebooks } from "../report/runNotebooks";
+import { experimentSummary } from "../report/summary";
+
+export const command: CliCommand = {
+  name: "notebooks",
+  summary: "execute the notebooks headless against an experiment and export HTML reports to <experiment>/reports/",
+  options: {
+    experiment: { type: "string", help: "experiment folder (e.g. outputs/digits-study)", required: true },
+    only: { type: "list", help: "run only notebooks whose name starts with these prefixes, e.g. 01,03", default: [] },
+    "train-demo": { type: "boolean", help: "let notebook 02 train its short demo run (seconds on digits)", default: true },
+    "cell-timeout": { type: "integer", help: "time limit per cell, seconds", default: 1800 },
+  },
+  async run(options) {
+    const experimentDir = path.resolve(options.experiment as string);
+    try {
+      const result = await runNotebooks(experimentDir, {
+        only: options.only as string[],
+        cellTimeoutSeconds: options["cell-timeout"] as number,
+        env: { [NOTEBOOK_ENV.trainDemo]: options["train-demo"] ? "1" : "0" },
+        summary: experimentSummary,
+      });
+      console.log(`notebooks: ${result.entries.length} reports in ${result.seconds.toFixed(1)} s; open ${result.index}`);
+    } catch (err) {
+      if (err instanceof NotebookCellError) {
+        throw new ValueError(`${err.message}\n(the partial report is in ${path.join(experimentDir, "reports")})`);
+      }
+      throw err;
+    }
+  },
+};

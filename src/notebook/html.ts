@@ -1,0 +1,63 @@
+/**
+ * Small HTML building blocks shared by the notebook display helpers and the report index.
+ * Everything here is pure and returns strings.
+ */
+
+/** Escapes text for use inside HTML elements and double-quoted attributes. */
+export function escapeHtml(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+}
+
+/** Formats a table cell: integers as is, other numbers to `digits` significant digits. */
+export function formatCell(value: unknown, digits = 4): string {
+  if (value === null || value === undefined) return "";
+  if (typeof value === "number") {
+    if (Number.isNaN(value)) return "NaN";
+    if (Number.isInteger(value)) return String(value);
+    return String(Number(value.toPrecision(digits)));
+  }
+  return String(value);
+}
+
+export interface HtmlTableOptions {
+  /** Class attribute of the <table>. */
+  className?: string;
+  /** Caption shown above the table. */
+  caption?: string;
+  /** Significant digits of non-integer numbers. */
+  digits?: number;
+}
+
+/** An HTML table from column names and rows of values ([nRows][nColumns]). */
+export function htmlTable(columns: readonly string[], rows: readonly (readonly unknown[])[], options: HtmlTableOptions = {}): string {
+  const { className = "forgetting-table", caption, digits = 4 } = options;
+  const head = columns.map((c) => `<th>${escapeHtml(c)}</th>`).join("");
+  const body = rows
+    .map((row) => `<tr>${row.map((v) => `<td${typeof v === "number" ? ' class="num"' : ""}>${escapeHtml(formatCell(v, digits))}</td>`).join("")}</tr>`)
+    .join("\n");
+  return [
+    `<table class="${escapeHtml(className)}">`,
+    caption ? `<caption>${escapeHtml(caption)}</caption>` : "",
+    `<thead><tr>${head}</tr></thead>`,
+    `<tbody>\n${body}\n</tbody>`,
+    "</table>",
+  ].join("");
+}
+
+/**
+ * CSS for tables and image grids, scoped by class names so it cannot restyle Jupyter's own
+ * page. Shown once per notebook by `notebookSetup`, and inlined in the report index.
+ */
+export const NOTEBOOK_CSS = `
+.forgetting-table { border-collapse: collapse; font: 13px/1.35 system-ui, sans-serif; margin: 4px 0 10px; }
+.forgetting-table caption { text-align: left; font-weight: 600; padding: 2px 0 6px; }
+.forgetting-table th, .forgetting-table td { border-bottom: 1px solid #ddd; padding: 3px 10px; text-align: left; }
+.forgetting-table td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.forgetting-table thead th { border-bottom: 2px solid #999; }
+.forgetting-grid { display: flex; flex-wrap: wrap; gap: 6px; font: 11px/1.25 system-ui, sans-serif; margin: 4px 0 10px; }
+.forgetting-grid figure { margin: 0; text-align: center; width: var(--cell-width, 72px); }
+.forgetting-grid img { image-rendering: pixelated; display: block; margin: 0 auto 2px; border: 1px solid #ccc; }
+.forgetting-grid figcaption { color: #333; overflow-wrap: anywhere; }
+.forgetting-grid-title { font: 600 13px system-ui, sans-serif; margin: 8px 0 2px; }
+.forgetting-progress { font: 12px/1.4 ui-monospace, monospace; white-space: pre; }
+`;

@@ -1,0 +1,212 @@
+/**
+ * Headless notebook execution and HTML export: runs the project's notebooks in order against
+ * one experiment, stops at the first failing cell with that cell's error message, and writes
+ * the executed .ipynb, an .html per notebook and an index.html into <experiment>/reports/.
+ *
+ * Execution uses nbclient, the engine of `jupyter nbconvert --execute`, through
+ * scripts/execute_notebook.py, so that a failed notebook is still written and its failing
+ * cell can be read (tslab puts the message in the cell's stderr output, not in the error
+ * reply). Export is `nbconvert --to html` with the project's template
+ * (scripts/nbconvert/report), which drops the external require.js and MathJax scripts so a
+ * report works offline.
+ */
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ValueError } from "../errors";
+import { writeFileAtomic } from "../runs/atomic";
+import { REPORTS_DIR } from "../runs/layout";
+import { KERNEL_LAUNCHER, KERNEL_NAME, findJupyterPython, projectRoot, registeredKernelSpec } from "../notebook/kernel";
+import { NOTEBOOK_ENV } from "../notebook/params";
+import { type ReportEntry, type SummaryTable, reportIndexHtml } from "./indexPage";
+import { cellErrorMessage, notebookTitle, readNotebook } from "./notebookFile";
+
+export const NOTEBOOKS_DIR = "notebooks";
+export const EXECUTE_SCRIPT = "scripts/execute_notebook.py";
+export const NBCONVERT_TEMPLATES = "scripts/nbconvert";
+export const NBCONVERT_TEMPLATE = "report";
+export const INDEX_FILE = "index.html";
+/** Project notebooks are named NN-<topic>.ipynb and run in that order. */
+const NOTEBOOK_NAME = /^\d\d-[\w.-]+\.ipynb$/;
+
+/** A cell of a notebook failed: which one, and its message. */
+export class NotebookCellError extends Error {
+  override name = "NotebookCellError";
+  constructor(
+    readonly notebook: string,
+    readonly cellIndex: number | null,
+    readonly cellId: string | null,
+    readonly cellMessage: string,
+  ) {
+    super(`${notebook}: cell ${cellIndex === null ? "?" : cellIndex + 1}${cellId ? ` (id ${cellId})` : ""} failed:\n${cellMessage}`);
+  }
+}
+
+/** The project notebooks in `dir`, in run order (NN-*.ipynb, sorted). */
+export function listNotebooks(dir: string): string[] {
+  if (!fs.existsSync(dir)) throw new ValueError(`listNotebooks: expected a notebooks folder at ${dir}, got none`);
+  return fs
+    .readdirSync(dir)
+    .filter((name) => NOTEBOOK_NAME.test(name))
+    .sort()
+    .map((name) => path.join(dir, name));
+}
+
+export interface RunNotebooksOptions {
+  /** Folder holding the notebooks; default <project>/notebooks. */
+  notebooksDir?: string;
+  /** Where reports go; default <experimentDir>/reports. */
+  reportsDir?: string;
+  /** Run only notebooks whose file name starts with one of these (e.g. ["01", "03"]). */
+  only?: string[];
+  /** Python with Jupyter; default: the first found by findJupyterPython. */
+  python?: string;
+  /** Per-cell time limit, seconds (default 1800). */
+  cellTimeoutSeconds?: number;
+  /** Extra environment for the kernel (notebook parameters, see NOTEBOOK_ENV). */
+  env?: Record<string, string>;
+  /** Summary tables for index.html, computed when the notebooks are done. */
+  summary?: (experimentDir: string) => { tables: SummaryTable[]; notes: string[] };
+  /** Progress lines; default console.log. */
+  log?: (line: string) => void;
+}
+
+export interface RunNotebooksResult {
+  reportsDir: string;
+  index: string;
+  entries: ReportEntry[];
+  seconds: number;
+}
+
+/** Runs `python args...`, streaming stderr lines to `onLine`; resolves with stdout and the exit status. */
+function runProcess(python: string, args: string[], env: NodeJS.ProcessEnv, onLine: (line: string) => void): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(python, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+    const out: Buffer[] = [];
+    let err = "";
+    let pending = "";
+    child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
+    child.stderr.on("data", (chunk: Buffer) => {
+      const text = chunk.toString("utf8");
+      err += text;
+      pending += text;
+      const lines = pending.split("\n");
+      pending = lines.pop() ?? "";
+      for (const line of lines) if (line.trim()) onLine(line);
+    });
+    child.on("error", reject);
+    child.on("close", (status) => {
+      if (pending.trim()) onLine(pending);
+      resolve({ status, stdout: Buffer.concat(out).toString("utf8"), stderr: err });
+    });
+  });
+}
+
+/** Throws unless the project kernel is registered for `python` and starts this project. */
+export function checkKernelRegistered(python: string, root = projectRoot()): void {
+  const registered = registeredKernelSpec(python);
+  const launcher = path.join(root, KERNEL_LAUNCHER);
+  if (!registered) throw new ValueError(`notebooks: expected the Jupyter kernel "${KERNEL_NAME}", got none registered; run \`forgetting setup\` first`);
+  if (!registered.spec.argv.includes(launcher)) {
+    throw new ValueError(`notebooks: expected kernel "${KERNEL_NAME}" to start ${launcher}, got ${JSON.stringify(registered.spec.argv)}; run \`forgetting setup\` in this project`);
+  }
+}
+
+/**
+ * Executes the notebooks in order against `experimentDir` and writes the reports.
+ * @throws NotebookCellError at the first failing cell (after writing that notebook's partial
+ *   report and the index); ValueError if Jupyter or the kernel is missing.
+ */
+export async function runNotebooks(experimentDir: string, options: RunNotebooksOptions = {}): Promise<RunNotebooksResult> {
+  const started = performance.now();
+  const root = projectRoot();
+  const log = options.log ?? ((line: string) => console.log(line));
+  const absExperiment = path.resolve(experimentDir);
+  if (!fs.existsSync(absExperiment)) throw new ValueError(`runNotebooks: expected an experiment folder at ${absExperiment}, got none`);
+  const python = options.python ?? findJupyterPython().python;
+  if (!python) throw new ValueError("runNotebooks: expected a Python with Jupyter (jupyter_client, nbformat, nbclient, nbconvert), got none; run `forgetting setup`");
+  checkKernelRegistered(python, root);
+
+  const reportsDir = options.reportsDir ?? path.join(absExperiment, REPORTS_DIR);
+  fs.mkdirSync(reportsDir, { recursive: true });
+  const only = options.only ?? [];
+  const notebooks = listNotebooks(options.notebooksDir ?? path.join(root, NOTEBOOKS_DIR)).filter(
+    (file) => only.length === 0 || only.some((prefix) => path.basename(file).startsWith(prefix)),
+  );
+  if (notebooks.length === 0) throw new ValueError(`runNotebooks: expected notebooks matching ${JSON.stringify(only)}, got none`);
+
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PYDEVD_DISABLE_FILE_VALIDATION: "1",
+    [NOTEBOOK_ENV.experiment]: absExperiment,
+    ...options.env,
+  };
+  const entries: ReportEntry[] = notebooks.map((file) => {
+    const base = path.basename(file, ".ipynb");
+    return { title: notebookTitle(readNotebook(file), base), html: `${base}.html`, ipynb: `${base}.ipynb`, status: "not run" };
+  });
+  const writeIndex = (): string => {
+    let summary: { tables: SummaryTable[]; notes: string[] } = { tables: [], notes: [] };
+    try {
+      summary = options.summary?.(absExperiment) ?? summary;
+    } catch (err) {
+      // The index still links the reports when the experiment cannot be summarised.
+      summary.notes.push(`No summary: ${(err as Error).message}`);
+    }
+    const index = path.join(reportsDir, INDEX_FILE);
+    writeFileAtomic(
+      index,
+      reportIndexHtml({
+        experiment: path.basename(absExperiment),
+        experimentDir: path.relative(root, absExperiment) || absExperiment,
+        entries,
+        summary: summary.tables,
+        notes: summary.notes,
+        generatedAt: new Date().toISOString(),
+      }),
+    );
+    return index;
+  };
+
+  let failure: NotebookCellError | null = null;
+  for (const [i, file] of notebooks.entries()) {
+    const entry = entries[i];
+    const t0 = performance.now();
+    log(`notebook ${i + 1}/${notebooks.length}: ${path.basename(file)} (${entry.title})`);
+    const executed = path.join(reportsDir, entry.ipynb);
+    const staging = `${executed}.${process.pid}.tmp`;
+    const run = await runProcess(python, [path.join(root, EXECUTE_SCRIPT), file, staging, KERNEL_NAME, String(options.cellTimeoutSeconds ?? 1800)], env, log);
+    const verdictLine = run.stdout.trim().split("\n").pop() ?? "";
+    if (run.status !== 0 || !verdictLine.startsWith("{")) {
+      fs.rmSync(staging, { force: true });
+      throw new ValueError(`runNotebooks: expected ${EXECUTE_SCRIPT} to run ${path.basename(file)}, got exit status ${run.status}: ${run.stderr.trim().slice(-2000)}`);
+    }
+    fs.renameSync(staging, executed);
+    const verdict = JSON.parse(verdictLine) as { ok: boolean; cellIndex?: number | null; cellId?: string | null; error?: string };
+
+    const html = await runProcess(
+      python,
+      ["-m", "nbconvert", "--to", "html", `--TemplateExporter.extra_template_basedirs=${path.join(root, NBCONVERT_TEMPLATES)}`, "--template", NBCONVERT_TEMPLATE, "--stdout", executed],
+      env,
+      () => {},
+    );
+    if (html.status !== 0) throw new ValueError(`runNotebooks: expected nbconvert to export ${executed} to HTML, got exit status ${html.status}: ${html.stderr.trim().slice(-2000)}`);
+    writeFileAtomic(path.join(reportsDir, entry.html), html.stdout);
+    entry.seconds = (performance.now() - t0) / 1000;
+
+    if (!verdict.ok) {
+      const cellIndex = verdict.cellIndex ?? null;
+      const cell = cellIndex === null ? undefined : readNotebook(executed).cells[cellIndex];
+      const message = (cell && cellErrorMessage(cell)) || verdict.error || "unknown error";
+      entry.status = "failed";
+      entry.error = message;
+      failure = new NotebookCellError(path.basename(file), cellIndex, verdict.cellId ?? null, message);
+      break;
+    }
+    entry.status = "ok";
+    log(`  done in ${entry.seconds.toFixed(1)} s -> ${path.join(reportsDir, entry.html)}`);
+  }
+  const index = writeIndex();
+  if (failure) throw failure;
+  return { reportsDir, index, entries, seconds: (performance.now() - started) / 1000 };
+}
