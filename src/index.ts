@@ -37,3 +37,7 @@ export * from "./analysis/analyzeExperiment";
 export * from "./analysis/summarizeAnalysis";
 export * from "./analysis/formatSummary";
 export * from "./models/index";
+export * from "./analysis/neverLearnedByClass";
+export * from "./analysis/neverLearnedBudgetsByExample";
+export * from "./analysis/exampleTableCsv";
+export * from "./analysis/writeExports";
