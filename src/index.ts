@@ -41,3 +41,5 @@ export * from "./analysis/neverLearnedByClass";
 export * from "./analysis/neverLearnedBudgetsByExample";
 export * from "./analysis/exampleTableCsv";
 export * from "./analysis/writeExports";
+export * from "./runs/experiment";
+export * from "./runs/sweep";

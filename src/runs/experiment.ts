@@ -1,0 +1,131 @@
+/**
+ * An experiment: one base training config run over a grid of epoch budgets x seeds (the
+ * reference study: budgets 40, 60, 90, 120, 180, 270, 450 with 8 seeds each). Its
+ * definition lives in outputs/<experiment>/experiment.json:
+ *
+ *   { "name": "digits-budgets",
+ *     "base": { "dataset": "digits", "model": "digits-mlp", "lr": 0.05 },   // Partial<TrainConfig>
+ *     "budgets": [2, 3],                                                    // config.epochs of each run
+ *     "seeds": 3 }                                                          // a count (0..K-1) or a list
+ *
+ * Every run of the grid gets config = { ...base, epochs: budget, seed } and the run id
+ * `b<budget>-s<seed>`, so the same grid always maps to the same folders.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { FileFormatError, ValueError, describeValue } from "../errors";
+import { type TrainConfig, resolveTrainConfig } from "../train/config";
+import { writeJsonAtomic } from "./atomic";
+import { EXPERIMENT_FILE } from "./layout";
+import { checkFolderName } from "./store";
+
+export interface ExperimentConfig {
+  /** Experiment name: the folder name under outputs/. */
+  name: string;
+  /** Training config shared by every run; epochs and seed are set per run. */
+  base: Partial<TrainConfig>;
+  /** Epoch budgets (config.epochs), integers > 0, distinct. */
+  budgets: number[];
+  /** Number of seeds K (seeds 0..K-1) or the explicit list of seeds. */
+  seeds: number | number[];
+}
+
+/** One cell of the grid. */
+export interface PlannedRun {
+  budget: number;
+  seed: number;
+  runId: string;
+  /** The resolved config of the run. */
+  config: TrainConfig;
+}
+
+/** The seeds of an experiment as a sorted list. */
+export function experimentSeeds(experiment: ExperimentConfig): number[] {
+  return typeof experiment.seeds === "number" ? Array.from({ length: experiment.seeds }, (_, i) => i) : [...experiment.seeds].sort((a, b) => a - b);
+}
+
+/** The run id of a grid cell. */
+export function plannedRunId(budget: number, seed: number): string {
+  return `b${budget}-s${seed}`;
+}
+
+/**
+ * Checks an experiment definition, including every run's resolved config.
+ * @param who prefix of error messages (a function or file name).
+ * @throws ValueError naming the field, what was expected and what arrived.
+ */
+export function checkExperimentConfig(value: unknown, who = "checkExperimentConfig"): ExperimentConfig {
+  const e = value as ExperimentConfig;
+  if (typeof e !== "object" || e === null || Array.isArray(e)) throw new ValueError(`${who}: expected an object, got ${describeValue(value)}`);
+  const known = ["name", "base", "budgets", "seeds"];
+  const unknown = Object.keys(e).filter((k) => !known.includes(k));
+  if (unknown.length) throw new ValueError(`${who}: unknown field(s) ${unknown.join(", ")}; valid fields: ${known.join(", ")}`);
+  checkFolderName(`${who}: field "name"`, e.name);
+  if (typeof e.base !== "object" || e.base === null || Array.isArray(e.base)) throw new ValueError(`${who}: field "base": expected a config object, got ${describeValue(e.base)}`);
+  for (const key of ["epochs", "seed"]) {
+    if (key in e.base) throw new ValueError(`${who}: field "base": expected no "${key}" (set per run by budgets and seeds), got ${describeValue((e.base as Record<string, unknown>)[key])}`);
+  }
+  if (!Array.isArray(e.budgets) || e.budgets.length === 0 || e.budgets.some((b) => !Number.isInteger(b) || b <= 0) || new Set(e.budgets).size !== e.budgets.length) {
+    throw new ValueError(`${who}: field "budgets": expected a non-empty list of distinct integers > 0, got ${describeValue(e.budgets)}`);
+  }
+  const seedsOk =
+    (typeof e.seeds === "number" && Number.isInteger(e.seeds) && e.seeds > 0) ||
+    (Array.isArray(e.seeds) && e.seeds.length > 0 && e.seeds.every((s) => Number.isInteger(s) && s >= 0) && new Set(e.seeds).size === e.seeds.length);
+  if (!seedsOk) throw new ValueError(`${who}: field "seeds": expected a count > 0 or a list of distinct integers >= 0, got ${describeValue(e.seeds)}`);
+  for (const budget of e.budgets) {
+    try {
+      resolveTrainConfig({ ...e.base, epochs: budget, seed: experimentSeeds(e)[0] });
+    } catch (err) {
+      throw new ValueError(`${who}: field "base" with budget ${budget}: ${(err as Error).message}`);
+    }
+  }
+  return { name: e.name, base: e.base, budgets: [...e.budgets].sort((a, b) => a - b), seeds: e.seeds };
+}
+
+/** Every run of the grid, budgets ascending, then seeds ascending. */
+export function planRuns(experiment: ExperimentConfig): PlannedRun[] {
+  return experiment.budgets.flatMap((budget) =>
+    experimentSeeds(experiment).map((seed) => ({ budget, seed, runId: plannedRunId(budget, seed), config: resolveTrainConfig({ ...experiment.base, epochs: budget, seed }) })),
+  );
+}
+
+/**
+ * Reads `<experimentDir>/experiment.json`.
+ * @throws FileFormatError if it is missing, not JSON, or not a valid definition.
+ */
+export function readExperimentConfig(experimentDir: string): ExperimentConfig {
+  const file = path.join(experimentDir, EXPERIMENT_FILE);
+  if (!fs.existsSync(file)) throw new FileFormatError(file, "experiment definition is missing (create it with `forgetting sweep --create ...` or writeExperimentConfig)");
+  let value: unknown;
+  try {
+    value = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new FileFormatError(file, `expected JSON, got a parse error: ${(err as Error).message}`);
+  }
+  try {
+    return checkExperimentConfig(value, "experiment.json");
+  } catch (err) {
+    throw new FileFormatError(file, (err as Error).message);
+  }
+}
+
+/**
+ * Writes `<outputsRoot>/<name>/experiment.json` atomically after checking it.
+ * @returns the experiment folder.
+ * @throws ValueError if the definition is invalid, or differs from an existing one (runs
+ *   already made for the old grid would be mixed with the new; choose a new name).
+ */
+export function writeExperimentConfig(outputsRoot: string, experiment: ExperimentConfig): string {
+  const checked = checkExperimentConfig(experiment, "writeExperimentConfig");
+  const dir = path.join(outputsRoot, checked.name);
+  const file = path.join(dir, EXPERIMENT_FILE);
+  if (fs.existsSync(file)) {
+    const existing = readExperimentConfig(dir);
+    const same = JSON.stringify(existing.base) === JSON.stringify(checked.base) && JSON.stringify(experimentSeeds(existing)) === JSON.stringify(experimentSeeds(checked));
+    if (!same) {
+      throw new ValueError(`writeExperimentConfig: ${file} exists with another base config or seeds; expected the same definition, or a new experiment name`);
+    }
+  }
+  writeJsonAtomic(file, checked);
+  return dir;
+}
