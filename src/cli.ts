@@ -13,6 +13,7 @@ function loadCommands(): CliCommand[] {
     // Each entry: require("./cli/<name>").command. Lazy so that `--help` stays fast.
     require("./cli/setup").command,
     require("./cli/notebooks").command,
+    require("./cli/data").command,
   ];
 }
 
