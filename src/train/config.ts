@@ -3,7 +3,7 @@
  * paper's recipes, validation, and `--key=value` overrides parsed by each key's type.
  * The resolved config is written whole into the run's manifest.json.
  */
-import { ValueError, checkFinite, checkInRange, checkOneOf, checkPositive, checkPositiveInteger, describeValue } from "../errors";
+import { ValueError, checkFinite, checkOneOf, checkPositive, checkPositiveInteger, describeValue } from "../errors";
 import { FLOAT_RECORDS, type FloatRecordName, type TrackingMode, VALID_TRACKING_MODES } from "../runs/layout";
 import { VALID_MODELS } from "../models";
 import { VALID_AUGMENTATIONS, VALID_DATASETS } from "../data";
@@ -232,7 +232,9 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainCon
   if (config.milestones.some((m) => m <= 0) || config.milestones.some((m, i) => i > 0 && m <= config.milestones[i - 1])) {
     throw new ValueError(`${WHO}: config.milestones: expected increasing integers > 0, got ${describeValue(config.milestones)}`);
   }
-  checkInRange(`${WHO}: config.labelNoise`, config.labelNoise, 0, 0.999999);
+  if (!(config.labelNoise >= 0 && config.labelNoise < 1)) {
+    throw new ValueError(`${WHO}: config.labelNoise: expected a fraction in [0, 1), got ${config.labelNoise}`);
+  }
   if (config.seed < 0) throw new ValueError(`${WHO}: config.seed: expected an integer >= 0, got ${config.seed}`);
   if (new Set(config.recordFloats).size !== config.recordFloats.length) {
     throw new ValueError(`${WHO}: config.recordFloats: expected distinct names, got ${describeValue(config.recordFloats)}`);

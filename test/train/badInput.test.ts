@@ -1,0 +1,136 @@
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { FileFormatError, ValueError } from "../../src/errors";
+import { resumeRun, train } from "../../src/train/train";
+
+const CONFIG = { epochs: 3, batchSize: 64, seed: 11 };
+
+/** Every file under `dir` with its bytes, to prove nothing changed. */
+function snapshot(dir: string): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) {
+      const full = path.join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name);
+      out.set(path.relative(dir, full), fs.readFileSync(full));
+    }
+  }
+  return out;
+}
+
+function assertUnchanged(dir: string, before: Map<string, Buffer>, what: string): void {
+  const after = snapshot(dir);
+  assert.deepEqual([...after.keys()].sort(), [...before.keys()].sort(), `${what}: files added or removed`);
+  for (const [file, bytes] of before) assert.ok(bytes.equals(after.get(file)!), `${what}: ${file} changed`);
+}
+
+const isError = (type: typeof ValueError | typeof FileFormatError, re: RegExp) => (e: Error) => {
+  assert.ok(e instanceof type, `expected ${type.name}, got ${e.name}: ${e.message}`);
+  assert.match(e.message, re);
+  return true;
+};
+
+test("train(config) with an unknown model, dataset or tracking mode, bad epochs, batch size or lr throws before writing anything", async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "forgetting-bad-"));
+  const outputsRoot = path.join(root, "outputs");
+  const cases: Array<[object, RegExp]> = [
+    [{ model: "vgg16" }, /config\.model: expected one of .*"digits-mlp".*got "vgg16"/],
+    [{ dataset: "svhn" }, /config\.dataset: expected one of .*"digits".*got "svhn"/],
+    [{ trackingMode: "always" }, /config\.trackingMode: expected one of "presentation", "eval", got "always"/],
+    [{ epochs: 0 }, /config\.epochs: expected an integer > 0, got 0/],
+    [{ epochs: -3 }, /config\.epochs: expected an integer > 0, got -3/],
+    [{ batchSize: 0 }, /config\.batchSize: expected an integer > 0, got 0/],
+    [{ lr: NaN }, /config\.lr: expected a finite number, got NaN/],
+    [{ lr: Infinity }, /config\.lr: expected a finite number, got Infinity/],
+  ];
+  for (const [config, re] of cases) await assert.rejects(train(config, { outputsRoot, quiet: true }), isError(ValueError, re));
+  assert.ok(!fs.existsSync(outputsRoot), "an outputs folder was created for a bad config");
+  await assert.rejects(train({}, { outputsRoot, runId: "../escape", quiet: true }), isError(ValueError, /options\.runId: expected 1-64 characters/));
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+test("resumeRun(runDir) refuses a changed config, dataset checksum, corrupt checkpoint or record, leaving the run intact", async () => {
+  const outputsRoot = fs.mkdtempSync(path.join(os.tmpdir(), "forgetting-bad-"));
+  const options = { outputsRoot, experiment: "e", runId: "r", backend: "wasm" as const, quiet: true };
+  await train(CONFIG, { ...options, stopAfterEpochs: 1 });
+  const dir = path.join(outputsRoot, "e", "r");
+  const pristine = snapshot(dir);
+  const restore = () => {
+    for (const [file, bytes] of pristine) fs.writeFileSync(path.join(dir, file), bytes);
+  };
+  /** Damages the run with `damage`, expects `attempt` to fail, checks that nothing else changed, restores. */
+  const expectRefusal = async (what: string, damage: () => void, attempt: () => Promise<unknown>, check: (e: Error) => boolean) => {
+    damage();
+    const damaged = snapshot(dir);
+    await assert.rejects(attempt(), check, what);
+    assertUnchanged(dir, damaged, what);
+    restore();
+  };
+  const file = (name: string) => path.join(dir, name);
+  const editJson = (name: string, edit: (v: Record<string, any>) => void) => {
+    const value = JSON.parse(fs.readFileSync(file(name), "utf8"));
+    edit(value);
+    fs.writeFileSync(file(name), JSON.stringify(value));
+  };
+
+  await expectRefusal("another config", () => {}, () => train({ ...CONFIG, lr: 0.1 }, options), isError(ValueError, /exists with another config \(lr: recorded 0\.05, given 0\.1\)/));
+  await expectRefusal(
+    "changed dataset checksum",
+    () => editJson("manifest.json", (m) => (m.dataset.checksum = "0".repeat(64))),
+    () => resumeRun(dir, { quiet: true }),
+    isError(ValueError, /dataset "digits\/train" no longer matches the run: expected checksum 0{64} \(manifest\.json\), got [0-9a-f]{64}/),
+  );
+  await expectRefusal(
+    "manifest config no longer valid",
+    () => editJson("manifest.json", (m) => (m.config.model = "vgg16")),
+    () => resumeRun(dir, { quiet: true }),
+    isError(FileFormatError, /manifest\.json: field "config" is no longer a valid config: .*config\.model: expected one of/),
+  );
+  await expectRefusal(
+    "corrupt checkpoint weights",
+    () => {
+      const bytes = fs.readFileSync(file("checkpoint/weights.bin"));
+      bytes[100] ^= 0xff;
+      fs.writeFileSync(file("checkpoint/weights.bin"), bytes);
+    },
+    () => resumeRun(dir, { quiet: true }),
+    isError(FileFormatError, /checkpoint\/weights\.bin: expected sha256 [0-9a-f]{64}, found [0-9a-f]{64}: the file is corrupt/),
+  );
+  await expectRefusal(
+    "truncated checkpoint weights",
+    () => fs.truncateSync(file("checkpoint/weights.bin"), 40),
+    () => resumeRun(dir, { quiet: true }),
+    isError(FileFormatError, /checkpoint\/weights\.bin: expected \d+ bytes \(per checkpoint\.json\), found 40/),
+  );
+  await expectRefusal(
+    "checkpoint description not JSON",
+    () => fs.writeFileSync(file("checkpoint/checkpoint.json"), "{ half"),
+    () => resumeRun(dir, { quiet: true }),
+    isError(FileFormatError, /checkpoint\.json: expected JSON, got a parse error/),
+  );
+  await expectRefusal(
+    "checkpoint of another config",
+    () => editJson("checkpoint/checkpoint.json", (c) => (c.configSha256 = "f".repeat(64))),
+    () => resumeRun(dir, { quiet: true }),
+    isError(FileFormatError, /checkpoint\.json: expected configSha256 [0-9a-f]{64} \(the manifest's config\), found f{64}/),
+  );
+  await expectRefusal(
+    "correctness record shorter than the checkpoint",
+    () => fs.truncateSync(file("correct.bits"), 10),
+    () => resumeRun(dir, { quiet: true }),
+    isError(FileFormatError, /correct\.bits: expected 1 rows of \d+ bytes .* found 10 bytes/),
+  );
+  await expectRefusal(
+    "manifest not JSON",
+    () => fs.writeFileSync(file("manifest.json"), "not json"),
+    () => resumeRun(dir, { quiet: true }),
+    isError(FileFormatError, /manifest\.json: expected JSON, got a parse error/),
+  );
+  // Restored, the run resumes and completes.
+  const manifest = await resumeRun(dir, { quiet: true });
+  assert.equal(manifest.status, "completed");
+  assert.equal(manifest.epochsCompleted, 3);
+  fs.rmSync(outputsRoot, { recursive: true, force: true });
+});
