@@ -243,3 +243,4 @@ export { readImageFolder, sniffImageFormat, type ClassIndex, type ImageFolderOpt
 export { folderBatchSource, loadImage } from "./folderBatches";
 export type { Transform, FloatImage, CropBox } from "./transforms";
 export { applyTransforms, randomResizedCropBox, centerCropBox, cutoutBox, resizeShape, VALID_TRANSFORM_KINDS } from "./transforms";
+export { fetchDataset, manualInstructions, md5File, DOWNLOADS, VALID_DOWNLOADS, type DatasetDownload, type RemoteFile } from "./download";
