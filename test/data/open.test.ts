@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { openDataset } from "../../src/data/index";
 import type { Batch } from "../../src/data/types";
+import { SHARED_DATA, missingShared, tempDir } from "./shared";
 
 async function collect(it: AsyncIterable<Batch>): Promise<Batch[]> {
   const out: Batch[] = [];
@@ -66,4 +67,25 @@ test("openDataset(options) rejects bad options with the valid choices", async ()
   await assert.rejects(openDataset({ dataset: "digits", seed: 0, augment: "wild" }), /openDataset augment: expected one of "default", "none"/);
   await assert.rejects(openDataset({ dataset: "digits", seed: 0, labelNoise: 1.5 }), /openDataset labelNoise: expected a number in \[0, 1\], got 1.5/);
   await assert.rejects(openDataset({ dataset: "digits", seed: 0, removeIds: [1438] }), /expected exampleIds in \[0, 1438\), got 1438/);
+});
+
+test("openDataset({dataset: 'mnist', dataRoot}) reads the real files and normalizes with 0.1307 / 0.3081", async (t) => {
+  const reason = missingShared("mnist");
+  if (reason) return t.skip(reason);
+  const { train, test: testSource, variant } = await openDataset({ dataset: "mnist", dataRoot: SHARED_DATA, seed: 0, permutePixels: true });
+  assert.equal(train.nExamples, 60000);
+  assert.equal(testSource.nExamples, 10000);
+  assert.equal(variant.normalize.mean[0].toFixed(4), "0.1307");
+  assert.equal(variant.normalize.std[0].toFixed(4), "0.3081");
+  assert.equal(train.datasetId, "mnist/train");
+  const [first] = await collect(testSource.batches(0, 2));
+  assert.deepEqual(first.shape, [2, 28, 28, 1]);
+});
+
+test("openDataset({dataset: 'cifar10'}) without the files names the folder and the fetch command", async () => {
+  const dataRoot = tempDir("open-test");
+  await assert.rejects(openDataset({ dataset: "cifar10", dataRoot, seed: 0 }), {
+    name: "FileFormatError",
+    message: `${dataRoot}/cifar10: expected the cifar10 files here; run \`forgetting data fetch cifar10\` (or see \`forgetting data info cifar10\` for the files to place by hand)`,
+  });
 });
