@@ -14,6 +14,7 @@ function loadCommands(): CliCommand[] {
     require("./cli/setup").command,
     require("./cli/notebooks").command,
     require("./cli/data").command,
+    require("./cli/train").command,
   ];
 }
 

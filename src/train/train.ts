@@ -37,7 +37,9 @@ export interface TrainOptions {
   runId?: string;
   /** Called after every minibatch and before each evaluation. */
   onProgress?: (progress: TrainProgress) => void;
-  /** No per-epoch summary lines on stderr (they are printed when there is no onProgress). */
+  /** Called after each epoch's files are written, with its log.csv row; replaces the default summary line. */
+  onEpoch?: (log: LogRow) => void;
+  /** No per-epoch summary line on stderr. */
   quiet?: boolean;
   /** Backend to use (see src/backend). Default "auto" (or FORGETTING_BACKEND). */
   backend?: BackendName | "auto";
@@ -223,7 +225,8 @@ async function runEpochs(
             manifest.finishedAt = new Date().toISOString();
           }
           writeManifest(dir, manifest);
-          if (!options.quiet && !options.onProgress) console.error(epochSummary(log, config.epochs, (Date.now() - started) / 1000));
+          if (options.onEpoch) options.onEpoch(log);
+          else if (!options.quiet) console.error(epochSummary(log, config.epochs, (Date.now() - started) / 1000));
         },
       });
     } catch (err) {
@@ -244,7 +247,7 @@ function truncateTo(file: string, bytes: number): void {
   if (fs.existsSync(file) && fs.statSync(file).size > bytes) fs.truncateSync(file, bytes);
 }
 
-/** One line per epoch: "epoch 3/10  loss 0.4123  train acc 0.871  test acc 0.902  1234 img/s". */
+/** One line per epoch: "epoch 3/10  loss 0.4123  train acc 0.871  test loss 0.3012  test acc 0.902  1234 img/s  12.5 s". */
 export function epochSummary(log: LogRow, epochs: number, elapsedSeconds: number): string {
   const f = (v: number | null, digits: number) => (v === null ? "-" : v.toFixed(digits));
   return (

@@ -1,0 +1,157 @@
+/**
+ * `forgetting train [--preset <name>] [--<config-key> <value> ...]`: trains one run with
+ * forgetting tracking and writes outputs/<experiment>/<runId>/.
+ * `forgetting train --resume <runDir>`: continues a killed or stopped run.
+ * Every TrainConfig key is a kebab-case flag (--batch-size, --tracking-mode, ...); flags
+ * override the preset, the preset overrides DEFAULT_TRAIN_CONFIG.
+ */
+import * as path from "node:path";
+import { VALID_BACKENDS, type BackendName } from "../backend";
+import { ValueError, describeValue } from "../errors";
+import { exampleStats } from "../forgetting/exampleStats";
+import type { RunManifest } from "../runs/layout";
+import { readManifest } from "../runs/manifest";
+import { readCorrectRecord } from "../runs/record";
+import {
+  DEFAULT_TRAIN_CONFIG,
+  TRAIN_CONFIG_KEYS,
+  TRAIN_PRESETS,
+  VALID_PRESETS,
+  type TrainConfig,
+  configDifferences,
+  kebabCaseKey,
+  parseConfigValue,
+  resolveTrainConfig,
+} from "../train/config";
+import type { TrainProgress } from "../train/loop";
+import { epochSummary, resumeRun, train } from "../train/train";
+import type { CliCommand, OptionSpec, ParsedOptions } from "./args";
+
+/** One flag per config key. No `default` in the spec, so an absent flag leaves the preset's value. */
+function configOptions(): Record<string, OptionSpec> {
+  const out: Record<string, OptionSpec> = {};
+  for (const [key, spec] of Object.entries(TRAIN_CONFIG_KEYS)) {
+    const value = (DEFAULT_TRAIN_CONFIG as unknown as Record<string, unknown>)[key];
+    const shown = value === undefined ? "none" : Array.isArray(value) ? value.join(",") || "none" : String(value);
+    const type = spec.type === "number" || spec.type === "integer" || spec.type === "boolean" || spec.type === "string" ? spec.type : "list";
+    out[kebabCaseKey(key)] = {
+      type,
+      help: `${spec.help} [default: ${shown}]`,
+      // List choices are checked by resolveTrainConfig; string choices here, before any work.
+      ...(spec.choices && type === "string" ? { choices: spec.choices } : {}),
+    };
+  }
+  return out;
+}
+
+/** The config keys given on the command line, typed as TrainConfig values. */
+function configFromOptions(options: ParsedOptions): Partial<TrainConfig> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(TRAIN_CONFIG_KEYS) as (keyof TrainConfig)[]) {
+    const value = options[kebabCaseKey(key)];
+    if (value === undefined) continue;
+    out[key] = Array.isArray(value) ? parseConfigValue(key, value.join(",")) : value;
+  }
+  return out as Partial<TrainConfig>;
+}
+
+function formatSeconds(seconds: number): string {
+  if (!Number.isFinite(seconds)) return "?";
+  const s = Math.round(seconds);
+  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s` : `${s}s`;
+}
+
+/** "epoch 3/10  batch 45/90  loss 0.4123  acc 0.871  lr 0.05  1234 img/s  ETA 1m23s" */
+export function progressLine(p: TrainProgress): string {
+  if (p.phase === "eval") return `epoch ${p.epoch}/${p.epochs}  evaluating on the test split...`;
+  return (
+    `epoch ${p.epoch}/${p.epochs}  batch ${p.batch}/${p.batches}  loss ${p.loss.toFixed(4)}  acc ${p.acc.toFixed(3)}  ` +
+    `lr ${Number(p.lr.toPrecision(3))}  ${p.imagesPerSec.toFixed(0)} img/s  ETA ${formatSeconds(p.etaSeconds)}`
+  );
+}
+
+/** A progress display on stderr: one rewritten line on a terminal, epoch lines only otherwise. */
+function progressDisplay(quiet: boolean) {
+  const tty = process.stderr.isTTY === true;
+  const started = Date.now();
+  let lastDraw = 0;
+  let epochs = 0;
+  return {
+    onProgress(p: TrainProgress) {
+      epochs = p.epochs;
+      const now = Date.now();
+      if (quiet || !tty || (now - lastDraw < 250 && p.phase === "train" && p.batch !== p.batches)) return;
+      lastDraw = now;
+      process.stderr.write(`\r\x1b[K${progressLine(p)}`);
+    },
+    onEpoch(log: Parameters<typeof epochSummary>[0]) {
+      if (quiet) return;
+      process.stderr.write(`${tty ? "\r\x1b[K" : ""}${epochSummary(log, epochs, (Date.now() - started) / 1000)}\n`);
+    },
+  };
+}
+
+/** A few figures of the finished run from its record: how many learned, forgotten, never learned. */
+function runSummary(dir: string, manifest: RunManifest): string {
+  const { nExamples } = manifest.dataset;
+  const stats = exampleStats(readCorrectRecord(dir, nExamples, manifest.epochsCompleted));
+  const count = (a: ArrayLike<number>, test: (v: number) => boolean) => Array.prototype.filter.call(a, test).length;
+  return [
+    `run ${manifest.runId} ${manifest.status} after ${manifest.epochsCompleted}/${manifest.config.epochs} epochs: ${dir}`,
+    `  ${nExamples} examples: learned at end ${count(stats.learnedAtEnd, (v) => v === 1)}, ` +
+      `forgotten at least once ${count(stats.forgettingEvents, (v) => v > 0)}, ` +
+      `unforgettable ${count(stats.unforgettable, (v) => v === 1)}, never learned ${count(stats.neverLearned, (v) => v === 1)}`,
+  ].join("\n");
+}
+
+export const command: CliCommand = {
+  name: "train",
+  summary: "Train one run with per-example forgetting tracking (or --resume a killed run)",
+  options: {
+    preset: { type: "string", help: "start from a paper recipe, then apply the flags below", choices: VALID_PRESETS },
+    ...configOptions(),
+    resume: { type: "string", help: "continue the run in this folder (config flags must match it)" },
+    experiment: { type: "string", help: "experiment folder name", default: "default" },
+    outputs: { type: "string", help: "folder holding experiment folders", default: "outputs" },
+    "run-id": { type: "string", help: "run folder name (an unfinished run with this id is resumed) [default: a new nanoid]" },
+    backend: { type: "string", help: "tfjs backend", choices: ["auto", ...VALID_BACKENDS], default: "auto" },
+    "data-root": { type: "string", help: "folder holding the datasets [default: <project>/data]" },
+    "stop-after-epochs": { type: "integer", help: "stop after this many epochs, leaving the run resumable" },
+    quiet: { type: "boolean", help: "no progress display", default: false },
+  },
+  async run(options, positionals) {
+    if (positionals.length > 0) throw new ValueError(`train: expected no positional arguments, got ${describeValue(positionals)}`);
+    const preset = options.preset === undefined ? {} : TRAIN_PRESETS[options.preset as keyof typeof TRAIN_PRESETS];
+    const flags = configFromOptions(options);
+    const display = progressDisplay(options.quiet === true);
+    const common = {
+      backend: options.backend as BackendName | "auto",
+      dataRoot: options["data-root"] === undefined ? undefined : path.resolve(String(options["data-root"])),
+      stopAfterEpochs: options["stop-after-epochs"] as number | undefined,
+      quiet: options.quiet === true,
+      onProgress: display.onProgress,
+      onEpoch: display.onEpoch,
+    };
+    let manifest: RunManifest;
+    let dir: string;
+    if (options.resume !== undefined) {
+      dir = path.resolve(String(options.resume));
+      if (options.preset !== undefined || Object.keys(flags).length > 0) {
+        const recorded = resolveTrainConfig(readManifest(dir).config as Partial<TrainConfig>);
+        const wanted = resolveTrainConfig({ ...recorded, ...preset, ...flags });
+        const differences = configDifferences(recorded, wanted);
+        if (differences.length > 0) {
+          throw new ValueError(
+            `train --resume ${dir}: the run was trained with another config (${differences.map((k) => `${kebabCaseKey(k)}: recorded ${describeValue(recorded[k])}, given ${describeValue(wanted[k])}`).join("; ")})`,
+          );
+        }
+      }
+      manifest = await resumeRun(dir, common);
+    } else {
+      const outputsRoot = path.resolve(String(options.outputs));
+      manifest = await train({ ...preset, ...flags }, { ...common, outputsRoot, experiment: String(options.experiment), runId: options["run-id"] as string | undefined });
+      dir = path.join(outputsRoot, manifest.experiment, manifest.runId);
+    }
+    console.log(runSummary(dir, manifest));
+  },
+};
