@@ -51,3 +51,8 @@ export * from "./train/train";
 export * from "./forgetting/tracker";
 export * from "./runs/store";
 export * from "./runs/checkpoint";
+export * from "./analysis/rocAuc";
+export * from "./analysis/removalIds";
+export * from "./analysis/noiseComparison";
+export * from "./analysis/removalStudy";
+export * from "./analysis/noiseStudy";

@@ -10,6 +10,11 @@
  *
  * Every run of the grid gets config = { ...base, epochs: budget, seed } and the run id
  * `b<budget>-s<seed>`, so the same grid always maps to the same folders.
+ *
+ * Optional `variants` add a third axis for the paper's follow-up studies: each variant
+ * overrides part of the base config (e.g. removeIds, labelNoise) and carries `meta` that
+ * the study's analysis reads back (method, n removed, noise fraction), so run identity is
+ * never parsed out of folder names. Run ids become `<variant>-b<budget>-s<seed>`.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -28,6 +33,17 @@ export interface ExperimentConfig {
   budgets: number[];
   /** Number of seeds K (seeds 0..K-1) or the explicit list of seeds. */
   seeds: number | number[];
+  /** Optional third axis: each variant's config overrides the base for its runs. */
+  variants?: ExperimentVariant[];
+}
+
+export interface ExperimentVariant {
+  /** Folder-safe name, unique in the experiment, e.g. "least-n200". */
+  name: string;
+  /** Overrides of the base config (never epochs or seed). */
+  config: Partial<TrainConfig>;
+  /** Facts about the variant for its analysis, e.g. { method: "random", removed: 200 }. */
+  meta?: Record<string, string | number>;
 }
 
 /** One cell of the grid. */
@@ -35,6 +51,8 @@ export interface PlannedRun {
   budget: number;
   seed: number;
   runId: string;
+  /** The variant of the run, when the experiment has variants. */
+  variant?: ExperimentVariant;
   /** The resolved config of the run. */
   config: TrainConfig;
 }
@@ -45,8 +63,8 @@ export function experimentSeeds(experiment: ExperimentConfig): number[] {
 }
 
 /** The run id of a grid cell. */
-export function plannedRunId(budget: number, seed: number): string {
-  return `b${budget}-s${seed}`;
+export function plannedRunId(budget: number, seed: number, variant?: string): string {
+  return `${variant ? `${variant}-` : ""}b${budget}-s${seed}`;
 }
 
 /**
@@ -57,7 +75,7 @@ export function plannedRunId(budget: number, seed: number): string {
 export function checkExperimentConfig(value: unknown, who = "checkExperimentConfig"): ExperimentConfig {
   const e = value as ExperimentConfig;
   if (typeof e !== "object" || e === null || Array.isArray(e)) throw new ValueError(`${who}: expected an object, got ${describeValue(value)}`);
-  const known = ["name", "base", "budgets", "seeds"];
+  const known = ["name", "base", "budgets", "seeds", "variants"];
   const unknown = Object.keys(e).filter((k) => !known.includes(k));
   if (unknown.length) throw new ValueError(`${who}: unknown field(s) ${unknown.join(", ")}; valid fields: ${known.join(", ")}`);
   checkFolderName(`${who}: field "name"`, e.name);
@@ -72,20 +90,42 @@ export function checkExperimentConfig(value: unknown, who = "checkExperimentConf
     (typeof e.seeds === "number" && Number.isInteger(e.seeds) && e.seeds > 0) ||
     (Array.isArray(e.seeds) && e.seeds.length > 0 && e.seeds.every((s) => Number.isInteger(s) && s >= 0) && new Set(e.seeds).size === e.seeds.length);
   if (!seedsOk) throw new ValueError(`${who}: field "seeds": expected a count > 0 or a list of distinct integers >= 0, got ${describeValue(e.seeds)}`);
+  if (e.variants !== undefined) {
+    if (!Array.isArray(e.variants) || e.variants.length === 0) throw new ValueError(`${who}: field "variants": expected a non-empty list, got ${describeValue(e.variants)}`);
+    e.variants.forEach((v, i) => {
+      checkFolderName(`${who}: variants[${i}].name`, v?.name);
+      if (typeof v.config !== "object" || v.config === null || "epochs" in v.config || "seed" in v.config) {
+        throw new ValueError(`${who}: variants[${i}].config: expected a config object without epochs or seed, got ${describeValue(v.config)}`);
+      }
+    });
+    const names = e.variants.map((v) => v.name);
+    if (new Set(names).size !== names.length) throw new ValueError(`${who}: field "variants": expected distinct names, got ${describeValue(names)}`);
+  }
   for (const budget of e.budgets) {
-    try {
-      resolveTrainConfig({ ...e.base, epochs: budget, seed: experimentSeeds(e)[0] });
-    } catch (err) {
-      throw new ValueError(`${who}: field "base" with budget ${budget}: ${(err as Error).message}`);
+    for (const variant of e.variants ?? [undefined]) {
+      try {
+        resolveTrainConfig({ ...e.base, ...variant?.config, epochs: budget, seed: experimentSeeds(e)[0] });
+      } catch (err) {
+        const where = variant ? `variant "${variant.name}"` : `field "base"`;
+        throw new ValueError(`${who}: ${where} with budget ${budget}: ${(err as Error).message}`);
+      }
     }
   }
-  return { name: e.name, base: e.base, budgets: [...e.budgets].sort((a, b) => a - b), seeds: e.seeds };
+  return { name: e.name, base: e.base, budgets: [...e.budgets].sort((a, b) => a - b), seeds: e.seeds, ...(e.variants ? { variants: e.variants } : {}) };
 }
 
-/** Every run of the grid, budgets ascending, then seeds ascending. */
+/** Every run of the grid: variants in their order, then budgets ascending, then seeds ascending. */
 export function planRuns(experiment: ExperimentConfig): PlannedRun[] {
-  return experiment.budgets.flatMap((budget) =>
-    experimentSeeds(experiment).map((seed) => ({ budget, seed, runId: plannedRunId(budget, seed), config: resolveTrainConfig({ ...experiment.base, epochs: budget, seed }) })),
+  return (experiment.variants ?? [undefined]).flatMap((variant) =>
+    experiment.budgets.flatMap((budget) =>
+      experimentSeeds(experiment).map((seed) => ({
+        budget,
+        seed,
+        runId: plannedRunId(budget, seed, variant?.name),
+        ...(variant ? { variant } : {}),
+        config: resolveTrainConfig({ ...experiment.base, ...variant?.config, epochs: budget, seed }),
+      })),
+    ),
   );
 }
 
@@ -121,9 +161,12 @@ export function writeExperimentConfig(outputsRoot: string, experiment: Experimen
   const file = path.join(dir, EXPERIMENT_FILE);
   if (fs.existsSync(file)) {
     const existing = readExperimentConfig(dir);
-    const same = JSON.stringify(existing.base) === JSON.stringify(checked.base) && JSON.stringify(experimentSeeds(existing)) === JSON.stringify(experimentSeeds(checked));
+    const same =
+      JSON.stringify(existing.base) === JSON.stringify(checked.base) &&
+      JSON.stringify(experimentSeeds(existing)) === JSON.stringify(experimentSeeds(checked)) &&
+      JSON.stringify(existing.variants ?? null) === JSON.stringify(checked.variants ?? null);
     if (!same) {
-      throw new ValueError(`writeExperimentConfig: ${file} exists with another base config or seeds; expected the same definition, or a new experiment name`);
+      throw new ValueError(`writeExperimentConfig: ${file} exists with another base config, seeds or variants; expected the same definition (budgets may be added), or a new experiment name`);
     }
   }
   writeJsonAtomic(file, checked);

@@ -35,6 +35,8 @@ export const VALID_RUN_STATES = ["completed", "running", "interrupted", "failed"
 export type RunState = (typeof VALID_RUN_STATES)[number];
 
 export interface SweepRunStatus {
+  /** Variant name, when the experiment has variants. */
+  variant?: string;
   budget: number;
   seed: number;
   runId: string;
@@ -172,6 +174,7 @@ export function sweepStatus(experimentDir: string): SweepRunStatus[] {
     else if (m.status === "failed") state = "failed";
     else state = "interrupted";
     return {
+      ...(run.variant ? { variant: run.variant.name } : {}),
       budget: run.budget,
       seed: run.seed,
       runId: where.runId,

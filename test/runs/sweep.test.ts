@@ -51,7 +51,7 @@ test("writeExperimentConfig/readExperimentConfig/planRuns: the grid of budgets x
     assert.deepEqual(plan.map((r) => r.runId), ["b2-s0", "b2-s1", "b3-s0", "b3-s1"]);
     assert.deepEqual(plan[3].config, resolveTrainConfig({ dataset: "digits", lr: 0.05, epochs: 3, seed: 1 }));
     assert.deepEqual(planRuns({ ...experiment, seeds: [7, 4] }).map((r) => r.runId), ["b2-s4", "b2-s7", "b3-s4", "b3-s7"]);
-    assert.throws(() => writeExperimentConfig(root, { ...experiment, base: { lr: 0.1 } }), /exists with another base config or seeds/);
+    assert.throws(() => writeExperimentConfig(root, { ...experiment, base: { lr: 0.1 } }), /exists with another base config, seeds or variants/);
     assert.throws(() => writeExperimentConfig(root, { ...experiment, name: "x", budgets: [] }), {
       name: "ValueError",
       message: 'writeExperimentConfig: field "budgets": expected a non-empty list of distinct integers > 0, got []',

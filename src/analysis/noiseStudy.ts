@@ -1,0 +1,119 @@
+/**
+ * The label-noise experiment (Toneva et al. 2019, section 5): train with a fraction of
+ * training labels flipped to another class (the run records which, in noise.json), then
+ * compare forgetting of flipped and clean examples, with the ROC AUC of the forgetting
+ * score as a noisy-label detector.
+ *
+ * createNoiseStudy writes the study as an experiment with one variant per noise fraction;
+ * `sweep` runs it; noiseResults reads the finished runs.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { FileFormatError, ValueError, checkInRange } from "../errors";
+import { exampleStats } from "../forgetting/exampleStats";
+import { type ExperimentConfig, readExperimentConfig, writeExperimentConfig } from "../runs/experiment";
+import { readManifest } from "../runs/manifest";
+import { readCorrectRecord } from "../runs/record";
+import { presentedMask } from "../runs/scan";
+import { NOISE_FILE } from "../runs/store";
+import { sweepStatus } from "../runs/sweep";
+import type { TrainConfig } from "../train/config";
+import { type NoiseComparison, noiseComparison } from "./noiseComparison";
+
+export interface NoiseStudyOptions {
+  outputsRoot: string;
+  name: string;
+  /** Training config shared by all runs (without labelNoise, epochs, seed). */
+  base: Partial<TrainConfig>;
+  /** Noise fractions in (0, 1), e.g. [0.1, 0.2]. */
+  fractions: number[];
+  epochs: number;
+  seeds: number | number[];
+}
+
+/**
+ * Writes `<outputsRoot>/<name>/experiment.json` with a variant "noise-<fraction>" per
+ * fraction (meta: labelNoise).
+ * @returns the study's experiment folder.
+ */
+export function createNoiseStudy(options: NoiseStudyOptions): string {
+  if (options.fractions.length === 0) throw new ValueError("createNoiseStudy: expected at least one noise fraction, got none");
+  for (const f of options.fractions) {
+    checkInRange("createNoiseStudy fractions", f, 0, 0.999999);
+    if (f === 0) throw new ValueError("createNoiseStudy fractions: expected fractions > 0 (a clean run has no flipped labels to detect), got 0");
+  }
+  const base = { ...options.base };
+  delete base.labelNoise;
+  const study: ExperimentConfig = {
+    name: options.name,
+    base,
+    budgets: [options.epochs],
+    seeds: options.seeds,
+    variants: [...options.fractions].sort((a, b) => a - b).map((f) => ({ name: `noise-${f}`, config: { labelNoise: f }, meta: { labelNoise: f } })),
+  };
+  return writeExperimentConfig(options.outputsRoot, study);
+}
+
+/**
+ * The flipped ids of a run, from its noise.json.
+ * @returns [nExamples] 1 for flipped examples.
+ * @throws FileFormatError if noise.json is missing or holds ids out of range.
+ */
+export function readNoisyMask(runDir: string, nExamples: number): Uint8Array {
+  const file = path.join(runDir, NOISE_FILE);
+  if (!fs.existsSync(file)) throw new FileFormatError(file, "label-noise record is missing (the run was trained without labelNoise?)");
+  const value = JSON.parse(fs.readFileSync(file, "utf8")) as { noisyIds?: unknown };
+  if (!Array.isArray(value.noisyIds)) throw new FileFormatError(file, `field "noisyIds": expected an array of exampleIds, got ${JSON.stringify(value.noisyIds)}`);
+  const mask = new Uint8Array(nExamples);
+  for (const id of value.noisyIds) {
+    if (!Number.isInteger(id) || id < 0 || id >= nExamples) throw new FileFormatError(file, `field "noisyIds": expected ids in [0, ${nExamples}), got ${JSON.stringify(id)}`);
+    mask[id] = 1;
+  }
+  return mask;
+}
+
+export interface NoiseRunResult extends NoiseComparison {
+  variant: string;
+  labelNoise: number;
+  seed: number;
+  runId: string;
+}
+
+export interface NoiseVariantResult {
+  variant: string;
+  labelNoise: number;
+  runs: NoiseRunResult[];
+  /** Mean over seeds of the per-run AUC. */
+  meanAuc: number;
+  /** Mean over seeds of the mean forgetting score of flipped / clean examples. */
+  meanScoreNoisy: number;
+  meanScoreClean: number;
+  missingSeeds: number[];
+}
+
+/** Forgetting of flipped vs clean examples in every completed run of a noise study. */
+export function noiseResults(studyDir: string): NoiseVariantResult[] {
+  const experiment = readExperimentConfig(studyDir);
+  const status = sweepStatus(studyDir);
+  const mean = (values: number[]) => (values.length ? values.reduce((s, v) => s + v, 0) / values.length : NaN);
+  return (experiment.variants ?? []).map((variant) => {
+    const rows = status.filter((s) => s.variant === variant.name);
+    const runs: NoiseRunResult[] = rows
+      .filter((s) => s.state === "completed")
+      .map((s) => {
+        const manifest = readManifest(s.dir);
+        const { nExamples } = manifest.dataset;
+        const stats = exampleStats(readCorrectRecord(s.dir, nExamples, manifest.config.epochs), { presented: presentedMask(manifest) });
+        return { variant: variant.name, labelNoise: Number(variant.meta?.labelNoise), seed: s.seed, runId: s.runId, ...noiseComparison(stats, readNoisyMask(s.dir, nExamples)) };
+      });
+    return {
+      variant: variant.name,
+      labelNoise: Number(variant.meta?.labelNoise),
+      runs,
+      meanAuc: mean(runs.map((r) => r.auc)),
+      meanScoreNoisy: mean(runs.map((r) => r.noisy.meanScore)),
+      meanScoreClean: mean(runs.map((r) => r.clean.meanScore)),
+      missingSeeds: rows.filter((s) => s.state !== "completed").map((s) => s.seed),
+    };
+  });
+}

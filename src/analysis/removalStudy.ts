@@ -1,0 +1,117 @@
+/**
+ * The removal experiment (Toneva et al. 2019, section 6): rank the training examples by
+ * forgetting in finished full-data runs, then retrain with the n least forgotten removed,
+ * and with n random examples removed as the control, over seeds, for several n; compare
+ * test accuracy against the fraction removed.
+ *
+ * createRemovalStudy writes the study as an experiment with variants (see
+ * src/runs/experiment.ts), which `sweep` runs like any other; removalResults collects the
+ * best test accuracy of its finished runs.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ValueError } from "../errors";
+import { exampleStats } from "../forgetting/exampleStats";
+import { type ExperimentConfig, type ExperimentVariant, readExperimentConfig, writeExperimentConfig } from "../runs/experiment";
+import { EXPERIMENT_FILE } from "../runs/layout";
+import { loadRunRecord, presentedMask, scanExperiment } from "../runs/scan";
+import { sweepStatus } from "../runs/sweep";
+import type { TrainConfig } from "../train/config";
+import { forgettingRanking } from "./forgettingRanking";
+import { type RemovalMethod, removalIds } from "./removalIds";
+import { resultsTable } from "./resultsTable";
+
+export interface RemovalStudyOptions {
+  /** Folder holding experiment folders. */
+  outputsRoot: string;
+  /** Experiment whose completed runs give the ranking. */
+  source: string;
+  /** Budget of the source runs to rank with; default the largest budget found. */
+  sourceBudget?: number;
+  /** Name of the new study experiment. */
+  name: string;
+  /** Numbers of examples to remove, e.g. [100, 200, 400]. */
+  counts: number[];
+  /** Seeds of the retraining runs: a count or a list. */
+  seeds: number | number[];
+  /** Epochs of the retraining runs; default the source budget. */
+  epochs?: number;
+  /** Seed of the random control's draw (one fixed draw per n). Default 0. */
+  randomSeed?: number;
+}
+
+/**
+ * Writes `<outputsRoot>/<name>/experiment.json` with variants "full" (nothing removed),
+ * "least-forgotten-n<n>" and "random-n<n>" for each n; meta carries method, removed and
+ * fraction. The base config is the source experiment's (its experiment.json, else the
+ * config of its first used run without epochs, seed and removeIds).
+ * @returns the study's experiment folder.
+ * @throws ValueError if the source has no completed run of the budget or a count is out of range.
+ */
+export function createRemovalStudy(options: RemovalStudyOptions): string {
+  const sourceDir = path.join(options.outputsRoot, options.source);
+  const scan = scanExperiment(sourceDir);
+  const budget = options.sourceBudget ?? scan.budgets[scan.budgets.length - 1]?.budget;
+  const group = scan.budgets.find((b) => b.budget === budget);
+  if (!group || !scan.dataset) {
+    throw new ValueError(`createRemovalStudy: expected completed runs of budget ${budget ?? "(any)"} in ${sourceDir}, got budgets [${scan.budgets.map((b) => b.budget).join(", ")}]`);
+  }
+  const ranking = forgettingRanking(group.runs.map((run) => exampleStats(loadRunRecord(run), { presented: presentedMask(run.manifest) })));
+  const nExamples = scan.dataset.nExamples;
+  let base: Partial<TrainConfig>;
+  if (fs.existsSync(path.join(sourceDir, EXPERIMENT_FILE))) base = { ...readExperimentConfig(sourceDir).base };
+  else {
+    const { epochs: _epochs, seed: _seed, removeIds: _removed, ...rest } = group.runs[0].manifest.config as Record<string, unknown>;
+    base = rest as Partial<TrainConfig>;
+  }
+  delete base.removeIds;
+  const variants: ExperimentVariant[] = [{ name: "full", config: {}, meta: { method: "none", removed: 0, fraction: 0 } }];
+  for (const n of [...options.counts].sort((a, b) => a - b)) {
+    for (const method of ["least-forgotten", "random"] as RemovalMethod[]) {
+      const ids = removalIds(ranking, { method, n, seed: options.randomSeed ?? 0 });
+      variants.push({ name: `${method}-n${n}`, config: { removeIds: ids }, meta: { method, removed: n, fraction: n / nExamples } });
+    }
+  }
+  const study: ExperimentConfig = { name: options.name, base, budgets: [options.epochs ?? budget!], seeds: options.seeds, variants };
+  return writeExperimentConfig(options.outputsRoot, study);
+}
+
+export interface RemovalResultRow {
+  variant: string;
+  method: string;
+  removed: number;
+  /** removed / nExamples. */
+  fraction: number;
+  seeds: number[];
+  /** Best test accuracy per completed seed, [0, 1]. */
+  best: number[];
+  mean: number;
+  std: number;
+  /** Seeds whose run is not completed yet. */
+  missingSeeds: number[];
+}
+
+/**
+ * The test accuracy of every variant of a removal study (completed runs only).
+ * @throws FileFormatError if the study has no valid experiment.json.
+ */
+export function removalResults(studyDir: string): RemovalResultRow[] {
+  const experiment = readExperimentConfig(studyDir);
+  const status = sweepStatus(studyDir);
+  return (experiment.variants ?? []).map((variant) => {
+    const runs = status.filter((s) => s.variant === variant.name);
+    const done = runs.filter((s) => s.state === "completed" && s.bestAcc !== null);
+    const row = resultsTable(done.map((s) => ({ budget: s.budget, seed: s.seed, acc: [s.bestAcc!] })))[0];
+    return {
+      variant: variant.name,
+      method: String(variant.meta?.method ?? ""),
+      removed: Number(variant.meta?.removed ?? 0),
+      fraction: Number(variant.meta?.fraction ?? 0),
+      seeds: row?.seeds ?? [],
+      best: row?.best ?? [],
+      mean: row?.mean ?? NaN,
+      std: row?.std ?? NaN,
+      missingSeeds: runs.filter((s) => !done.includes(s)).map((s) => s.seed),
+    };
+  });
+}

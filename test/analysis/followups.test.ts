@@ -1,0 +1,136 @@
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { rocAuc } from "../../src/analysis/rocAuc";
+import { removalIds } from "../../src/analysis/removalIds";
+import { forgettingRanking } from "../../src/analysis/forgettingRanking";
+import { noiseComparison } from "../../src/analysis/noiseComparison";
+import { createRemovalStudy, removalResults } from "../../src/analysis/removalStudy";
+import { createNoiseStudy, noiseResults, readNoisyMask } from "../../src/analysis/noiseStudy";
+import { exampleStats } from "../../src/forgetting/exampleStats";
+import { recordFromRows } from "../../src/runs/record";
+import { planRuns, readExperimentConfig, writeExperimentConfig } from "../../src/runs/experiment";
+import { Random } from "../../src/random";
+import { makeTempDir, writeFakeRun } from "./fakeRuns";
+
+const run = (sequences: number[][]) => exampleStats(recordFromRows(sequences[0].map((_, e) => sequences.map((s) => s[e])), sequences.length));
+
+/** Slow reference: compare every (positive, negative) pair, ties 1/2. */
+function pairwiseAuc(scores: number[], positive: number[]): number {
+  let wins = 0;
+  let pairs = 0;
+  scores.forEach((sp, i) => {
+    if (!positive[i]) return;
+    scores.forEach((sn, j) => {
+      if (positive[j]) return;
+      pairs++;
+      wins += sp > sn ? 1 : sp === sn ? 0.5 : 0;
+    });
+  });
+  return wins / pairs;
+}
+
+test("rocAuc(scores, positive) by hand, with ties, and against a pairwise reference", () => {
+  assert.equal(rocAuc([3, 2, 1, 0], [1, 1, 0, 0]), 1);
+  assert.equal(rocAuc([0, 1, 2, 3], [1, 1, 0, 0]), 0);
+  // Positives 2, 1; negatives 1, 0: pairs (2>1) (2>0) (1=1: 1/2) (1>0) -> 3.5 / 4.
+  assert.equal(rocAuc([2, 1, 1, 0], [1, 1, 0, 0]), 0.875);
+  assert.equal(rocAuc([5, 5, 5], [1, 0, 0]), 0.5);
+  assert.ok(Number.isNaN(rocAuc([1, 2], [0, 0])), "no positive: NaN");
+  assert.equal(rocAuc([9, 1, 0], [0, 1, 0], { mask: [0, 1, 1] }), 1);
+  const random = new Random(5, "auc-test");
+  for (let trial = 0; trial < 20; trial++) {
+    const n = 5 + random.int(60);
+    const scores = Array.from({ length: n }, () => (trial % 2 ? random.int(4) : random.next()));
+    const positive = Array.from({ length: n }, (_, i) => (i < 2 ? i : random.next() < 0.3 ? 1 : 0));
+    assert.ok(Math.abs(rocAuc(scores, positive) - pairwiseAuc(scores, positive)) < 1e-12, `trial ${trial}`);
+  }
+  assert.throws(() => rocAuc([1], [1, 0]), { name: "ValueError", message: "rocAuc: expected equal lengths, got scores=1, positive=2" });
+});
+
+test("removalIds(ranking, {method, n}) takes the n least forgotten, or a seeded random draw", () => {
+  // Scores: 0 -> 2, 1 -> 0, 2 -> 1, 3 -> 0 (never learned counts 2 presentations).
+  const ranking = forgettingRanking([run([[1, 0], [1, 1], [0, 1], [1, 1]]), run([[1, 0], [1, 1], [1, 0], [0, 1]])]);
+  assert.deepEqual([...ranking.scores], [2, 0, 1, 0]);
+  assert.deepEqual(removalIds(ranking, { method: "least-forgotten", n: 3 }), [1, 2, 3]);
+  assert.deepEqual(removalIds(ranking, { method: "least-forgotten", n: 0 }), []);
+  const random = removalIds(ranking, { method: "random", n: 2, seed: 4 });
+  assert.deepEqual(random, Array.from(new Random(4, "removal-random", 2).permutation(4).slice(0, 2)).sort((a, b) => a - b));
+  assert.deepEqual(removalIds(ranking, { method: "random", n: 2, seed: 4 }), random, "same seed, same draw");
+  assert.throws(() => removalIds(ranking, { method: "random", n: 5 }), { name: "ValueError", message: "removalIds: expected n to be an integer in [0, 4], got 5" });
+});
+
+test("noiseComparison(stats, noisy) compares flipped and clean examples", () => {
+  // Flipped: 0 (never learned, score 4), 1 (forgotten twice). Clean: 2 (unforgettable), 3 (forgotten once).
+  const stats = run([[0, 0, 0, 0], [1, 0, 1, 0], [1, 1, 1, 1], [0, 1, 0, 1]]);
+  const c = noiseComparison(stats, Uint8Array.from([1, 1, 0, 0]));
+  assert.deepEqual(c.noisy, { count: 2, meanScore: 3, meanForgettingEvents: 2, neverLearned: 0.5, unforgettable: 0 });
+  assert.deepEqual(c.clean, { count: 2, meanScore: 0.5, meanForgettingEvents: 0.5, neverLearned: 0, unforgettable: 0.5 });
+  assert.equal(c.auc, 1);
+});
+
+test("createRemovalStudy(options) and removalResults(dir): variants from the source ranking, accuracy per fraction", () => {
+  const root = makeTempDir("removal-test-");
+  try {
+    const source = writeExperimentConfig(root, { name: "src", base: { dataset: "digits" }, budgets: [2], seeds: 2 });
+    const cfg = (seed: number) => planRuns(readExperimentConfig(source))[seed].config as unknown as Record<string, unknown>;
+    // Scores over both seeds: 0 -> 4 (never learned), 1 -> 0, 2 -> 1, 3 -> 0.
+    writeFakeRun(source, { runId: "b2-s0", seed: 0, sequences: [[0, 0], [1, 1], [1, 0], [1, 1]], config: cfg(0) });
+    writeFakeRun(source, { runId: "b2-s1", seed: 1, sequences: [[0, 0], [1, 1], [0, 1], [1, 1]], config: cfg(1) });
+    const dir = createRemovalStudy({ outputsRoot: root, source: "src", name: "removal", counts: [2], seeds: 2 });
+    const study = readExperimentConfig(dir);
+    assert.deepEqual(study.budgets, [2]);
+    assert.deepEqual(study.variants!.map((v) => [v.name, v.config.removeIds ?? null, v.meta]), [
+      ["full", null, { method: "none", removed: 0, fraction: 0 }],
+      ["least-forgotten-n2", [1, 3], { method: "least-forgotten", removed: 2, fraction: 0.5 }],
+      ["random-n2", Array.from(new Random(0, "removal-random", 2).permutation(4).slice(0, 2)).sort((a, b) => a - b), { method: "random", removed: 2, fraction: 0.5 }],
+    ]);
+    // Finish some retraining runs by hand: full (both seeds), least-forgotten (seed 0 only).
+    const plan = planRuns(study);
+    const finish = (runId: string, acc: number[]) => {
+      const p = plan.find((r) => r.runId === runId)!;
+      writeFakeRun(dir, { runId, seed: p.seed, sequences: [[1, 1], [1, 1], [1, 1], [1, 1]], config: p.config as unknown as Record<string, unknown>, acc });
+    };
+    finish("full-b2-s0", [0.8, 0.9]);
+    finish("full-b2-s1", [0.7, 0.6]);
+    finish("least-forgotten-n2-b2-s0", [0.85, 0.5]);
+    const results = removalResults(dir);
+    assert.deepEqual(results.map((r) => [r.variant, r.method, r.removed, r.fraction, r.seeds, r.best, r.missingSeeds]), [
+      ["full", "none", 0, 0, [0, 1], [0.9, 0.7], []],
+      ["least-forgotten-n2", "least-forgotten", 2, 0.5, [0], [0.85], [1]],
+      ["random-n2", "random", 2, 0.5, [], [], [0, 1]],
+    ]);
+    assert.ok(Math.abs(results[0].mean - 0.8) < 1e-12);
+    assert.throws(() => createRemovalStudy({ outputsRoot: root, source: "src", sourceBudget: 9, name: "r2", counts: [1], seeds: 1 }), /expected completed runs of budget 9 .*got budgets \[2\]/);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("createNoiseStudy(options) and noiseResults(dir): flipped vs clean forgetting and AUC per fraction", () => {
+  const root = makeTempDir("noise-test-");
+  try {
+    const dir = createNoiseStudy({ outputsRoot: root, name: "noise", base: { dataset: "digits" }, fractions: [0.5], epochs: 4, seeds: 1 });
+    const plan = planRuns(readExperimentConfig(dir));
+    assert.deepEqual(plan.map((p) => [p.runId, p.config.labelNoise]), [["noise-0.5-b4-s0", 0.5]]);
+    const runDir = writeFakeRun(dir, {
+      runId: "noise-0.5-b4-s0",
+      seed: 0,
+      sequences: [[0, 0, 0, 0], [1, 0, 1, 0], [1, 1, 1, 1], [0, 1, 0, 1]],
+      config: plan[0].config as unknown as Record<string, unknown>,
+    });
+    assert.throws(() => noiseResults(dir), /noise\.json: label-noise record is missing/);
+    fs.writeFileSync(path.join(runDir, "noise.json"), JSON.stringify({ fraction: 0.5, seed: 0, count: 2, noisyIds: [0, 1], noisyLabels: [1, 0] }));
+    assert.deepEqual([...readNoisyMask(runDir, 4)], [1, 1, 0, 0]);
+    const [result] = noiseResults(dir);
+    assert.equal(result.labelNoise, 0.5);
+    assert.equal(result.meanAuc, 1);
+    assert.equal(result.meanScoreNoisy, 3);
+    assert.equal(result.meanScoreClean, 0.5);
+    assert.deepEqual(result.missingSeeds, []);
+    assert.throws(() => createNoiseStudy({ outputsRoot: root, name: "n2", base: {}, fractions: [0], epochs: 2, seeds: 1 }), /expected fractions > 0/);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
