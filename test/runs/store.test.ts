@@ -1,0 +1,80 @@
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { openDataset } from "../../src/data";
+import { FileFormatError, ValueError } from "../../src/errors";
+import { readManifest } from "../../src/runs/manifest";
+import { checkFolderName, createRun, examplesCsv, gitState, newRunId, readLog, writeLog } from "../../src/runs/store";
+import { resolveTrainConfig } from "../../src/train/config";
+import type { LogRow } from "../../src/train/loop";
+
+const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), "forgetting-store-"));
+const ENV = { backend: "cpu", backendPackage: "@tensorflow/tfjs-backend-cpu", device: "CPU", versions: {}, platform: "test" };
+
+test("examplesCsv(labels, names) writes exampleId,label,name and quotes names with commas", () => {
+  assert.equal(examplesCsv(Int32Array.from([3, 0]), ["a.png", "ant photos, 2.jpg"]), 'exampleId,label,name\n0,3,a.png\n1,0,"ant photos, 2.jpg"\n');
+  assert.equal(examplesCsv(Int32Array.from([1])), "exampleId,label,name\n0,1,\n");
+});
+
+test("writeLog(dir, rows) / readLog(dir) round-trip log.csv with empty cells for unmeasured values", () => {
+  const dir = tempDir();
+  assert.deepEqual(readLog(dir), []);
+  const rows: LogRow[] = [
+    { epoch: 1, acc: null, lr: 0.1, train_loss: 2.302585, train_acc: 0.125, train_time: 1.5, val_loss: null, val_time: null, images_per_s: 1000 },
+    { epoch: 2, acc: 0.5, lr: 0.02, train_loss: 1.25, train_acc: 0.5, train_time: 1.25, val_loss: 1.5, val_time: 0.25, images_per_s: 1200 },
+  ];
+  writeLog(dir, rows);
+  const text = fs.readFileSync(path.join(dir, "log.csv"), "utf8");
+  assert.equal(text.split("\n")[0], "epoch,acc,lr,train_loss,train_acc,train_time,val_loss,val_time,images_per_s");
+  assert.equal(text.split("\n")[1], "1,,0.1,2.302585,0.125,1.5,,,1000");
+  assert.deepEqual(readLog(dir), rows);
+  fs.writeFileSync(path.join(dir, "log.csv"), "epoch,loss\n1,2\n");
+  assert.throws(() => readLog(dir), (e: Error) => e instanceof FileFormatError && /log\.csv: expected header "epoch,acc,lr/.test(e.message));
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("createRun(options) writes examples.csv with the noisy labels, noise.json, dataset.json and a running manifest", async () => {
+  const outputsRoot = tempDir();
+  const config = resolveTrainConfig({ labelNoise: 0.2, seed: 4 });
+  const data = await openDataset({ dataset: "digits", seed: 4, labelNoise: 0.2 });
+  const { dir, manifest } = createRun({ outputsRoot, experiment: "noise", runId: "r1", config: config as never, data, environment: ENV });
+  assert.equal(dir, path.join(outputsRoot, "noise", "r1"));
+  assert.deepEqual(readManifest(dir), manifest);
+  assert.equal(manifest.status, "running");
+  assert.equal(manifest.epochsCompleted, 0);
+  assert.equal(manifest.dataset.checksum, data.train.checksum);
+  assert.equal(manifest.dataset.nExamples, data.train.nExamples);
+  assert.deepEqual(manifest.config, config);
+  const noise = JSON.parse(fs.readFileSync(path.join(dir, "noise.json"), "utf8"));
+  assert.equal(noise.fraction, 0.2);
+  assert.equal(noise.count, noise.noisyIds.length);
+  assert.ok(Math.abs(noise.count - 0.2 * data.train.nExamples) <= 1, `${noise.count} flipped of ${data.train.nExamples}`);
+  const rows = fs.readFileSync(path.join(dir, "examples.csv"), "utf8").trim().split("\n").slice(1).map((l) => l.split(","));
+  assert.equal(rows.length, data.train.nExamples);
+  noise.noisyIds.forEach((id: number, k: number) => assert.equal(Number(rows[id][1]), noise.noisyLabels[k]));
+  const variant = JSON.parse(fs.readFileSync(path.join(dir, "dataset.json"), "utf8"));
+  assert.equal(variant.dataset, "digits");
+  assert.equal(variant.labelNoise.count, noise.count);
+  assert.throws(
+    () => createRun({ outputsRoot, experiment: "noise", runId: "r1", config: config as never, data, environment: ENV }),
+    (e: Error) => e instanceof ValueError && /expected a new run folder, got an existing run/.test(e.message),
+  );
+  fs.rmSync(outputsRoot, { recursive: true, force: true });
+});
+
+test("gitState(cwd) gives nulls outside a git repository", () => {
+  const dir = tempDir();
+  assert.deepEqual(gitState(dir), { commit: null, dirty: null });
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("newRunId() gives distinct 10-character URL-safe ids; checkFolderName rejects path tricks", async () => {
+  const ids = await Promise.all(Array.from({ length: 20 }, () => newRunId()));
+  assert.equal(new Set(ids).size, 20);
+  ids.forEach((id) => assert.match(id, /^[A-Za-z0-9_-]{10}$/));
+  for (const bad of ["..", "a/b", "", ".hidden", "x".repeat(65)]) {
+    assert.throws(() => checkFolderName("run id", bad), (e: Error) => e instanceof ValueError && /run id: expected 1-64 characters/.test(e.message), bad);
+  }
+});
