@@ -1,0 +1,103 @@
+/**
+ * Cost of forgetting tracking: training-step time with tracking off, "presentation" and
+ * "eval", as ratios to untracked, median of 5 repetitions (targets: presentation <= 1.03,
+ * eval <= 1.45).
+ *
+ *   node --import tsx bench/tracking/tracking.ts [--backend wasm] [--reps 5] [--models mnist-cnn,resnet20-cifar]
+ *
+ * A reduced train step (src/train/loop.ts trainStep) on a fixed random batch, seed 1337. Each
+ * repetition times `steps` steps of every mode in turn (interleaved, so a load change on the
+ * machine hits all modes alike) after warm-up steps that are not timed. Every step ends with
+ * one `await data()` of what the mode reads back (the loss for "off").
+ */
+import * as tf from "@tensorflow/tfjs";
+import { type BackendName, initBackend } from "../../src/backend";
+import type { Batch } from "../../src/data/types";
+import { type ModelName, buildModel } from "../../src/models";
+import { Random } from "../../src/random";
+import { type StepTracking, trainStep } from "../../src/train/loop";
+import { Sgd } from "../../src/train/sgd";
+
+const SEED = 1337;
+const MODES: StepTracking[] = ["off", "presentation", "eval"];
+
+/** Per model: input shape, batch size and timed steps per repetition (sized for a 2-core CPU). */
+const SETUPS: Record<string, { inputShape: [number, number, number]; batchSize: number; steps: number }> = {
+  "mnist-cnn": { inputShape: [28, 28, 1], batchSize: 64, steps: 20 },
+  "resnet20-cifar": { inputShape: [32, 32, 3], batchSize: 32, steps: 3 },
+  "digits-mlp": { inputShape: [8, 8, 1], batchSize: 64, steps: 50 },
+};
+
+function flag(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
+}
+
+function randomBatch(shape: [number, number, number], batchSize: number, nClasses: number): Batch {
+  const rng = new Random(SEED, "bench-batch");
+  const images = new Float32Array(batchSize * shape[0] * shape[1] * shape[2]);
+  for (let i = 0; i < images.length; i++) images[i] = rng.normal();
+  const labels = Int32Array.from({ length: batchSize }, () => rng.int(nClasses));
+  return { images, shape: [batchSize, ...shape], labels, exampleIds: Int32Array.from({ length: batchSize }, (_, i) => i) };
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+async function benchModel(name: ModelName, reps: number) {
+  const setup = SETUPS[name];
+  const nClasses = 10;
+  const model = buildModel(name, { inputShape: setup.inputShape, nClasses, seed: SEED });
+  const optimizer = new Sgd(
+    model.trainableWeights.map((w) => w.read() as tf.Variable),
+    { momentum: 0.9 },
+  );
+  const batch = randomBatch(setup.inputShape, setup.batchSize, nClasses);
+  // A tiny lr keeps the weights (and so the work) steady across thousands of steps.
+  const step = async (tracking: StepTracking) => {
+    const out = trainStep(model, optimizer, batch, { lr: 1e-4, tracking, floats: [], nClasses });
+    await out.data();
+    out.dispose();
+  };
+  for (const mode of MODES) for (let i = 0; i < 2; i++) await step(mode); // warm-up, not timed
+  const msPerStep: Record<string, number[]> = { off: [], presentation: [], eval: [] };
+  for (let r = 0; r < reps; r++) {
+    for (const mode of MODES) {
+      const started = performance.now();
+      for (let i = 0; i < setup.steps; i++) await step(mode);
+      msPerStep[mode].push((performance.now() - started) / setup.steps);
+    }
+  }
+  optimizer.dispose();
+  model.dispose();
+  const ratios = (mode: string) => msPerStep[mode].map((ms, r) => ms / msPerStep.off[r]);
+  return MODES.map((mode) => ({
+    model: name,
+    batch: setup.batchSize,
+    mode,
+    msPerStep: median(msPerStep[mode]),
+    imagesPerSec: (1000 * setup.batchSize) / median(msPerStep[mode]),
+    ratio: median(ratios(mode)),
+  }));
+}
+
+async function main() {
+  const env = await initBackend({ backend: flag("backend", "wasm") as BackendName });
+  const reps = Number(flag("reps", "5"));
+  const models = flag("models", "mnist-cnn,resnet20-cifar").split(",") as ModelName[];
+  console.log(`backend ${env.backend} (${env.device}), ${reps} repetitions, median per-repetition ratio to "off"`);
+  console.log("| model | batch | tracking | ms/step | images/s | ratio to off |");
+  console.log("|---|---|---|---|---|---|");
+  for (const name of models) {
+    for (const row of await benchModel(name, reps)) {
+      console.log(`| ${row.model} | ${row.batch} | ${row.mode} | ${row.msPerStep.toFixed(1)} | ${row.imagesPerSec.toFixed(0)} | ${row.ratio.toFixed(3)} |`);
+    }
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
