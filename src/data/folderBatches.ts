@@ -70,12 +70,19 @@ function planSharp(transforms: readonly Transform[], height: number, width: numb
   return plan;
 }
 
+/** Decoded 8-bit RGB pixels, [height, width, 3] row-major. */
+export interface RawImage {
+  pixels: Uint8Array;
+  height: number;
+  width: number;
+}
+
 /**
- * Decodes one image file and applies the transforms.
- * @returns the image as floats, [height, width, 3]; values in [0, 1] unless normalized.
+ * Decodes one image file and applies the leading geometric transforms (in sharp).
+ * @returns the RGB pixels and the transforms still to apply (flip, normalize, ...).
  * @throws FileFormatError naming the file if it cannot be read or decoded.
  */
-export async function loadImage(file: string, transforms: readonly Transform[], rng: Random): Promise<{ image: FloatImage; rest: readonly Transform[] }> {
+export async function decodeImage(file: string, transforms: readonly Transform[], rng: Random): Promise<{ raw: RawImage; rest: readonly Transform[] }> {
   let bytes: Buffer;
   try {
     bytes = await fs.promises.readFile(file);
@@ -90,36 +97,58 @@ export async function loadImage(file: string, transforms: readonly Transform[], 
     if (plan.pre) pipeline = pipeline.extract({ left: plan.pre.left, top: plan.pre.top, width: plan.pre.width, height: plan.pre.height });
     if (plan.resize) pipeline = pipeline.resize(plan.resize[1], plan.resize[0], { fit: "fill", kernel: "linear" });
     if (plan.post) pipeline = pipeline.extract({ left: plan.post.left, top: plan.post.top, width: plan.post.width, height: plan.post.height });
-    const { data, info } = await pipeline.removeAlpha().toColourspace("srgb").raw().toBuffer({ resolveWithObject: true });
+    // Only convert what is not already 8-bit sRGB without alpha (most JPEGs are).
+    if (meta.hasAlpha) pipeline = pipeline.removeAlpha();
+    if (meta.space !== "srgb" || (meta.channels ?? 3) - (meta.hasAlpha ? 1 : 0) !== 3) pipeline = pipeline.toColourspace("srgb");
+    const { data, info } = await pipeline.raw({ depth: "uchar" }).toBuffer({ resolveWithObject: true });
     if (info.channels !== 3 || info.width !== plan.width || info.height !== plan.height) {
       throw new Error(`decoded to ${info.width}x${info.height}x${info.channels}, expected ${plan.width}x${plan.height}x3`);
     }
-    const floats = new Float32Array(data.length);
-    for (let i = 0; i < data.length; i++) floats[i] = data[i] / 255;
-    return { image: { data: floats, height: info.height, width: info.width, channels: 3 }, rest: transforms.slice(plan.rest) };
+    return { raw: { pixels: data, height: info.height, width: info.width }, rest: transforms.slice(plan.rest) };
   } catch (err) {
     throw new FileFormatError(file, `expected a decodable image, got ${(err as Error).message}`);
   }
 }
 
-/** Writes image (after the fused tail: optional flip, then normalize) into `out` at `offset`. */
-function writeFused(out: Float32Array, offset: number, image: FloatImage, flip: boolean, mean: readonly number[], std: readonly number[]): void {
-  const { height, width, channels, data } = image;
+/** Decodes and fully transforms one image: floats [height, width, 3], in [0, 1] unless normalized. */
+export async function loadImage(file: string, transforms: readonly Transform[], rng: Random): Promise<FloatImage> {
+  const { raw, rest } = await decodeImage(file, transforms, rng);
+  return applyTransforms(rawToFloat(raw), rest, rng);
+}
+
+/** 8-bit pixels to floats in [0, 1]. */
+function rawToFloat(raw: RawImage): FloatImage {
+  const data = new Float32Array(raw.pixels.length);
+  for (let i = 0; i < data.length; i++) data[i] = raw.pixels[i] / 255;
+  return { data, height: raw.height, width: raw.width, channels: 3 };
+}
+
+/**
+ * Writes `raw` into `out` at `offset` through a per-channel lookup table
+ * (lut[c * 256 + v] = (v / 255 - mean[c]) / std[c]), mirrored left-right if `flip`.
+ */
+function writeFused(out: Float32Array, offset: number, raw: RawImage, flip: boolean, lut: Float32Array): void {
+  const { height, width, pixels } = raw;
   for (let y = 0; y < height; y++) {
+    const row = y * width;
     for (let x = 0; x < width; x++) {
-      const src = (y * width + (flip ? width - 1 - x : x)) * channels;
-      const dst = offset + (y * width + x) * channels;
-      for (let c = 0; c < channels; c++) out[dst + c] = (data[src + c] - mean[c]) / std[c];
+      const src = (row + (flip ? width - 1 - x : x)) * 3;
+      const dst = offset + (row + x) * 3;
+      out[dst] = lut[pixels[src]];
+      out[dst + 1] = lut[256 + pixels[src + 1]];
+      out[dst + 2] = lut[512 + pixels[src + 2]];
     }
   }
 }
 
-/** Whether the float part is [horizontalFlip?, normalize], the case written in one pass. */
-function fusedTail(rest: readonly Transform[]): { flipP: number; mean: number[]; std: number[] } | undefined {
+/** If the float part is [horizontalFlip?, normalize], its flip probability and lookup table. */
+function fusedTail(rest: readonly Transform[]): { flipP: number; lut: Float32Array; length: number } | undefined {
   const [a, b] = rest;
-  if (rest.length === 1 && a.kind === "normalize") return { flipP: 0, mean: a.mean, std: a.std };
-  if (rest.length === 2 && a.kind === "horizontalFlip" && b.kind === "normalize") return { flipP: a.p ?? 0.5, mean: b.mean, std: b.std };
-  return undefined;
+  const norm = rest.length === 1 && a.kind === "normalize" ? a : rest.length === 2 && a.kind === "horizontalFlip" && b.kind === "normalize" ? b : undefined;
+  if (!norm) return undefined;
+  const lut = new Float32Array(3 * 256);
+  for (let c = 0; c < 3; c++) for (let v = 0; v < 256; v++) lut[c * 256 + v] = (v / 255 - norm.mean[c]) / norm.std[c];
+  return { flipP: a.kind === "horizontalFlip" ? (a.p ?? 0.5) : 0, lut, length: rest.length };
 }
 
 /** Builds a BatchSource that decodes an image folder with a bounded prefetch queue. */
@@ -136,16 +165,20 @@ export function folderBatchSource(images: ImageFolderImages, options: FolderSour
   }
   const imageSize = h1 * w1 * 3;
   const presented = options.subsetIds ?? Int32Array.from({ length: nExamples }, (_, i) => i);
+  // The float part is the same for every image when sharp takes all leading geometric steps.
+  const sharpSteps = options.transforms.findIndex((t) => !["randomResizedCrop", "resize", "centerCrop"].includes(t.kind));
+  const fused = fusedTail(options.transforms.slice(sharpSteps < 0 ? options.transforms.length : sharpSteps));
 
   async function makeBatch(ids: Int32Array, epoch: number): Promise<Batch> {
     const out = new Float32Array(ids.length * imageSize);
     await Promise.all(
       Array.from(ids, async (id, i) => {
         const rng = new Random(options.seed, "augment", epoch, id);
-        const { image, rest } = await loadImage(path.join(images.root, images.files[id]), options.transforms, rng);
-        const fused = fusedTail(rest);
-        if (fused) writeFused(out, i * imageSize, image, fused.flipP > 0 && rng.next() < fused.flipP, fused.mean, fused.std);
-        else out.set(applyTransforms(image, rest, rng).data, i * imageSize);
+        const file = path.join(images.root, images.files[id]);
+        const { raw, rest } = await decodeImage(file, options.transforms, rng);
+        // sharp may leave a step for the float path (a center crop larger than the image).
+        if (fused && rest.length === fused.length) writeFused(out, i * imageSize, raw, fused.flipP > 0 && rng.next() < fused.flipP, fused.lut);
+        else out.set(applyTransforms(rawToFloat(raw), rest, rng).data, i * imageSize);
       }),
     );
     return { images: out, shape: [ids.length, h1, w1, 3], labels: Int32Array.from(ids, (id) => labels[id]), exampleIds: Int32Array.from(ids) };

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import sharp from "sharp";
 import { Random } from "../../src/random";
 import { readImageFolder, sniffImageFormat } from "../../src/data/imageFolder";
-import { folderBatchSource, loadImage } from "../../src/data/folderBatches";
+import { decodeImage, folderBatchSource, loadImage } from "../../src/data/folderBatches";
 import type { Batch } from "../../src/data/types";
 import { SHARED_DATA, missingShared, tempDir } from "./shared";
 
@@ -84,23 +84,39 @@ test("readImageFolder(root) rejects an empty class folder, a non-image and an un
   await assert.rejects(readImageFolder(root, { skipBadFiles: true }), { message: `${path.join(root, "dog")}: expected at least one image in the class folder, got none after skipping bad files` });
 });
 
-test("loadImage(file, [centerCrop(2), flip p=1]) crops in sharp, leaves the flip, and gives the hand-computed pixels of a 4x3 PNG", async () => {
+test("decodeImage(file, [centerCrop(2), flip p=1]) crops in sharp and leaves the flip; loadImage applies it", async () => {
   const root = tempDir("folder-test");
   const file = path.join(root, "a", "img.png");
   await png(file, 4, 3);
   // Center crop 2 of a 3-row, 4-col image: top round((3-2)/2) = round(0.5) = 0 (half to even), left 1.
-  const rng = new Random(0);
-  const { image, rest } = await loadImage(file, [{ kind: "centerCrop", size: 2 }, { kind: "horizontalFlip", p: 1 }], rng);
+  const transforms = [{ kind: "centerCrop", size: 2 }, { kind: "horizontalFlip", p: 1 }] as const;
+  const { raw, rest } = await decodeImage(file, [...transforms], new Random(0));
   assert.deepEqual(rest.map((t) => t.kind), ["horizontalFlip"]);
-  const red = Array.from({ length: 4 }, (_, k) => Math.round(image.data[k * 3] * 255));
-  assert.deepEqual(red, [10, 20, 11, 21]); // pixels (x=1,2) of rows 0, 1 before the flip
+  assert.deepEqual([0, 1, 2, 3].map((k) => raw.pixels[k * 3]), [10, 20, 11, 21]); // red of (x 1..2, y 0..1)
+  const flipped = await loadImage(file, [...transforms], new Random(0));
+  assert.deepEqual([0, 1, 2, 3].map((k) => Math.round(flipped.data[k * 3] * 255)), [20, 10, 21, 11]);
   // Resize keeps a constant channel constant (blue is 200 everywhere).
-  const resized = await loadImage(file, [{ kind: "resize", size: 6 }], rng);
-  assert.equal(resized.image.height, 6);
-  assert.equal(resized.image.width, 8);
-  assert.ok(Array.from({ length: 48 }, (_, k) => resized.image.data[k * 3 + 2]).every((v) => Math.round(v * 255) === 200));
-  fs.writeFileSync(path.join(root, "a", "broken.png"), Buffer.concat([fs.readFileSync(file).subarray(0, 40)]));
-  await assert.rejects(loadImage(path.join(root, "a", "broken.png"), [], rng), new RegExp(`^FileFormatError: ${path.join(root, "a", "broken.png")}: expected a decodable image, got `));
+  const resized = await loadImage(file, [{ kind: "resize", size: 6 }], new Random(0));
+  assert.deepEqual([resized.height, resized.width], [6, 8]);
+  assert.ok(Array.from({ length: 48 }, (_, k) => resized.data[k * 3 + 2]).every((v) => Math.round(v * 255) === 200));
+  fs.writeFileSync(path.join(root, "a", "broken.png"), fs.readFileSync(file).subarray(0, 40));
+  await assert.rejects(loadImage(path.join(root, "a", "broken.png"), [], new Random(0)), new RegExp(`^FileFormatError: ${path.join(root, "a", "broken.png")}: expected a decodable image, got `));
+});
+
+test("folderBatchSource(images).batches() equals loadImage per example with Random(seed, 'augment', epoch, id) (fused fast path vs float path)", async () => {
+  const root = tempDir("folder-test");
+  for (let i = 0; i < 5; i++) await png(path.join(root, i < 3 ? "a" : "b", `${i}.png`), 20 + 3 * i, 15 + i);
+  const { images } = await readImageFolder(root);
+  const transforms = [{ kind: "randomResizedCrop", size: 8 }, { kind: "horizontalFlip" }, { kind: "normalize", mean: [0.5, 0.4, 0.3], std: [0.2, 0.25, 0.3] }] as const;
+  const source = folderBatchSource(images, { seed: 11, shuffle: true, transforms: [...transforms] });
+  for await (const batch of source.batches(3, 2)) {
+    for (let k = 0; k < batch.shape[0]; k++) {
+      const id = batch.exampleIds[k];
+      const expected = await loadImage(path.join(root, images.files[id]), [...transforms], new Random(11, "augment", 3, id));
+      const got = batch.images.subarray(k * 8 * 8 * 3, (k + 1) * 8 * 8 * 3);
+      assert.ok(expected.data.every((v, j) => Math.abs(v - got[j]) < 1e-5), `example ${id} differs`);
+    }
+  }
 });
 
 test("readImageFolder(hymenoptera train): 245 images in 2 classes, with 'ant photos.jpg' and the GIF decoded by content", async (t) => {

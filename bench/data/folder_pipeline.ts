@@ -1,0 +1,113 @@
+/**
+ * Image-folder input pipeline throughput: decode + RandomResizedCrop(224) + horizontal flip +
+ * normalize into float32 batches of 64, on the hymenoptera training images, beside torchvision's
+ * ImageFolder + DataLoader (2 workers) on the same files. Prints images/s (median of 5 runs) and
+ * the ratio ours / torchvision.
+ *
+ *   node --import tsx bench/data/folder_pipeline.ts [--root <folder of class folders>] [--runs 5] [--epochs 3] [--peer false]
+ *
+ * Setup: torchvision comes from Debian's python3-torchvision, installed here if missing and
+ * running as root (apt-get install -y python3-torchvision); it is never a project dependency.
+ * One run = `epochs` passes over the folder after one warm-up pass that is not timed.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import * as os from "node:os";
+import * as path from "node:path";
+import { readImageFolder } from "../../src/data/imageFolder";
+import { folderBatchSource } from "../../src/data/folderBatches";
+import { IMAGENET_MEAN, IMAGENET_STD } from "../../src/data/index";
+import type { Transform } from "../../src/data/transforms";
+
+const SEED = 1337;
+const BATCH_SIZE = 64;
+const IMAGE_SIZE = 224;
+
+function option(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
+
+const root = path.resolve(option("root", path.resolve(__dirname, "../../../shared/data/hymenoptera_data/train")));
+const runs = Number(option("runs", "5"));
+const epochs = Number(option("epochs", "3"));
+const withPeer = option("peer", "true") !== "false";
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+async function benchOurs(): Promise<{ perRun: number[]; nImages: number }> {
+  const { images } = await readImageFolder(root);
+  const transforms: Transform[] = [
+    { kind: "randomResizedCrop", size: IMAGE_SIZE },
+    { kind: "horizontalFlip" },
+    { kind: "normalize", mean: IMAGENET_MEAN, std: IMAGENET_STD },
+  ];
+  const source = folderBatchSource(images, { seed: SEED, shuffle: true, transforms });
+  let epoch = 0;
+  const pass = async () => {
+    let n = 0;
+    for await (const batch of source.batches(epoch++, BATCH_SIZE)) n += batch.shape[0];
+    return n;
+  };
+  await pass(); // warm-up: file cache, sharp/libvips initialisation
+  const perRun: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const start = process.hrtime.bigint();
+    let n = 0;
+    for (let e = 0; e < epochs; e++) n += await pass();
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    perRun.push(n / seconds);
+    console.log(`  ours run ${r + 1}/${runs}: ${(n / seconds).toFixed(1)} images/s (${n} images, ${seconds.toFixed(2)} s)`);
+  }
+  return { perRun, nImages: images.files.length };
+}
+
+function ensureTorchvision(): boolean {
+  const probe = spawnSync("python3", ["-c", "import torchvision"], { stdio: "ignore" });
+  if (probe.status === 0) return true;
+  if (process.getuid?.() !== 0) {
+    console.log("torchvision missing and not root: install Debian's python3-torchvision to get the comparison");
+    return false;
+  }
+  console.log("setup: apt-get install -y python3-torchvision (bench peer only, not a project dependency)");
+  execFileSync("apt-get", ["install", "-y", "-q", "python3-torchvision"], { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+  return spawnSync("python3", ["-c", "import torchvision"], { stdio: "ignore" }).status === 0;
+}
+
+function benchTorchvision(): { perRun: number[]; nImages: number; versions: string } | undefined {
+  if (!ensureTorchvision()) return undefined;
+  const result = spawnSync("python3", [path.join(__dirname, "torchvision_folder.py"), root, String(runs), String(epochs), String(BATCH_SIZE), String(IMAGE_SIZE)], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  if (result.status !== 0) throw new Error(`torchvision bench failed with status ${result.status}`);
+  const lines = result.stdout.trim().split("\n");
+  lines.slice(0, -1).forEach((line) => console.log(`  ${line}`));
+  return JSON.parse(lines[lines.length - 1]);
+}
+
+async function main(): Promise<void> {
+  console.log(`folder pipeline bench: ${root}`);
+  console.log(`batch ${BATCH_SIZE}, RandomResizedCrop(${IMAGE_SIZE}) + flip + normalize -> float32; ${runs} runs x ${epochs} epochs after 1 warm-up epoch`);
+  console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model}), node ${process.version}, UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? "4 (default)"}`);
+  const ours = await benchOurs();
+  const theirs = withPeer ? benchTorchvision() : undefined;
+  const oursMedian = median(ours.perRun);
+  console.log("");
+  console.log("| pipeline | images in folder | images/s (median of runs) |");
+  console.log("|---|---|---|");
+  console.log(`| this project (sharp, prefetch 3 batches) | ${ours.nImages} | ${oursMedian.toFixed(1)} |`);
+  if (theirs) {
+    const theirsMedian = median(theirs.perRun);
+    console.log(`| torchvision ImageFolder + DataLoader, 2 workers (${theirs.versions}) | ${theirs.nImages} | ${theirsMedian.toFixed(1)} |`);
+    console.log(`\nratio ours / torchvision: ${(oursMedian / theirsMedian).toFixed(2)} (target >= 1.0)`);
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
