@@ -117,7 +117,11 @@ export async function resumeRun(runDir: string, options: ResumeOptions = {}): Pr
   } catch (err) {
     throw new FileFormatError(manifestFile, `field "config" is no longer a valid config: ${(err as Error).message}`);
   }
-  await initBackend({ backend: options.backend });
+  const environment = await initBackend({ backend: options.backend });
+  if (!options.quiet && environment.backend !== manifest.environment.backend) {
+    // Still a valid continuation, but not bit-identical to an uninterrupted run.
+    console.error(`resumeRun: the run started on backend "${manifest.environment.backend}", continuing on "${environment.backend}"`);
+  }
   const data = await openRunData(config, options.dataRoot);
   if (data.train.checksum !== manifest.dataset.checksum) {
     throw new ValueError(
