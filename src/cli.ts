@@ -15,6 +15,12 @@ function loadCommands(): CliCommand[] {
     require("./cli/notebooks").command,
     require("./cli/data").command,
     require("./cli/train").command,
+    require("./cli/sweep").command,
+    require("./cli/status").command,
+    require("./cli/analyze").command,
+    require("./cli/export").command,
+    require("./cli/removal").command,
+    require("./cli/noise").command,
   ];
 }
 

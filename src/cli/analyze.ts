@@ -1,0 +1,58 @@
+/**
+ * `forgetting analyze <experiment>`: the multi-seed study from run files alone. Prints the
+ * runs used and left out (with reasons), per-budget never-learned sets (all seeds / any
+ * seed / per seed), unforgettable examples, seed stability, nesting across budgets and the
+ * results table; writes outputs/<experiment>/analysis/summary.json.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { analyzeExperiment } from "../analysis/analyzeExperiment";
+import { formatSummary } from "../analysis/formatSummary";
+import { summarizeAnalysis } from "../analysis/summarizeAnalysis";
+import { ValueError, describeValue } from "../errors";
+import { writeJsonAtomic } from "../runs/atomic";
+import { experimentSeeds, readExperimentConfig } from "../runs/experiment";
+import { EXPERIMENT_FILE } from "../runs/layout";
+import { type ExperimentScan, type ScanOptions, scanExperiment } from "../runs/scan";
+import type { CliCommand, OptionSpec, ParsedOptions } from "./args";
+import { parseIntegerList, parseSeeds } from "./sweep";
+
+/** Options shared by analyze and export. */
+export const ANALYSIS_OPTIONS: Record<string, OptionSpec> = {
+  outputs: { type: "string", help: "folder holding experiment folders", default: "outputs" },
+  seeds: { type: "string", help: "seeds each budget must have: a count (the smallest K) or a list [default: experiment.json's, else every completed run]" },
+  budgets: { type: "list", help: "only these budgets [default: all]" },
+  out: { type: "string", help: "output folder [default: outputs/<experiment>/analysis]" },
+};
+
+/** Scans the experiment named by the positional with --seeds/--budgets (or experiment.json's seeds). */
+export function scanFromOptions(who: string, options: ParsedOptions, positionals: string[]): { dir: string; scan: ExperimentScan; outDir: string } {
+  const [name] = positionals;
+  if (!name || positionals.length > 1) throw new ValueError(`${who}: expected one experiment name, got ${describeValue(positionals)}`);
+  const dir = path.resolve(String(options.outputs), name);
+  if (!fs.existsSync(dir)) throw new ValueError(`${who}: expected an experiment folder, got ${describeValue(dir)} (not found)`);
+  const scanOptions: ScanOptions = {};
+  if (options.seeds !== undefined) scanOptions.seeds = parseSeeds(who, String(options.seeds));
+  else if (fs.existsSync(path.join(dir, EXPERIMENT_FILE))) scanOptions.seeds = experimentSeeds(readExperimentConfig(dir));
+  if (options.budgets !== undefined) scanOptions.budgets = parseIntegerList(`${who} --budgets`, options.budgets as string[]);
+  const outDir = options.out ? path.resolve(String(options.out)) : path.join(dir, "analysis");
+  return { dir, scan: scanExperiment(dir, scanOptions), outDir };
+}
+
+export const command: CliCommand = {
+  name: "analyze",
+  summary: "Seed intersections, rankings, stability and the results table of an experiment; writes analysis/summary.json",
+  positionals: ["<experiment>"],
+  options: { ...ANALYSIS_OPTIONS, json: { type: "boolean", help: "print the summary JSON instead of text", default: false } },
+  async run(options, positionals) {
+    const { scan, outDir } = scanFromOptions("analyze", options, positionals);
+    const analysis = analyzeExperiment(scan, {
+      onProgress: (done, total, runId) => process.stderr.write(`${process.stderr.isTTY ? "\r\x1b[K" : ""}read ${done}/${total} runs (${runId})${process.stderr.isTTY ? "" : "\n"}`),
+    });
+    if (process.stderr.isTTY) process.stderr.write("\n");
+    const summary = summarizeAnalysis(analysis);
+    const file = path.join(outDir, "summary.json");
+    writeJsonAtomic(file, summary);
+    console.log(options.json ? JSON.stringify(summary, null, 2) : [...formatSummary(summary), "", `wrote ${file}`].join("\n"));
+  },
+};

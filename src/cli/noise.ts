@@ -1,0 +1,59 @@
+/**
+ * `forgetting noise <study> --fractions 0.1,0.2 --epochs 20 --seeds 3 --preset digits`: the
+ * paper's label-noise experiment. Trains with each fraction of labels flipped, then compares
+ * forgetting of flipped and clean examples and the ROC AUC of the forgetting score as a
+ * noisy-label detector; writes outputs/<study>/analysis/noise.json.
+ */
+import * as path from "node:path";
+import { createNoiseStudy, noiseResults } from "../analysis/noiseStudy";
+import { ValueError, describeValue } from "../errors";
+import { writeJsonAtomic } from "../runs/atomic";
+import { sweep } from "../runs/sweep";
+import { VALID_PRESETS } from "../train/config";
+import type { CliCommand } from "./args";
+import { SWEEP_OPTIONS, baseConfigFromOptions, parseSeeds, reportSweep, sweepProgressPrinter } from "./sweep";
+
+const fixed = (v: number, digits = 3) => (Number.isFinite(v) ? v.toFixed(digits) : "n/a");
+
+export const command: CliCommand = {
+  name: "noise",
+  summary: "Label-noise experiment: flip a fraction of labels, compare forgetting of flipped vs clean examples (ROC AUC)",
+  positionals: ["<study>"],
+  options: {
+    fractions: { type: "list", help: "fractions of training labels to flip, e.g. 0.1,0.2", required: true },
+    epochs: { type: "integer", help: "epochs of each run", required: true },
+    seeds: { type: "string", help: "seeds: a count or a list", default: "3" },
+    preset: { type: "string", help: "training recipe", choices: VALID_PRESETS },
+    "base-json": { type: "string", help: "config keys as JSON over the preset" },
+    "no-sweep": { type: "boolean", help: "only write the study and report what is finished", default: false },
+    ...SWEEP_OPTIONS,
+  },
+  async run(options, positionals) {
+    const [name] = positionals;
+    if (!name || positionals.length > 1) throw new ValueError(`noise: expected one study name, got ${describeValue(positionals)}`);
+    const outputsRoot = path.resolve(String(options.outputs));
+    const fractions = (options.fractions as string[]).map((raw) => {
+      const f = Number(raw);
+      if (!(f > 0 && f < 1)) throw new ValueError(`noise --fractions: expected numbers in (0, 1), got ${describeValue(raw)}`);
+      return f;
+    });
+    const dir = createNoiseStudy({
+      outputsRoot,
+      name,
+      base: baseConfigFromOptions("noise", options),
+      fractions,
+      epochs: options.epochs as number,
+      seeds: parseSeeds("noise", String(options.seeds)),
+    });
+    if (!options["no-sweep"]) reportSweep("noise", await sweep(dir, { workers: options.workers as number | undefined, onProgress: sweepProgressPrinter() }));
+    const results = noiseResults(dir);
+    const file = path.join(dir, "analysis", "noise.json");
+    writeJsonAtomic(file, results);
+    console.log("noise   runs  mean AUC  mean forgetting score flipped / clean  never learned flipped / clean");
+    for (const r of results) {
+      const never = (key: "noisy" | "clean") => fixed(r.runs.reduce((s, run) => s + run[key].neverLearned, 0) / r.runs.length);
+      console.log(`${String(r.labelNoise).padEnd(6)}  ${String(r.runs.length).padStart(4)}  ${fixed(r.meanAuc).padStart(8)}  ${fixed(r.meanScoreNoisy, 2).padStart(16)} / ${fixed(r.meanScoreClean, 2).padEnd(18)}  ${never("noisy")} / ${never("clean")}${r.missingSeeds.length ? `  missing seeds ${r.missingSeeds.join(",")}` : ""}`);
+    }
+    console.log(`wrote ${file}`);
+  },
+};

@@ -1,0 +1,74 @@
+/**
+ * `forgetting removal <study> --from <experiment> --remove 100,200 --seeds 3`: the paper's
+ * removal experiment. Ranks examples by forgetting in the source experiment's runs, writes
+ * the study (full data, n least forgotten removed, n random removed), sweeps it, and writes
+ * test accuracy vs fraction removed to outputs/<study>/analysis/removal.{json,csv}.
+ */
+import * as path from "node:path";
+import { type RemovalResultRow, createRemovalStudy, removalResults } from "../analysis/removalStudy";
+import { ValueError, describeValue } from "../errors";
+import { writeFileAtomic, writeJsonAtomic } from "../runs/atomic";
+import { scanExperiment } from "../runs/scan";
+import { sweep } from "../runs/sweep";
+import type { CliCommand } from "./args";
+import { SWEEP_OPTIONS, parseIntegerList, parseSeeds, reportSweep, sweepProgressPrinter } from "./sweep";
+
+const fixed = (v: number) => (Number.isFinite(v) ? (v * 100).toFixed(2) : "n/a");
+
+export function removalCsv(rows: RemovalResultRow[]): string {
+  const lines = ["variant,method,removed,fraction,seeds,mean_best_acc,std_best_acc,best_acc_per_seed"];
+  for (const r of rows) lines.push([r.variant, r.method, r.removed, r.fraction, r.seeds.length, r.mean, r.std, `"${r.best.join(";")}"`].map((v) => (typeof v === "number" && Number.isNaN(v) ? "" : v)).join(","));
+  return lines.join("\n") + "\n";
+}
+
+export const command: CliCommand = {
+  name: "removal",
+  summary: "Removal experiment: retrain without the n least forgotten examples (and n random ones as control); accuracy vs fraction removed",
+  positionals: ["<study>"],
+  options: {
+    from: { type: "string", help: "experiment whose completed runs give the forgetting ranking", required: true },
+    remove: { type: "list", help: "numbers of examples to remove, e.g. 100,200,400" },
+    fractions: { type: "list", help: "or fractions of the training set to remove, e.g. 0.1,0.2" },
+    seeds: { type: "string", help: "retraining seeds: a count or a list", default: "3" },
+    epochs: { type: "integer", help: "epochs of each retraining run [default: the source budget]" },
+    "source-budget": { type: "integer", help: "which budget of the source experiment to rank with [default: the largest]" },
+    "random-seed": { type: "integer", help: "seed of the random control's draw", default: 0 },
+    "no-sweep": { type: "boolean", help: "only write the study (run it later with `forgetting sweep <study>`) and report what is finished", default: false },
+    ...SWEEP_OPTIONS,
+  },
+  async run(options, positionals) {
+    const [name] = positionals;
+    if (!name || positionals.length > 1) throw new ValueError(`removal: expected one study name, got ${describeValue(positionals)}`);
+    const outputsRoot = path.resolve(String(options.outputs));
+    const source = String(options.from);
+    let counts: number[];
+    if (options.remove !== undefined) counts = parseIntegerList("removal --remove", options.remove as string[]);
+    else if (options.fractions !== undefined) {
+      const nExamples = scanExperiment(path.join(outputsRoot, source)).dataset?.nExamples ?? 0;
+      counts = (options.fractions as string[]).map((raw) => {
+        const f = Number(raw);
+        if (!(f > 0 && f < 1)) throw new ValueError(`removal --fractions: expected numbers in (0, 1), got ${describeValue(raw)}`);
+        return Math.round(f * nExamples);
+      });
+    } else throw new ValueError("removal: expected --remove <counts> or --fractions <fractions>");
+    const dir = createRemovalStudy({
+      outputsRoot,
+      source,
+      sourceBudget: options["source-budget"] as number | undefined,
+      name,
+      counts,
+      seeds: parseSeeds("removal", String(options.seeds)),
+      epochs: options.epochs as number | undefined,
+      randomSeed: options["random-seed"] as number,
+    });
+    if (!options["no-sweep"]) reportSweep("removal", await sweep(dir, { workers: options.workers as number | undefined, onProgress: sweepProgressPrinter() }));
+    const rows = removalResults(dir);
+    writeJsonAtomic(path.join(dir, "analysis", "removal.json"), rows);
+    writeFileAtomic(path.join(dir, "analysis", "removal.csv"), removalCsv(rows));
+    console.log("variant                     removed  fraction  seeds  best acc % mean (std)");
+    for (const r of rows) {
+      console.log(`${r.variant.padEnd(26)}  ${String(r.removed).padStart(7)}  ${r.fraction.toFixed(3).padStart(8)}  ${String(r.seeds.length).padStart(5)}  ${fixed(r.mean)} (${fixed(r.std)})${r.missingSeeds.length ? `  missing seeds ${r.missingSeeds.join(",")}` : ""}`);
+    }
+    console.log(`wrote ${path.join(dir, "analysis", "removal.json")} and removal.csv`);
+  },
+};

@@ -1,0 +1,103 @@
+/**
+ * `forgetting sweep <experiment> [--budgets 2,3 --seeds 3 --preset digits]`: runs every
+ * missing or unfinished run of an experiment (budgets x seeds) with a pool of worker
+ * processes. With --budgets and --seeds it first writes (or extends) experiment.json.
+ */
+import * as path from "node:path";
+import { ValueError, describeValue } from "../errors";
+import { type ExperimentConfig, writeExperimentConfig } from "../runs/experiment";
+import { type SweepProgress, type SweepSummary, formatSweepProgress, sweep } from "../runs/sweep";
+import { TRAIN_PRESETS, type TrainConfig, VALID_PRESETS } from "../train/config";
+import type { CliCommand, OptionSpec, ParsedOptions } from "./args";
+
+/** "3" -> 3 (seeds 0..2); "0,4,7" -> [0, 4, 7]. */
+export function parseSeeds(who: string, raw: string): number | number[] {
+  const items = raw.split(",").map((s) => s.trim());
+  if (items.some((s) => !/^\d+$/.test(s))) throw new ValueError(`${who} --seeds: expected a count (e.g. 3) or a list of seeds (e.g. 0,4,7), got ${describeValue(raw)}`);
+  return items.length === 1 ? Number(items[0]) : items.map(Number);
+}
+
+/** "2,3,5" -> [2, 3, 5] (positive integers). */
+export function parseIntegerList(who: string, raw: string[]): number[] {
+  return raw.map((s) => {
+    if (!/^\d+$/.test(s) || Number(s) <= 0) throw new ValueError(`${who}: expected positive integers, got ${describeValue(s)}`);
+    return Number(s);
+  });
+}
+
+/** The base config from --preset and --base-json (JSON of TrainConfig keys), without epochs and seed. */
+export function baseConfigFromOptions(who: string, options: ParsedOptions): Partial<TrainConfig> {
+  const preset = options.preset ? { ...TRAIN_PRESETS[options.preset as keyof typeof TRAIN_PRESETS] } : {};
+  let extra: Record<string, unknown> = {};
+  if (options["base-json"]) {
+    try {
+      extra = JSON.parse(String(options["base-json"]));
+    } catch (err) {
+      throw new ValueError(`${who} --base-json: expected a JSON object of config keys, got a parse error: ${(err as Error).message}`);
+    }
+    if (typeof extra !== "object" || extra === null || Array.isArray(extra)) throw new ValueError(`${who} --base-json: expected a JSON object, got ${describeValue(extra)}`);
+  }
+  const base: Record<string, unknown> = { ...preset, ...extra };
+  delete base.epochs; // set per run by the budget
+  delete base.seed;
+  return base as Partial<TrainConfig>;
+}
+
+/** Options shared by the commands that sweep. */
+export const SWEEP_OPTIONS: Record<string, OptionSpec> = {
+  outputs: { type: "string", help: "folder holding experiment folders", default: "outputs" },
+  workers: { type: "integer", help: "worker processes at once [default: one per GPU, else one per core]" },
+};
+
+/** A progress display on stderr: one rewritten line on a terminal, a line per finished epoch otherwise. */
+export function sweepProgressPrinter(): (p: SweepProgress) => void {
+  const tty = process.stderr.isTTY === true;
+  let last = "";
+  return (p) => {
+    const key = `${p.runsDone}/${p.epochsDone}`;
+    if (tty) process.stderr.write(`\r\x1b[K${formatSweepProgress(p)}`);
+    else if (key !== last) process.stderr.write(`${formatSweepProgress(p)}\n`);
+    last = key;
+  };
+}
+
+/** Prints the summary; throws if any run failed, so the exit code says so. */
+export function reportSweep(who: string, summary: SweepSummary): void {
+  if (process.stderr.isTTY) process.stderr.write("\n");
+  console.log(`completed now: ${summary.completed.length}; already done: ${summary.alreadyDone.length}; locked by another sweep: ${summary.lockedElsewhere.length}; failed: ${summary.failed.length}`);
+  if (summary.lockedElsewhere.length) console.log(`  running elsewhere: ${summary.lockedElsewhere.join(", ")}`);
+  if (summary.failed.length) {
+    const listed = summary.failed.map((f) => `${f.runId} (exit ${f.exitCode}, log ${f.log})`).join("; ");
+    throw new ValueError(`${who}: expected every run to finish, got ${summary.failed.length} failed: ${listed}; run the sweep again to resume them`);
+  }
+}
+
+export const command: CliCommand = {
+  name: "sweep",
+  summary: "Run the missing or unfinished runs of an experiment (epoch budgets x seeds) in parallel worker processes",
+  positionals: ["<experiment>"],
+  options: {
+    budgets: { type: "list", help: "epoch budgets, e.g. 40,60,90 (writes or extends experiment.json)" },
+    seeds: { type: "string", help: "seed count (e.g. 8) or list (e.g. 0,1,5); needed with --budgets" },
+    preset: { type: "string", help: "base training recipe for a new experiment", choices: VALID_PRESETS },
+    "base-json": { type: "string", help: 'base config keys as JSON, e.g. \'{"lr":0.05,"recordFloats":["prob"]}\' (over the preset)' },
+    ...SWEEP_OPTIONS,
+  },
+  async run(options, positionals) {
+    const [name] = positionals;
+    if (!name || positionals.length > 1) throw new ValueError(`sweep: expected one experiment name, got ${describeValue(positionals)}`);
+    const outputsRoot = path.resolve(String(options.outputs));
+    if (options.budgets !== undefined || options.seeds !== undefined) {
+      if (options.budgets === undefined || options.seeds === undefined) throw new ValueError("sweep: expected --budgets and --seeds together (they define the grid)");
+      const definition: ExperimentConfig = {
+        name,
+        base: baseConfigFromOptions("sweep", options),
+        budgets: parseIntegerList("sweep --budgets", options.budgets as string[]),
+        seeds: parseSeeds("sweep", String(options.seeds)),
+      };
+      writeExperimentConfig(outputsRoot, definition);
+    }
+    const summary = await sweep(path.join(outputsRoot, name), { workers: options.workers as number | undefined, onProgress: sweepProgressPrinter() });
+    reportSweep("sweep", summary);
+  },
+};
