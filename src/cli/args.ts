@@ -105,11 +105,12 @@ export function commandHelp(program: string, command: CliCommand): string {
   const lines = [`Usage: ${program} ${command.name} ${(command.positionals ?? []).join(" ")} [options]`.replace(/\s+/g, " ").trim(), "", command.summary, ""];
   const entries = Object.entries(command.options);
   if (entries.length) lines.push("Options:");
+  const width = Math.max(20, ...entries.map(([key]) => key.length + 1));
   for (const [key, spec] of entries) {
     const choices = spec.choices ? ` (one of: ${spec.choices.join(", ")})` : "";
     const def = spec.default !== undefined ? ` [default: ${Array.isArray(spec.default) ? spec.default.join(",") : spec.default}]` : spec.required ? " [required]" : "";
-    lines.push(`  --${key.padEnd(20)} ${spec.help}${choices}${def}`);
+    lines.push(`  --${key.padEnd(width)} ${spec.help}${choices}${def}`);
   }
-  lines.push(`  --${"help".padEnd(20)} show this help`);
+  lines.push(`  --${"help".padEnd(width)} show this help`);
   return lines.join("\n");
 }
