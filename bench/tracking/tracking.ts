@@ -6,9 +6,10 @@
  *   node --import tsx bench/tracking/tracking.ts [--backend wasm] [--reps 5] [--models mnist-cnn,resnet20-cifar]
  *
  * A reduced train step (src/train/loop.ts trainStep) on a fixed random batch, seed 1337. Each
- * repetition times `steps` steps of every mode in turn (interleaved, so a load change on the
- * machine hits all modes alike) after warm-up steps that are not timed. Every step ends with
- * one `await data()` of what the mode reads back (the loss for "off").
+ * repetition times `steps` steps of every mode, alternating modes step by step in a rotating
+ * order (so a load change on the machine hits all modes alike), after warm-up steps that are
+ * not timed. Every step ends with one `await data()` of what the mode reads back (the loss
+ * for "off"). The ratio of a repetition is its mode time over its "off" time.
  */
 import * as tf from "@tensorflow/tfjs";
 import { type BackendName, initBackend } from "../../src/backend";
@@ -64,11 +65,17 @@ async function benchModel(name: ModelName, reps: number) {
   for (const mode of MODES) for (let i = 0; i < 2; i++) await step(mode); // warm-up, not timed
   const msPerStep: Record<string, number[]> = { off: [], presentation: [], eval: [] };
   for (let r = 0; r < reps; r++) {
-    for (const mode of MODES) {
-      const started = performance.now();
-      for (let i = 0; i < setup.steps; i++) await step(mode);
-      msPerStep[mode].push((performance.now() - started) / setup.steps);
+    const total: Record<string, number> = { off: 0, presentation: 0, eval: 0 };
+    for (let i = 0; i < setup.steps; i++) {
+      // Modes alternate step by step, in a rotating order, so load changes hit all alike.
+      for (let k = 0; k < MODES.length; k++) {
+        const mode = MODES[(i + k) % MODES.length];
+        const started = performance.now();
+        await step(mode);
+        total[mode] += performance.now() - started;
+      }
     }
+    for (const mode of MODES) msPerStep[mode].push(total[mode] / setup.steps);
   }
   optimizer.dispose();
   model.dispose();
