@@ -20,6 +20,15 @@ if (!connectionFile) {
 }
 process.chdir(projectRoot);
 const tslabMain = require.resolve("tslab/dist/main.js", { paths: [projectRoot] });
+
+// tslab type-checks cells with a watching TypeScript program. A library file rewritten while
+// a cell compiles (`npm run build` in another terminal) makes it fail with "Unexpected
+// pending rebuildTimer". Node caches modules anyway, so a kernel keeps the library it
+// loaded until restarted; watching files on disk is switched off to match.
+const tslabTs = require(require.resolve("@tslab/typescript-for-tslab", { paths: [path.dirname(tslabMain)] }));
+const noWatch = () => ({ close() {} });
+tslabTs.sys.watchFile = noWatch;
+tslabTs.sys.watchDirectory = noWatch;
 // tslab's own command line ("tslab kernel --config-path <file>") parses process.argv.
 process.argv = [process.argv[0], tslabMain, "kernel", "--config-path", connectionFile];
 require(tslabMain).main();

@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { ValueError } from "../errors";
 import type { CliCommand } from "./args";
 import { KERNEL_NAME, aptInstallJupyter, findJupyterPython, jupyterInstallPlan, machineFacts, notebookKernelMetadata, projectRoot, registerKernel } from "../notebook/kernel";
+import { plotlyBundle } from "../notebook/plotly";
 import { NotebookCellError, runNotebooks } from "../report/runNotebooks";
 
 /** A one-cell notebook that fails unless the kernel can import the library from ./src. */
@@ -23,7 +24,7 @@ function smokeNotebook(): object {
         metadata: {},
         execution_count: null,
         outputs: [],
-        source: 'import { Random } from "./src/random";\nconsole.log("kernel ok", new Random(1, "setup").nextUint32());',
+        source: 'import { Random } from "./dist/random";\nconsole.log("kernel ok", new Random(1, "setup").nextUint32());',
       },
     ],
     metadata: { kernelspec: notebookKernelMetadata() },
@@ -58,6 +59,8 @@ export const command: CliCommand = {
     const root = projectRoot();
     const kernel = registerKernel(probe.python, root);
     console.log(`setup: kernel "${KERNEL_NAME}" ${kernel.status} (${kernel.resourceDir}); it starts tslab in ${root}`);
+    // Minifies and caches the plotly bundle now rather than in the first notebook.
+    console.log(`setup: plotly.js bundle ready (${(plotlyBundle(root).length / 1e6).toFixed(1)} MB, inlined once per notebook)`);
     if (!options.check) return;
 
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "forgetting-setup-"));

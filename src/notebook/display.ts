@@ -7,11 +7,10 @@
  * helpers print a one-line text stand-in instead of failing, so library code that reports
  * progress can run anywhere.
  */
-import * as fs from "node:fs";
 import type { DataFrame } from "danfojs-node";
 import type { PlotlyFigure } from "../figures/types";
 import { NOTEBOOK_CSS, type HtmlTableOptions, htmlTable } from "./html";
-import { figureHtml, plotlyBundleHtml, plotlyBundlePath } from "./plotly";
+import { figureHtml, plotlyBundle, plotlyBundleHtml } from "./plotly";
 
 /** The part of tslab's Display interface used here. */
 interface DisplayLike {
@@ -39,8 +38,7 @@ const state = globalThis as typeof globalThis & { __forgettingPlotlyShown?: bool
  * notebook: the bundle is then stored once in the notebook and in its HTML export.
  */
 export function notebookSetup(): void {
-  const bundle = fs.readFileSync(plotlyBundlePath(), "utf8");
-  emit("html", `<style>${NOTEBOOK_CSS}</style>\n${plotlyBundleHtml(bundle)}`);
+  emit("html", `<style>${NOTEBOOK_CSS}</style>\n${plotlyBundleHtml(plotlyBundle())}`);
   state.__forgettingPlotlyShown = true;
 }
 

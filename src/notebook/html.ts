@@ -31,14 +31,15 @@ export interface HtmlTableOptions {
 /** An HTML table from column names and rows of values ([nRows][nColumns]). */
 export function htmlTable(columns: readonly string[], rows: readonly (readonly unknown[])[], options: HtmlTableOptions = {}): string {
   const { className = "forgetting-table", caption, digits = 4 } = options;
-  const head = columns.map((c) => `<th>${escapeHtml(c)}</th>`).join("");
+  // A key-value table passes empty column names: then it has no header row.
+  const head = columns.some((c) => c !== "") ? `<thead><tr>${columns.map((c) => `<th>${escapeHtml(c)}</th>`).join("")}</tr></thead>` : "";
   const body = rows
     .map((row) => `<tr>${row.map((v) => `<td${typeof v === "number" ? ' class="num"' : ""}>${escapeHtml(formatCell(v, digits))}</td>`).join("")}</tr>`)
     .join("\n");
   return [
     `<table class="${escapeHtml(className)}">`,
     caption ? `<caption>${escapeHtml(caption)}</caption>` : "",
-    `<thead><tr>${head}</tr></thead>`,
+    head,
     `<tbody>\n${body}\n</tbody>`,
     "</table>",
   ].join("");
@@ -49,11 +50,11 @@ export function htmlTable(columns: readonly string[], rows: readonly (readonly u
  * page. Shown once per notebook by `notebookSetup`, and inlined in the report index.
  */
 export const NOTEBOOK_CSS = `
-.forgetting-table { border-collapse: collapse; font: 13px/1.35 system-ui, sans-serif; margin: 4px 0 10px; }
-.forgetting-table caption { text-align: left; font-weight: 600; padding: 2px 0 6px; }
-.forgetting-table th, .forgetting-table td { border-bottom: 1px solid #ddd; padding: 3px 10px; text-align: left; }
-.forgetting-table td.num { text-align: right; font-variant-numeric: tabular-nums; }
-.forgetting-table thead th { border-bottom: 2px solid #999; }
+table.forgetting-table { border-collapse: collapse; font: 13px/1.35 system-ui, sans-serif; margin: 4px 0 10px; }
+table.forgetting-table caption { text-align: left; font-weight: 600; padding: 2px 0 6px; }
+table.forgetting-table th, table.forgetting-table td { border-bottom: 1px solid #ddd; padding: 3px 10px; text-align: left; }
+table.forgetting-table td.num { text-align: right; font-variant-numeric: tabular-nums; }
+table.forgetting-table thead th { border-bottom: 2px solid #999; }
 .forgetting-grid { display: flex; flex-wrap: wrap; gap: 6px; font: 11px/1.25 system-ui, sans-serif; margin: 4px 0 10px; }
 .forgetting-grid figure { margin: 0; text-align: center; width: var(--cell-width, 72px); }
 .forgetting-grid img { image-rendering: pixelated; display: block; margin: 0 auto 2px; border: 1px solid #ccc; }

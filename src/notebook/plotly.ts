@@ -8,7 +8,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ValueError } from "../errors";
 import type { PlotlyFigure } from "../figures/types";
+import { writeFileAtomic } from "../runs/atomic";
 import { escapeHtml } from "./html";
+import { projectRoot } from "./kernel";
 
 /** Bundle files tried in order inside the plotly.js-dist package (minified first). */
 const BUNDLE_FILES = ["plotly.min.js", "dist/plotly.min.js", "plotly.js"];
@@ -20,6 +22,30 @@ export function plotlyBundlePath(root?: string): string {
   const file = BUNDLE_FILES.map((name) => path.join(dir, name)).find((f) => fs.existsSync(f));
   if (!file) throw new ValueError(`plotlyBundlePath: expected one of ${BUNDLE_FILES.join(", ")} in ${dir}, got none`);
   return file;
+}
+
+/**
+ * The plotly.js bundle's text, minified when possible. plotly.js-dist 3 ships only the
+ * unminified bundle (11 MB); every notebook and report stores it once, so it is minified
+ * with esbuild (4.9 MB, a few seconds once) and cached in node_modules/.cache. Without
+ * esbuild (an install without dev dependencies) the unminified bundle is used.
+ */
+export function plotlyBundle(root = projectRoot()): string {
+  const source = plotlyBundlePath(root);
+  if (source.endsWith(".min.js")) return fs.readFileSync(source, "utf8");
+  const version = (JSON.parse(fs.readFileSync(path.join(path.dirname(source), "package.json"), "utf8")) as { version: string }).version;
+  const cached = path.join(root, "node_modules", ".cache", "forgetting-lab", `plotly-${version}.min.js`);
+  if (fs.existsSync(cached)) return fs.readFileSync(cached, "utf8");
+  const text = fs.readFileSync(source, "utf8");
+  let esbuild: { transformSync(code: string, options: Record<string, unknown>): { code: string } };
+  try {
+    esbuild = require(require.resolve("esbuild", { paths: [root] }));
+  } catch {
+    return text;
+  }
+  const minified = esbuild.transformSync(text, { minify: true, legalComments: "none" }).code;
+  writeFileAtomic(cached, minified);
+  return minified;
 }
 
 /**

@@ -1,0 +1,88 @@
+/**
+ * Figures of the paper's follow-up experiments (Toneva et al. 2019, sections 5 and 6):
+ * test accuracy after removing examples, and forgetting of flipped versus clean labels.
+ */
+import { PALETTE, type PlotlyFigure, type PlotlyTrace, axis, baseLayout, finiteOrNull } from "./types";
+
+/** One variant of a removal study (the fields of removalResults' rows). */
+export interface RemovalPoint {
+  /** "none" for the full-data baseline, else "least-forgotten", "random", ... */
+  method: string;
+  /** Fraction of the training set removed, [0, 1]. */
+  fraction: number;
+  /** Mean and sample standard deviation of the best test accuracy over seeds, [0, 1]. */
+  mean: number;
+  std: number;
+  seeds: readonly number[];
+}
+
+/**
+ * Test accuracy (%) against the percentage of training examples removed, one line per
+ * removal method with error bars of one standard deviation over seeds. The full-data
+ * baseline (method "none") starts every line at 0 %.
+ */
+export function removalCurveFigure(points: readonly RemovalPoint[], options: { title?: string } = {}): PlotlyFigure {
+  const baseline = points.filter((p) => p.method === "none");
+  const methods = [...new Set(points.filter((p) => p.method !== "none").map((p) => p.method))];
+  const data: PlotlyTrace[] = methods.map((method, i) => {
+    const line = [...baseline, ...points.filter((p) => p.method === method)].sort((a, b) => a.fraction - b.fraction);
+    return {
+      type: "scatter",
+      mode: "lines+markers",
+      name: method === "least-forgotten" ? "least forgotten removed" : method === "random" ? "random removed (control)" : method,
+      x: line.map((p) => Number((p.fraction * 100).toFixed(3))),
+      y: finiteOrNull(line.map((p) => p.mean * 100)),
+      error_y: { type: "data", array: finiteOrNull(line.map((p) => (Number.isFinite(p.std) ? p.std * 100 : NaN))), visible: true },
+      text: line.map((p) => `${p.seeds.length} seed(s)`),
+      line: { color: PALETTE[i % PALETTE.length] },
+      hovertemplate: "%{x:.1f}% removed: %{y:.2f}% (%{text})<extra></extra>",
+    };
+  });
+  return {
+    data,
+    layout: baseLayout(options.title ?? "Test accuracy after removing training examples", {
+      xaxis: axis("training examples removed (%)"),
+      yaxis: axis("best test accuracy (%)"),
+    }),
+  };
+}
+
+/** A forgetting histogram of one group of examples, pooled over seeds. */
+export interface GroupHistogram {
+  /** counts[k] = learned examples with k forgetting events. */
+  counts: readonly number[];
+  /** Examples never learned. */
+  never: number;
+}
+
+/**
+ * Forgetting events of examples with flipped labels versus clean ones, each group as a share
+ * of its own size (the groups differ a lot in size), with the detector's ROC AUC in the title.
+ */
+export function labelNoiseFigure(groups: { noisy: GroupHistogram; clean: GroupHistogram }, options: { title?: string; auc?: number } = {}): PlotlyFigure {
+  const maxK = Math.max(groups.noisy.counts.length, groups.clean.counts.length) - 1;
+  const categories = [...Array.from({ length: Math.max(0, maxK + 1) }, (_, k) => String(k)), "never learned"];
+  const trace = (name: string, g: GroupHistogram, color: string): PlotlyTrace => {
+    const values = [...Array.from({ length: Math.max(0, maxK + 1) }, (_, k) => g.counts[k] ?? 0), g.never];
+    const total = values.reduce((a, b) => a + b, 0);
+    return {
+      type: "bar",
+      name: `${name} (${total})`,
+      x: categories,
+      y: values.map((v) => (total ? (100 * v) / total : 0)),
+      customdata: values,
+      marker: { color },
+      hovertemplate: `${name}: %{customdata} examples (%{y:.1f}%) with %{x} forgetting events<extra></extra>`,
+    };
+  };
+  const auc = options.auc;
+  const aucText = auc !== undefined && Number.isFinite(auc) ? ` (ROC AUC of forgetting as a noise detector: ${auc.toFixed(3)})` : "";
+  return {
+    data: [trace("flipped labels", groups.noisy, PALETTE[3]), trace("clean labels", groups.clean, PALETTE[0])],
+    layout: baseLayout(options.title ?? `Forgetting of flipped vs clean labels${aucText}`, {
+      barmode: "group",
+      xaxis: axis("forgetting events", { type: "category" }),
+      yaxis: axis("share of the group (%)"),
+    }),
+  };
+}
