@@ -80,24 +80,34 @@ export interface StepOptions {
 }
 
 /**
+ * Cross-entropy of each example.
+ * @param logits [batchSize, nClasses]
+ * @param oneHot [batchSize, nClasses] float one-hot labels
+ * @returns [batchSize] loss in nats
+ */
+function perExampleLoss(logits: tf.Tensor2D, oneHot: tf.Tensor2D): tf.Tensor1D {
+  return tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), oneHot), 1)) as tf.Tensor1D;
+}
+
+/**
  * Per-example statistics of a batch from its logits, as rows of one tensor so they come
  * back in a single read.
  * @param logits [batchSize, nClasses]
  * @param labels [batchSize] int32 class indices
+ * @param loss [batchSize] per-example loss if already computed (the training forward's)
  * @returns [2 + floats.length, batchSize]: row 0 correct (0/1), row 1 loss (nats), then each
  *   requested float ("loss" again, "margin" = true logit minus the largest other logit,
  *   "prob" = softmax probability of the true class).
  */
-export function exampleRows(logits: tf.Tensor2D, labels: tf.Tensor1D, floats: readonly FloatRecordName[]): tf.Tensor2D {
+export function exampleRows(logits: tf.Tensor2D, labels: tf.Tensor1D, floats: readonly FloatRecordName[], loss?: tf.Tensor1D): tf.Tensor2D {
   return tf.tidy(() => {
-    const nClasses = logits.shape[1];
-    const oneHot = tf.oneHot(labels, nClasses).toFloat(); // [B, nClasses]
-    const loss = tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), oneHot), 1)); // [B]
+    const oneHot = tf.oneHot(labels, logits.shape[1]).toFloat() as tf.Tensor2D; // [B, nClasses]
+    const lossRow = loss ?? perExampleLoss(logits, oneHot); // [B]
     const correct = tf.equal(tf.argMax(logits, 1), labels).toFloat(); // [B]
-    const rows: tf.Tensor[] = [correct, loss]; // each [B]
+    const rows: tf.Tensor[] = [correct, lossRow]; // each [B]
     for (const name of floats) {
-      if (name === "loss") rows.push(loss);
-      else if (name === "prob") rows.push(tf.exp(tf.neg(loss)));
+      if (name === "loss") rows.push(lossRow);
+      else if (name === "prob") rows.push(tf.exp(tf.neg(lossRow)));
       else {
         const trueLogit = tf.sum(tf.mul(logits, oneHot), 1);
         // 1e30 pushes the true class below every other logit; exact for the others (x - 0).
@@ -123,12 +133,13 @@ export function trainStep(model: tf.LayersModel, optimizer: Sgd, batch: Batch, o
     const x = tf.tensor4d(batch.images, batch.shape); // [B, H, W, C]
     const labels = tf.tensor1d(batch.labels, "int32"); // [B]
     if (tracking === "eval") rows = exampleRows(model.apply(x, { training: false }) as tf.Tensor2D, labels, floats);
-    const oneHot = tf.oneHot(labels, nClasses).toFloat(); // [B, nClasses]
+    const oneHot = tf.oneHot(labels, nClasses).toFloat() as tf.Tensor2D; // [B, nClasses]
     const { value: loss, grads } = tf.variableGrads(() => {
       const logits = model.apply(x, { training: true }) as tf.Tensor2D; // [B, nClasses]
+      const losses = perExampleLoss(logits, oneHot); // [B]
       // Kept: the gradient scope would otherwise free it; trainStep's caller disposes it.
-      if (tracking === "presentation") rows = tf.keep(exampleRows(logits, labels, floats));
-      return tf.mean(tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), oneHot), 1))) as tf.Scalar;
+      if (tracking === "presentation") rows = tf.keep(exampleRows(logits, labels, floats, losses));
+      return tf.mean(losses) as tf.Scalar;
     }, optimizer.variables);
     optimizer.step(
       optimizer.variables.map((v) => grads[v.name]),
