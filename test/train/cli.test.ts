@@ -1,0 +1,71 @@
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { main } from "../../src/cli";
+import { progressLine } from "../../src/cli/train";
+
+/** Runs the CLI in-process, capturing what it prints. */
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const log = console.log;
+  const error = console.error;
+  const write = process.stderr.write.bind(process.stderr);
+  console.log = (...a: unknown[]) => void (out += a.join(" ") + "\n");
+  console.error = (...a: unknown[]) => void (err += a.join(" ") + "\n");
+  process.stderr.write = ((chunk: string) => ((err += chunk), true)) as typeof process.stderr.write;
+  try {
+    return { code: await main(args), out, err };
+  } finally {
+    console.log = log;
+    console.error = error;
+    process.stderr.write = write;
+  }
+}
+
+test("forgetting train --help lists every config flag with its default", async () => {
+  const { code, out } = await cli(["train", "--help"]);
+  assert.equal(code, 0);
+  for (const line of ["--batch-size", "[default: 32]", "--tracking-mode", "(one of: presentation, eval)", "--resume", "--run-id", "--preset"]) {
+    assert.ok(out.includes(line), `help lacks ${line}`);
+  }
+});
+
+test("forgetting train with bad values exits 2 with one clear line", async () => {
+  const cases: Array<[string[], RegExp]> = [
+    [["train", "--epochs", "0"], /forgetting train: resolveTrainConfig: config\.epochs: expected an integer > 0, got 0/],
+    [["train", "--batch-size", "-1"], /config\.batchSize: expected an integer > 0, got -1/],
+    [["train", "--lr", "abc"], /train --lr: expected a finite number, got "abc"/],
+    [["train", "--model", "vgg"], /train --model: expected one of mnist-cnn, digits-mlp.*got "vgg"/],
+    [["train", "--tracking-mode", "always"], /train --tracking-mode: expected one of presentation, eval, got "always"/],
+    [["train", "--epoch", "3"], /train: unknown option --epoch; valid options: --preset, --model/],
+  ];
+  for (const [args, re] of cases) {
+    const { code, err } = await cli(args);
+    assert.equal(code, 2, args.join(" "));
+    assert.match(err, re);
+  }
+});
+
+test("forgetting train --epochs 2 --run-id r writes the run, prints its summary; --resume with another lr is refused", async () => {
+  const outputs = fs.mkdtempSync(path.join(os.tmpdir(), "forgetting-cli-"));
+  const args = ["train", "--epochs", "2", "--batch-size", "64", "--seed", "2", "--outputs", outputs, "--experiment", "cli", "--run-id", "r", "--backend", "wasm"];
+  const first = await cli(args);
+  assert.equal(first.code, 0, first.err);
+  const dir = path.join(outputs, "cli", "r");
+  assert.match(first.out, new RegExp(`run r completed after 2/2 epochs: ${dir.replace(/[/\\]/g, "\\$&")}`));
+  assert.match(first.out, /\d+ examples: learned at end \d+, forgotten at least once \d+, unforgettable \d+, never learned \d+/);
+  assert.match(first.err, /epoch 2\/2  loss [\d.]+  train acc [\d.]+  test loss [\d.]+  test acc [\d.]+/);
+  for (const f of ["manifest.json", "log.csv", "correct.bits", "stats.csv", "examples.csv", "checkpoint/weights.bin"]) assert.ok(fs.existsSync(path.join(dir, f)), f);
+  const refused = await cli(["train", "--resume", dir, "--lr", "0.3"]);
+  assert.equal(refused.code, 2);
+  assert.match(refused.err, /train --resume .*: the run was trained with another config \(lr: recorded 0\.05, given 0\.3\)/);
+  fs.rmSync(outputs, { recursive: true, force: true });
+});
+
+test("progressLine(progress) shows epoch, batch, loss, acc, lr, images/s and ETA", () => {
+  const line = progressLine({ phase: "train", epoch: 3, epochs: 10, batch: 45, batches: 90, loss: 0.41234, acc: 0.8712, lr: 0.05, imagesPerSec: 1234.4, etaSeconds: 83 });
+  assert.equal(line, "epoch 3/10  batch 45/90  loss 0.4123  acc 0.871  lr 0.05  1234 img/s  ETA 1m23s");
+});
