@@ -6,9 +6,11 @@
  *
  *   node --import tsx bench/data/folder_pipeline.ts [--root <folder of class folders>] [--runs 5] [--epochs 3] [--peer false]
  *
- * Setup: torchvision comes from Debian's python3-torchvision, installed here if missing and
- * running as root (apt-get install -y python3-torchvision); it is never a project dependency.
- * One run = `epochs` passes over the folder after one warm-up pass that is not timed.
+ * Setup: torchvision comes from Debian's python3-torchvision (run by /usr/bin/python3), installed
+ * here if missing and running as root (apt-get install -y python3-torchvision); it is never a
+ * project dependency. One run = `epochs` timed passes over the folder; each side has one untimed
+ * warm-up pass. Runs alternate (ours, torchvision, ours, ...) so that load from other processes on
+ * a shared machine hits both sides alike.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import * as os from "node:os";
@@ -19,6 +21,8 @@ import { IMAGENET_MEAN, IMAGENET_STD } from "../../src/data/index";
 import type { Transform } from "../../src/data/transforms";
 
 const SEED = 1337;
+/** Debian's interpreter, where python3-torchvision installs (not whatever python3 is first on PATH). */
+const PYTHON = "/usr/bin/python3";
 const BATCH_SIZE = 64;
 const IMAGE_SIZE = 224;
 
@@ -38,7 +42,8 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-async function benchOurs(): Promise<{ perRun: number[]; nImages: number }> {
+/** Builds our pipeline, runs the warm-up pass, and returns a function timing one run (images/s). */
+async function prepareOurs(): Promise<{ run: () => Promise<number>; nImages: number }> {
   const { images } = await readImageFolder(root);
   const transforms: Transform[] = [
     { kind: "randomResizedCrop", size: IMAGE_SIZE },
@@ -53,20 +58,17 @@ async function benchOurs(): Promise<{ perRun: number[]; nImages: number }> {
     return n;
   };
   await pass(); // warm-up: file cache, sharp/libvips initialisation
-  const perRun: number[] = [];
-  for (let r = 0; r < runs; r++) {
+  const run = async () => {
     const start = process.hrtime.bigint();
     let n = 0;
     for (let e = 0; e < epochs; e++) n += await pass();
-    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    perRun.push(n / seconds);
-    console.log(`  ours run ${r + 1}/${runs}: ${(n / seconds).toFixed(1)} images/s (${n} images, ${seconds.toFixed(2)} s)`);
-  }
-  return { perRun, nImages: images.files.length };
+    return n / (Number(process.hrtime.bigint() - start) / 1e9);
+  };
+  return { run, nImages: images.files.length };
 }
 
 function ensureTorchvision(): boolean {
-  const probe = spawnSync("python3", ["-c", "import torchvision"], { stdio: "ignore" });
+  const probe = spawnSync(PYTHON, ["-c", "import torchvision"], { stdio: "ignore" });
   if (probe.status === 0) return true;
   if (process.getuid?.() !== 0) {
     console.log("torchvision missing and not root: install Debian's python3-torchvision to get the comparison");
@@ -74,36 +76,49 @@ function ensureTorchvision(): boolean {
   }
   console.log("setup: apt-get install -y python3-torchvision (bench peer only, not a project dependency)");
   execFileSync("apt-get", ["install", "-y", "-q", "python3-torchvision"], { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
-  return spawnSync("python3", ["-c", "import torchvision"], { stdio: "ignore" }).status === 0;
+  return spawnSync(PYTHON, ["-c", "import torchvision"], { stdio: "ignore" }).status === 0;
 }
 
-function benchTorchvision(): { perRun: number[]; nImages: number; versions: string } | undefined {
-  if (!ensureTorchvision()) return undefined;
-  const result = spawnSync("python3", [path.join(__dirname, "torchvision_folder.py"), root, String(runs), String(epochs), String(BATCH_SIZE), String(IMAGE_SIZE)], {
+/** One torchvision run in a fresh process (its warm-up pass is untimed); images/s. */
+function torchvisionRun(): { imagesPerS: number; nImages: number; versions: string } {
+  const result = spawnSync(PYTHON, [path.join(__dirname, "torchvision_folder.py"), root, "1", String(epochs), String(BATCH_SIZE), String(IMAGE_SIZE)], {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
   });
   if (result.status !== 0) throw new Error(`torchvision bench failed with status ${result.status}`);
   const lines = result.stdout.trim().split("\n");
-  lines.slice(0, -1).forEach((line) => console.log(`  ${line}`));
-  return JSON.parse(lines[lines.length - 1]);
+  const parsed = JSON.parse(lines[lines.length - 1]);
+  return { imagesPerS: parsed.perRun[0], nImages: parsed.nImages, versions: parsed.versions };
 }
 
 async function main(): Promise<void> {
   console.log(`folder pipeline bench: ${root}`);
   console.log(`batch ${BATCH_SIZE}, RandomResizedCrop(${IMAGE_SIZE}) + flip + normalize -> float32; ${runs} runs x ${epochs} epochs after 1 warm-up epoch`);
   console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model}), node ${process.version}, UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? "4 (default)"}`);
-  const ours = await benchOurs();
-  const theirs = withPeer ? benchTorchvision() : undefined;
-  const oursMedian = median(ours.perRun);
+  const ours = await prepareOurs();
+  const peer = withPeer && ensureTorchvision();
+  const oursRuns: number[] = [];
+  const theirRuns: number[] = [];
+  let theirs: ReturnType<typeof torchvisionRun> | undefined;
+  for (let r = 0; r < runs; r++) {
+    oursRuns.push(await ours.run());
+    let line = `run ${r + 1}/${runs}: ours ${oursRuns[r].toFixed(1)} images/s`;
+    if (peer) {
+      theirs = torchvisionRun();
+      theirRuns.push(theirs.imagesPerS);
+      line += `, torchvision ${theirs.imagesPerS.toFixed(1)} images/s`;
+    }
+    console.log(line);
+  }
+  const oursMedian = median(oursRuns);
   console.log("");
   console.log("| pipeline | images in folder | images/s (median of runs) |");
   console.log("|---|---|---|");
-  console.log(`| this project (sharp, prefetch 3 batches) | ${ours.nImages} | ${oursMedian.toFixed(1)} |`);
+  console.log(`| this project (sharp in libuv threads, 3 batches in flight) | ${ours.nImages} | ${oursMedian.toFixed(1)} |`);
   if (theirs) {
-    const theirsMedian = median(theirs.perRun);
+    const theirsMedian = median(theirRuns);
     console.log(`| torchvision ImageFolder + DataLoader, 2 workers (${theirs.versions}) | ${theirs.nImages} | ${theirsMedian.toFixed(1)} |`);
-    console.log(`\nratio ours / torchvision: ${(oursMedian / theirsMedian).toFixed(2)} (target >= 1.0)`);
+    console.log(`\nratio ours / torchvision (medians): ${(oursMedian / theirsMedian).toFixed(2)} (target >= 1.0)`);
   }
 }
 

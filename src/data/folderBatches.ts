@@ -3,8 +3,8 @@
  *
  * Each image is read, its size taken from the header, and the leading geometric transforms
  * (RandomResizedCrop, Resize, CenterCrop) are turned into one sharp pipeline
- * (extract -> resize -> extract, bilinear "linear" kernel, no EXIF rotation, first GIF frame,
- * alpha dropped, grey expanded to RGB: PIL's `convert("RGB")`). sharp runs in libuv's thread
+ * (extract -> resize -> extract, bilinear "linear" kernel, no EXIF rotation, embedded ICC
+ * profiles ignored, first GIF frame, alpha dropped, grey expanded to RGB: PIL's `convert("RGB")`). sharp runs in libuv's thread
  * pool, so while the model trains on batch b, batches b+1..b+prefetch are being decoded.
  * The remaining transforms (flip, normalize, cutout, ...) run on the float image; flip +
  * normalize, the common tail, is fused into the copy into the batch buffer.
@@ -17,6 +17,7 @@ import { FileFormatError, ValueError, checkPositiveInteger, describeValue } from
 import { Random } from "../random";
 import { epochOrder } from "./batches";
 import { applyTransforms, centerCropBox, randomResizedCropBox, resizeShape, transformedSize, type CropBox, type FloatImage, type Transform } from "./transforms";
+import { imageSizeFromHeader } from "./imageHeader";
 import type { Batch, BatchSource, ImageFolderImages } from "./types";
 
 export interface FolderSourceOptions {
@@ -90,17 +91,20 @@ export async function decodeImage(file: string, transforms: readonly Transform[]
     throw new FileFormatError(file, `expected a readable image file, got ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   try {
-    const meta = await sharp(bytes).metadata();
-    if (!meta.width || !meta.height) throw new Error("no image size in the header");
-    const plan = planSharp(transforms, meta.height, meta.width, rng);
-    let pipeline = sharp(bytes);
+    // ignoreIcc: pixels as stored, like PIL's convert("RGB") (torchvision's loader); also much cheaper.
+    let size = imageSizeFromHeader(bytes);
+    if (!size) {
+      const meta = await sharp(bytes, { ignoreIcc: true }).metadata();
+      if (!meta.width || !meta.height) throw new Error("no image size in the header");
+      size = [meta.height, meta.width];
+    }
+    const plan = planSharp(transforms, size[0], size[1], rng);
+    let pipeline = sharp(bytes, { ignoreIcc: true });
     if (plan.pre) pipeline = pipeline.extract({ left: plan.pre.left, top: plan.pre.top, width: plan.pre.width, height: plan.pre.height });
     if (plan.resize) pipeline = pipeline.resize(plan.resize[1], plan.resize[0], { fit: "fill", kernel: "linear" });
     if (plan.post) pipeline = pipeline.extract({ left: plan.post.left, top: plan.post.top, width: plan.post.width, height: plan.post.height });
-    // Only convert what is not already 8-bit sRGB without alpha (most JPEGs are).
-    if (meta.hasAlpha) pipeline = pipeline.removeAlpha();
-    if (meta.space !== "srgb" || (meta.channels ?? 3) - (meta.hasAlpha ? 1 : 0) !== 3) pipeline = pipeline.toColourspace("srgb");
-    const { data, info } = await pipeline.raw({ depth: "uchar" }).toBuffer({ resolveWithObject: true });
+    // Alpha dropped and grey or CMYK turned into 3-band sRGB (no-ops for the usual RGB JPEG).
+    const { data, info } = await pipeline.removeAlpha().toColourspace("srgb").raw({ depth: "uchar" }).toBuffer({ resolveWithObject: true });
     if (info.channels !== 3 || info.width !== plan.width || info.height !== plan.height) {
       throw new Error(`decoded to ${info.width}x${info.height}x${info.channels}, expected ${plan.width}x${plan.height}x3`);
     }
@@ -154,6 +158,9 @@ function fusedTail(rest: readonly Transform[]): { flipP: number; lut: Float32Arr
 /** Builds a BatchSource that decodes an image folder with a bounded prefetch queue. */
 export function folderBatchSource(images: ImageFolderImages, options: FolderSourceOptions): BatchSource {
   const nExamples = images.files.length;
+  // libvips' operation cache only helps when the same operation repeats; here every image is new,
+  // and hashing each input costs about 1 ms of CPU per image. Turned off for the whole process.
+  sharp.cache(false);
   const labels = options.labels ?? images.labels;
   if (labels.length !== nExamples) throw new ValueError(`folderBatchSource: expected ${nExamples} labels, got ${labels.length}`);
   const prefetch = checkPositiveInteger("folderBatchSource prefetch", options.prefetch ?? 3);
