@@ -1,14 +1,20 @@
 /**
  * Training kernels for tfjs' wasm backend (4.22), which ships inference kernels only:
  *
- * - Conv2DBackpropFilter is missing, so no conv net can train. Ours builds the patches of x in
- *   the layout [kh * kw * inChannels, batch * outH * outW] (one transpose, one pad, one strided
- *   slice per filter tap, one concat) and multiplies them by dy [batch * outH * outW,
- *   outChannels] with XNNPACK's fully-connected GEMM, the fastest matrix product wasm has.
+ * - Conv2DBackpropFilter is missing, so no conv net can train. Ours is one forward XNNPACK
+ *   Conv2D (x with batch and channels swapped, convolved with dy, dilation = stride): XNNPACK's
+ *   convolution is the fastest matrix product wasm has, and im2col patches built from slices
+ *   were 10x slower (the wasm Slice kernel copies element by element).
  * - Conv2DBackpropInput exists but is a plain C++ loop nest. Ours is a forward XNNPACK Conv2D of
  *   dy (zero-dilated for stride > 1) with the filter flipped and its channel axes swapped.
  * - BatchMatMul with a transposed operand falls back to a naive loop; ours transposes the
  *   operand explicitly (a copy) and then uses the XNNPACK GEMM. Dense-layer gradients need it.
+ * - Slice copies element by element; ours copies contiguous runs (see slice()).
+ * - Sum and Mean over leading axes transpose first; ours are one XNNPACK average pooling.
+ * - Identity (used by tf.clone, and so for every tensor the gradient tape saves) copies the
+ *   data in wasm; ours shares it by reference count, as the cpu backend does. wasm tensors are
+ *   never written in place (a variable's assign swaps its data), so sharing is safe. Cast to
+ *   the same dtype goes through Identity likewise.
  * - The FusedBatchNorm gradient tiles the per-channel scale to the full activation size; ours
  *   broadcasts it and reduces dy and dy * (x - mean) once each.
  *
@@ -27,6 +33,9 @@ type NamedAttrMap = tf.NamedAttrMap;
 /** The parts of the wasm backend these kernels use. */
 interface WasmBackendLike {
   disposeData(dataId: object, force?: boolean): boolean;
+  incRef(dataId: object): void;
+  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
+  typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array | Uint8Array;
 }
 
 type Pad = "same" | "valid" | number | tf.backend_util.ExplicitPadding;
@@ -84,7 +93,11 @@ function checkSupported(who: string, info: tf.backend_util.Conv2DInfo): void {
 
 /**
  * dFilter [kh, kw, inC, outC] of a conv2d, from x [batch, inH, inW, inC] and
- * dy [batch, outH, outW, outC]:  dFilter[i, j, c, o] = sum_{b, r, s} xPad[b, r*sh + i, s*sw + j, c] * dy[b, r, s, o].
+ * dy [batch, outH, outW, outC]:
+ *   dFilter[i, j, c, o] = sum_{b, r, s} xPad[b, r*sh + i, s*sw + j, c] * dy[b, r, s, o].
+ * That is itself a convolution, run by XNNPACK's forward Conv2D: the input is x with batch and
+ * channels swapped, [inC, inH, inW, batch]; the filter is dy as [outH, outW, batch, outC];
+ * the dilation is the stride; the output [inC, kh, kw, outC] is transposed to the filter layout.
  */
 function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }): TensorInfo {
   const backend = args.backend as WasmBackendLike;
@@ -93,59 +106,29 @@ function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: un
   const filterShape = attrs.filterShape as number[];
   const info = convGeometry(x.shape, filterShape, attrs);
   checkSupported("Conv2DBackpropFilter", info);
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth, strideHeight, strideWidth } = info;
-  const { top, bottom, left, right } = info.padInfo;
-  const nPositions = batchSize * outHeight * outWidth;
+  const { inHeight, inWidth, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth } = info;
+  const { top, left } = info.padInfo;
   const temps: TensorInfo[] = [];
 
-  // x as [inC, batch, inH, inW]: each tap's patch is then a strided slice whose rows are
-  // exactly the rows of the patch matrix, so no transpose of the (large) patches is needed.
-  let channelsFirst = run(backend, "Transpose", { x }, { perm: [3, 0, 1, 2] });
-  temps.push(channelsFirst);
-  if (top || bottom || left || right) {
-    channelsFirst = run(backend, "PadV2", { x: channelsFirst }, { paddings: [[0, 0], [0, 0], [top, bottom], [left, right]], constantValue: 0 });
-    temps.push(channelsFirst);
+  const xSwapped = run(backend, "Transpose", { x }, { perm: [3, 1, 2, 0] }); // [inC, inH, inW, batch]
+  const dySwapped = run(backend, "Transpose", { x: dy }, { perm: [1, 2, 0, 3] }); // [outH, outW, batch, outC]
+  temps.push(xSwapped, dySwapped);
+  // Bottom/right padding that makes the output exactly kh x kw; rows beyond the last window
+  // the forward conv used (its floor division) are cut off instead.
+  const bottom = filterHeight + (outHeight - 1) * strideHeight - inHeight - top;
+  const right = filterWidth + (outWidth - 1) * strideWidth - inWidth - left;
+  let grad = run(backend, "Conv2D", { x: xSwapped, filter: dySwapped }, {
+    strides: [1, 1],
+    pad: [[0, 0], [top, Math.max(bottom, 0)], [left, Math.max(right, 0)], [0, 0]],
+    dataFormat: "NHWC",
+    dilations: [strideHeight, strideWidth],
+  }); // [inC, >= kh, >= kw, outC]
+  temps.push(grad);
+  if (grad.shape[1] !== filterHeight || grad.shape[2] !== filterWidth) {
+    grad = run(backend, "Slice", { x: grad }, { begin: [0, 0, 0, 0], size: [grad.shape[0], filterHeight, filterWidth, grad.shape[3]] });
+    temps.push(grad);
   }
-  const taps: TensorInfo[] = [];
-  for (let i = 0; i < filterHeight; i++) {
-    for (let j = 0; j < filterWidth; j++) {
-      const sliceEnd = [inChannels, batchSize, i + strideHeight * (outHeight - 1) + 1, j + strideWidth * (outWidth - 1) + 1];
-      const whole = filterHeight === 1 && filterWidth === 1 && strideHeight === 1 && strideWidth === 1 && sliceEnd[2] === channelsFirst.shape[2] && sliceEnd[3] === channelsFirst.shape[3];
-      if (whole) {
-        taps.push(channelsFirst);
-        continue;
-      }
-      const tap = run(backend, "StridedSlice", { x: channelsFirst }, {
-        begin: [0, 0, i, j],
-        end: sliceEnd,
-        strides: [1, 1, strideHeight, strideWidth],
-        beginMask: 0,
-        endMask: 0,
-        ellipsisMask: 0,
-        newAxisMask: 0,
-        shrinkAxisMask: 0,
-      });
-      taps.push(tap);
-      temps.push(tap);
-    }
-  }
-  // patches: [kh * kw * inC, batch * outH * outW], rows ordered (i, j, c) like the filter.
-  const flatTaps = taps.map((tap) => reshape(backend, tap, [inChannels, nPositions]));
-  temps.push(...flatTaps);
-  let patches: TensorInfo;
-  if (flatTaps.length === 1) {
-    patches = flatTaps[0];
-  } else {
-    patches = stock("Concat")({ inputs: flatTaps as unknown as tf.NamedTensorInfoMap, backend: backend as unknown as tf.KernelBackend, attrs: { axis: 0 } }) as TensorInfo;
-    temps.push(patches);
-  }
-  void inHeight;
-  void inWidth;
-  const a = reshape(backend, patches, [1, filterHeight * filterWidth * inChannels, nPositions]);
-  const b = reshape(backend, dy, [1, nPositions, outChannels]);
-  const product = run(backend, "BatchMatMul", { a, b }, { transposeA: false, transposeB: false });
-  temps.push(a, b, product);
-  const result = reshape(backend, product, filterShape);
+  const result = run(backend, "Transpose", { x: grad }, { perm: [1, 2, 0, 3] }); // [kh, kw, inC, outC]
   release(backend, ...temps);
   return result;
 }
@@ -277,10 +260,109 @@ const fusedBatchNormGradient: tf.GradConfig = {
   },
 };
 
+/**
+ * Slice that copies contiguous runs with TypedArray.set (a memcpy) straight in the wasm heap.
+ * The stock wasm Slice moves element by element and took 20-60 ms to cut a batch of CIFAR
+ * activations in half; slices feed the gradients of pad and concat and the batch splits.
+ */
+function slice(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }): TensorInfo {
+  const backend = args.backend as WasmBackendLike;
+  const { x } = args.inputs as { x: TensorInfo };
+  if (x.dtype === "string") return stock("Slice")(args as Parameters<tf.KernelFunc>[0]) as TensorInfo;
+  const [begin, size] = tf.slice_util.parseSliceParams(x, args.attrs?.begin as number[], args.attrs?.size as number[]);
+  const out = backend.makeOutput(size, x.dtype);
+  if (size.some((n) => n === 0)) return out;
+  // Views taken after makeOutput: growing the wasm memory detaches older views.
+  const src = backend.typedArrayFromHeap(x);
+  const dst = backend.typedArrayFromHeap(out);
+  const rank = x.shape.length;
+  // Trailing axes taken whole are contiguous in both arrays: merge them into one run.
+  let first = rank - 1;
+  while (first > 0 && begin[first] === 0 && size[first] === x.shape[first]) first--;
+  let run = 1;
+  for (let d = first; d < rank; d++) run *= size[d];
+  const strides = new Array<number>(rank).fill(1);
+  for (let d = rank - 2; d >= 0; d--) strides[d] = strides[d + 1] * x.shape[d + 1];
+  // Odometer over the axes before `first`.
+  const index = new Array<number>(first).fill(0);
+  let written = 0;
+  const total = dst.length;
+  while (written < total) {
+    let offset = begin[first] * strides[first];
+    for (let d = 0; d < first; d++) offset += (begin[d] + index[d]) * strides[d];
+    if (run >= 64) {
+      dst.set(src.subarray(offset, offset + run), written);
+    } else {
+      // Short runs (a channel slice): a plain loop beats creating a subarray per run.
+      for (let k = 0; k < run; k++) dst[written + k] = src[offset + k];
+    }
+    written += run;
+    for (let d = first - 1; d >= 0; d--) {
+      if (++index[d] < size[d]) break;
+      index[d] = 0;
+    }
+  }
+  return out;
+}
+
+/**
+ * Sum and Mean over leading axes (a conv bias gradient, batch-norm statistics: everything but
+ * the channel axis) as one XNNPACK average pooling of x viewed as [1, rows, 1, cols] with a
+ * [rows, 1] window: a single streaming pass. The stock kernels transpose the whole tensor first
+ * and took 10-15 ms per CIFAR activation (a GEMM with a row of ones took 5-14 ms, mostly to
+ * pack x as its weights); this takes well under 1 ms. Other axis patterns go to the stock kernels.
+ */
+function leadingAxesReduction(kind: "Sum" | "Mean") {
+  return (args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }): TensorInfo => {
+    const backend = args.backend as WasmBackendLike;
+    const { x } = args.inputs as { x: TensorInfo };
+    const axes = tf.util.parseAxisParam(args.attrs?.axis as number | number[], x.shape).sort((a, b) => a - b);
+    const leading = axes.every((axis, i) => axis === i);
+    const rows = axes.reduce((p, axis) => p * x.shape[axis], 1);
+    if (x.dtype !== "float32" || !leading || axes.length === 0 || rows < 64) {
+      return stock(kind)(args as Parameters<tf.KernelFunc>[0]) as TensorInfo;
+    }
+    const cols = tf.util.sizeFromShape(x.shape) / rows;
+    const image = reshape(backend, x, [1, rows, 1, cols]);
+    const mean = run(backend, "AvgPool", { x: image }, { filterSize: [rows, 1], strides: [1, 1], pad: "valid" }); // [1, 1, 1, cols]
+    const temps = [image, mean];
+    let value = mean;
+    if (kind === "Sum") {
+      const count = backend.makeOutput([], "float32");
+      backend.typedArrayFromHeap(count)[0] = rows;
+      value = run(backend, "Multiply", { a: mean, b: count });
+      temps.push(count, value);
+    }
+    const kept = x.shape.map((n, axis) => (axes.includes(axis) ? 1 : n));
+    const result = reshape(backend, value, args.attrs?.keepDims ? kept : x.shape.slice(axes.length));
+    release(backend, ...temps);
+    return result;
+  };
+}
+
+/** Shares x's data (reference count + 1) instead of copying it. */
+function identity(args: { inputs: tf.NamedTensorInfoMap; backend: unknown }): TensorInfo {
+  const { x } = args.inputs as { x: TensorInfo };
+  if (x.dtype === "string") return stock("Identity")(args as Parameters<tf.KernelFunc>[0]) as TensorInfo;
+  (args.backend as WasmBackendLike).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+function cast(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }): TensorInfo {
+  const { x } = args.inputs as { x: TensorInfo };
+  if (args.attrs?.dtype === x.dtype) return identity(args);
+  return stock("Cast")(args as Parameters<tf.KernelFunc>[0]) as TensorInfo;
+}
+
 const OUR_KERNELS: Array<[string, tf.KernelFunc]> = [
   ["Conv2DBackpropFilter", conv2DBackpropFilter as unknown as tf.KernelFunc],
   ["Conv2DBackpropInput", conv2DBackpropInput as unknown as tf.KernelFunc],
   ["BatchMatMul", batchMatMul as unknown as tf.KernelFunc],
+  ["Identity", identity as unknown as tf.KernelFunc],
+  ["Slice", slice as unknown as tf.KernelFunc],
+  ["Sum", leadingAxesReduction("Sum") as unknown as tf.KernelFunc],
+  ["Mean", leadingAxesReduction("Mean") as unknown as tf.KernelFunc],
+  ["Cast", cast as unknown as tf.KernelFunc],
 ];
 
 let registered = false;

@@ -1,9 +1,10 @@
 /**
  * Layer helpers shared by the model files, with PyTorch's conventions: convolutions without
  * bias before BatchNorm, BatchNorm with epsilon 1e-5 and running-average momentum 0.1
- * (tfjs' `momentum` is the weight of the old value, so 0.9), weights drawn later by init.ts.
+ * (./batch_norm.ts), weights drawn later by init.ts.
  */
 import * as tf from "@tensorflow/tfjs";
+import { BatchNorm } from "./batch_norm";
 
 type SymbolicTensor = tf.SymbolicTensor;
 
@@ -37,9 +38,9 @@ export function conv(x: SymbolicTensor, options: ConvOptions): SymbolicTensor {
     .apply(input) as SymbolicTensor;
 }
 
-/** BatchNorm over the channel axis with PyTorch's epsilon and momentum. */
+/** BatchNorm over the channel axis with PyTorch's epsilon and momentum (see batch_norm.ts). */
 export function batchNorm(x: SymbolicTensor, name: string): SymbolicTensor {
-  return tf.layers.batchNormalization({ axis: -1, epsilon: 1e-5, momentum: 0.9, name }).apply(x) as SymbolicTensor;
+  return new BatchNorm({ epsilon: 1e-5, momentum: 0.1, name }).apply(x) as SymbolicTensor;
 }
 
 export function relu(x: SymbolicTensor, name: string): SymbolicTensor {
@@ -51,7 +52,9 @@ export function dense(x: SymbolicTensor, units: number, name: string, activation
   return tf.layers.dense({ units, activation, kernelInitializer: "zeros", biasInitializer: "zeros", name }).apply(x) as SymbolicTensor;
 }
 
-interface ChannelZeroPadArgs {
+interface OptionAShortcutArgs {
+  /** Subsampling stride (2 in the CIFAR ResNets). */
+  strides: number;
   /** Zero channels added before and after the input's channels. */
   before: number;
   after: number;
@@ -59,33 +62,57 @@ interface ChannelZeroPadArgs {
 }
 
 /**
- * Pads the channel axis of [batch, H, W, C] with zeros: the parameter-free "option A"
- * shortcut of the CIFAR ResNets (He et al. 2016, section 4.2), after a stride-2 subsample.
+ * The parameter-free "option A" shortcut of the CIFAR ResNets (He et al. 2016, section 4.2):
+ * x[:, ::s, ::s, :] with zero channels appended, [batch, H, W, C] -> [batch, H/s, W/s, C + extra].
+ * Its gradient is written out (cut the channels, spread back with zeros) because the stock
+ * gradients of its parts (AvgPoolGrad, a strided slice) are slow on wasm.
  */
-export class ChannelZeroPad extends tf.layers.Layer {
-  static className = "ChannelZeroPad";
+export class OptionAShortcut extends tf.layers.Layer {
+  static className = "OptionAShortcut";
+  readonly strides: number;
   readonly before: number;
   readonly after: number;
 
-  constructor(args: ChannelZeroPadArgs) {
+  constructor(args: OptionAShortcutArgs) {
     super({ name: args.name });
+    this.strides = args.strides;
     this.before = args.before;
     this.after = args.after;
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
-    const channels = shape[shape.length - 1];
-    return [...shape.slice(0, -1), channels === null ? null : channels + this.before + this.after];
+    const [batch, height, width, channels] = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const down = (n: number | null): number | null => (n === null ? null : Math.ceil(n / this.strides));
+    return [batch, down(height), down(width), channels === null ? null : channels + this.before + this.after];
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    const x = Array.isArray(inputs) ? inputs[0] : inputs;
-    return tf.tidy(() => tf.pad(x as tf.Tensor4D, [[0, 0], [0, 0], [0, 0], [this.before, this.after]]));
+    const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
+    const [batch, height, width, channels] = x.shape;
+    const s = this.strides;
+    const shortcut = tf.customGrad((...args: unknown[]) => {
+      const input = args[0] as tf.Tensor4D;
+      const sub = tf.avgPool(input, 1, s, "valid"); // [batch, ceil(H/s), ceil(W/s), C]
+      const value = tf.pad(sub, [[0, 0], [0, 0], [0, 0], [this.before, this.after]]);
+      return {
+        value,
+        gradFunc: (dy: tf.Tensor | tf.Tensor[]) => {
+          const [, outH, outW] = sub.shape;
+          const inner = tf.slice(dy as tf.Tensor4D, [0, 0, 0, this.before], [batch, outH, outW, channels]);
+          // Put each gradient pixel back at (r*s, c*s), zeros in between: [batch, outH*s, outW*s, C].
+          const spread = tf.reshape(
+            tf.pad(tf.reshape(inner, [batch, outH, 1, outW, 1, channels]), [[0, 0], [0, 0], [0, s - 1], [0, 0], [0, s - 1], [0, 0]]),
+            [batch, outH * s, outW * s, channels],
+          );
+          return outH * s === height && outW * s === width ? spread : tf.slice(spread, [0, 0, 0, 0], [batch, height, width, channels]);
+        },
+      };
+    });
+    return shortcut(x);
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), before: this.before, after: this.after };
+    return { ...super.getConfig(), strides: this.strides, before: this.before, after: this.after };
   }
 }
 
@@ -94,6 +121,7 @@ let customLayersRegistered = false;
 /** Registers the custom layers for model save/load; called by buildModel (idempotent). */
 export function registerCustomLayers(): void {
   if (customLayersRegistered) return;
-  tf.serialization.registerClass(ChannelZeroPad);
+  tf.serialization.registerClass(OptionAShortcut);
+  tf.serialization.registerClass(BatchNorm);
   customLayersRegistered = true;
 }

@@ -11,7 +11,7 @@
  *   11,173,962 parameters at 10 classes.
  */
 import * as tf from "@tensorflow/tfjs";
-import { ChannelZeroPad, batchNorm, conv, dense, relu } from "./layers";
+import { OptionAShortcut, batchNorm, conv, dense, relu } from "./layers";
 
 type SymbolicTensor = tf.SymbolicTensor;
 type Shortcut = "zero-pad" | "projection";
@@ -29,10 +29,9 @@ function basicBlock(x: SymbolicTensor, filters: number, strides: number, shortcu
       skip = conv(x, { filters, kernelSize: 1, strides, name: `${name}.downsample.0` });
       skip = batchNorm(skip, `${name}.downsample.1`);
     } else {
-      // Subsample x[:, ::2, ::2, :] (a 1x1 pooling window with stride 2), then zero channels.
-      skip = tf.layers.averagePooling2d({ poolSize: 1, strides, padding: "valid", name: `${name}.subsample` }).apply(x) as SymbolicTensor;
       const extra = filters - inChannels;
-      skip = new ChannelZeroPad({ before: Math.floor(extra / 2), after: extra - Math.floor(extra / 2), name: `${name}.zeropad` }).apply(skip) as SymbolicTensor;
+      const before = Math.floor(extra / 2);
+      skip = new OptionAShortcut({ strides, before, after: extra - before, name: `${name}.shortcut` }).apply(x) as SymbolicTensor;
     }
   }
   const sum = tf.layers.add({ name: `${name}.add` }).apply([y, skip]) as SymbolicTensor;

@@ -53,6 +53,9 @@ const CONV_CASES: ConvCase[] = [
   { x: [3, 9, 9, 4], filter: [3, 3, 4, 5], strides: 1, pad: "same" },
   { x: [2, 10, 10, 3], filter: [3, 3, 3, 6], strides: 2, pad: "same" },
   { x: [2, 11, 11, 2], filter: [3, 3, 2, 3], strides: 2, pad: "valid" },
+  // The last input row and column are outside every window (floor division in the output size).
+  { x: [2, 10, 10, 3], filter: [3, 3, 3, 4], strides: 2, pad: "valid" },
+  { x: [1, 9, 9, 2], filter: [1, 1, 2, 3], strides: 2, pad: "same" },
   { x: [2, 9, 9, 6], filter: [3, 3, 6, 16], strides: 1, pad: "valid" },
   { x: [1, 12, 12, 1], filter: [5, 5, 1, 10], strides: 1, pad: "valid" },
   { x: [4, 13, 13, 2], filter: [5, 5, 2, 3], strides: 2, pad: "same" },
@@ -162,5 +165,62 @@ for (const shape of [
       const err = relativeError(wasm[i], cpu[i]);
       assert.ok(err <= 1e-4, `d${name} relative error ${err} > 1e-4`);
     }
+  });
+}
+
+for (const c of [
+  { shape: [4, 5, 6, 3], begin: [1, 0, 0, 0], size: [2, 5, 6, 3] },
+  { shape: [4, 5, 6, 3], begin: [0, 1, 2, 1], size: [4, 3, 2, 2] },
+  { shape: [4, 5, 6, 8], begin: [0, 0, 0, 2], size: [-1, -1, -1, 4] },
+  { shape: [7], begin: [3], size: [4] },
+  { shape: [3, 4], begin: [1, 0], size: [0, 4] },
+]) {
+  test(`slice(x=[${c.shape}], begin=[${c.begin}], size=[${c.size}]) and its gradient: wasm matches cpu exactly`, async () => {
+    await initBackend({ backend: "wasm" });
+    const values = randomArray(c.shape.reduce((a, b) => a * b), 12, `slice${c.shape}${c.begin}`);
+    const compute = (): tf.Tensor[] => {
+      const x = tf.tensor(values, c.shape);
+      const sliced = tf.slice(x, c.begin, c.size);
+      const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.slice(a, c.begin, c.size), tf.onesLike(sliced).mul(3))))(x);
+      return [sliced, dx];
+    };
+    const wasm = await onBackend("wasm", compute);
+    const cpu = await onBackend("cpu", compute);
+    assert.deepEqual(wasm, cpu);
+  });
+}
+
+for (const c of [
+  { shape: [64, 5, 5, 3], axis: [0, 1, 2], keepDims: false },
+  { shape: [64, 5, 5, 3], axis: [0, 1, 2], keepDims: true },
+  { shape: [130, 7], axis: [0], keepDims: false },
+  { shape: [9, 8, 4], axis: [0, 1], keepDims: false },
+  { shape: [16, 6, 2], axis: [1], keepDims: false },
+  { shape: [4, 40], axis: [0, 1], keepDims: false },
+]) {
+  test(`sum(x=[${c.shape}], axis=[${c.axis}], keepDims=${c.keepDims}) and mean: wasm matches cpu`, async () => {
+    await initBackend({ backend: "wasm" });
+    const values = randomArray(c.shape.reduce((a, b) => a * b), 13, `sum${c.shape}${c.axis}`);
+    const compute = (): tf.Tensor[] => {
+      const x = tf.tensor(values, c.shape);
+      return [tf.sum(x, c.axis, c.keepDims), tf.mean(x, c.axis, c.keepDims)];
+    };
+    const wasm = await onBackend("wasm", compute);
+    const cpu = await onBackend("cpu", compute);
+    for (let i = 0; i < 2; i++) {
+      const err = relativeError(wasm[i], cpu[i]);
+      assert.ok(err <= TOLERANCE, `${i === 0 ? "sum" : "mean"} relative error ${err} > ${TOLERANCE}`);
+    }
+    await tf.setBackend("wasm");
+    const shapes = tf.tidy(() => {
+      const x = tf.tensor(values, c.shape);
+      return [tf.sum(x, c.axis, c.keepDims).shape, tf.mean(x, c.axis, c.keepDims).shape];
+    });
+    await tf.setBackend("cpu");
+    const cpuShapes = tf.tidy(() => {
+      const x = tf.tensor(values, c.shape);
+      return [tf.sum(x, c.axis, c.keepDims).shape, tf.mean(x, c.axis, c.keepDims).shape];
+    });
+    assert.deepEqual(shapes, cpuShapes);
   });
 }
