@@ -185,6 +185,7 @@ async function runEpochs(
       optimizer.setState(resume.checkpoint.momentum);
     }
     // Everything is checked: from here on the run folder changes.
+    removeTemporaryFiles(dir);
     const bits = new Uint8Array(config.epochs * rowBytes);
     if (startEpoch > 0) bits.set(readCorrectRecord(dir, nExamples, startEpoch).bits);
     truncateTo(path.join(dir, CORRECT_FILE), startEpoch * rowBytes);
@@ -243,6 +244,13 @@ async function runEpochs(
   } finally {
     optimizer.dispose();
     model.dispose();
+  }
+}
+
+/** Deletes ".<name>...tmp" files and folders that a killed process left mid-write (see ../runs/atomic.ts). */
+function removeTemporaryFiles(dir: string): void {
+  for (const name of fs.readdirSync(dir)) {
+    if (name.startsWith(".") && name.endsWith(".tmp")) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
   }
 }
 

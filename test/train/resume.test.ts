@@ -112,6 +112,8 @@ test("train(config, {runId}) killed with SIGKILL at random points and resumed is
     const code = await runChild(root, "killed", point);
     if (code === null) epochsAtKill.push(fs.existsSync(path.join(dir, "manifest.json")) ? readManifest(dir).epochsCompleted : -1);
   }
+  console.log(`killed at minibatches ${points.join(", ")}: epochs completed at each kill ${epochsAtKill.join(", ")}`);
+  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith(".tmp")), [], "temporary files left behind");
   const manifest = readManifest(dir);
   assert.equal(manifest.status, "completed", `killed at steps ${points.join(", ")}`);
   assert.ok(epochsAtKill.length >= 3, `expected the kills to interrupt training, got epochs ${epochsAtKill.join(", ")}`);
