@@ -43,7 +43,7 @@ function median(values: number[]): number {
 }
 
 /** Builds our pipeline, runs the warm-up pass, and returns a function timing one run (images/s). */
-async function prepareOurs(): Promise<{ run: () => Promise<number>; nImages: number }> {
+async function prepareOurs(): Promise<{ run: () => Promise<{ imagesPerS: number; cpuMsPerImage: number }>; nImages: number }> {
   const { images } = await readImageFolder(root);
   const transforms: Transform[] = [
     { kind: "randomResizedCrop", size: IMAGE_SIZE },
@@ -60,9 +60,11 @@ async function prepareOurs(): Promise<{ run: () => Promise<number>; nImages: num
   await pass(); // warm-up: file cache, sharp/libvips initialisation
   const run = async () => {
     const start = process.hrtime.bigint();
+    const cpuStart = process.cpuUsage(); // all threads of the process, libuv's included
     let n = 0;
     for (let e = 0; e < epochs; e++) n += await pass();
-    return n / (Number(process.hrtime.bigint() - start) / 1e9);
+    const cpu = process.cpuUsage(cpuStart);
+    return { imagesPerS: n / (Number(process.hrtime.bigint() - start) / 1e9), cpuMsPerImage: (cpu.user + cpu.system) / 1000 / n };
   };
   return { run, nImages: images.files.length };
 }
@@ -80,7 +82,7 @@ function ensureTorchvision(): boolean {
 }
 
 /** One torchvision run in a fresh process (its warm-up pass is untimed); images/s. */
-function torchvisionRun(): { imagesPerS: number; nImages: number; versions: string } {
+function torchvisionRun(): { imagesPerS: number; cpuMsPerImage: number; nImages: number; versions: string } {
   const result = spawnSync(PYTHON, [path.join(__dirname, "torchvision_folder.py"), root, "1", String(epochs), String(BATCH_SIZE), String(IMAGE_SIZE)], {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
@@ -88,7 +90,7 @@ function torchvisionRun(): { imagesPerS: number; nImages: number; versions: stri
   if (result.status !== 0) throw new Error(`torchvision bench failed with status ${result.status}`);
   const lines = result.stdout.trim().split("\n");
   const parsed = JSON.parse(lines[lines.length - 1]);
-  return { imagesPerS: parsed.perRun[0], nImages: parsed.nImages, versions: parsed.versions };
+  return { imagesPerS: parsed.perRun[0], cpuMsPerImage: parsed.cpuMsPerImage[0], nImages: parsed.nImages, versions: parsed.versions };
 }
 
 async function main(): Promise<void> {
@@ -97,28 +99,35 @@ async function main(): Promise<void> {
   console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model}), node ${process.version}, UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? "4 (default)"}`);
   const ours = await prepareOurs();
   const peer = withPeer && ensureTorchvision();
-  const oursRuns: number[] = [];
-  const theirRuns: number[] = [];
-  let theirs: ReturnType<typeof torchvisionRun> | undefined;
+  const oursRuns: Array<{ imagesPerS: number; cpuMsPerImage: number }> = [];
+  const theirRuns: Array<{ imagesPerS: number; cpuMsPerImage: number }> = [];
+  let versions = "";
+  let theirImages = 0;
   for (let r = 0; r < runs; r++) {
     oursRuns.push(await ours.run());
-    let line = `run ${r + 1}/${runs}: ours ${oursRuns[r].toFixed(1)} images/s`;
+    let line = `run ${r + 1}/${runs}: ours ${oursRuns[r].imagesPerS.toFixed(1)} images/s (${oursRuns[r].cpuMsPerImage.toFixed(2)} CPU ms/image)`;
     if (peer) {
-      theirs = torchvisionRun();
-      theirRuns.push(theirs.imagesPerS);
-      line += `, torchvision ${theirs.imagesPerS.toFixed(1)} images/s`;
+      const theirs = torchvisionRun();
+      theirRuns.push(theirs);
+      versions = theirs.versions;
+      theirImages = theirs.nImages;
+      line += `, torchvision ${theirs.imagesPerS.toFixed(1)} images/s (${theirs.cpuMsPerImage.toFixed(2)} CPU ms/image)`;
     }
     console.log(line);
   }
-  const oursMedian = median(oursRuns);
+  const row = (name: string, nImages: number, results: typeof oursRuns) =>
+    `| ${name} | ${nImages} | ${median(results.map((x) => x.imagesPerS)).toFixed(1)} | ${median(results.map((x) => x.cpuMsPerImage)).toFixed(2)} |`;
   console.log("");
-  console.log("| pipeline | images in folder | images/s (median of runs) |");
-  console.log("|---|---|---|");
-  console.log(`| this project (sharp in libuv threads, 3 batches in flight) | ${ours.nImages} | ${oursMedian.toFixed(1)} |`);
-  if (theirs) {
-    const theirsMedian = median(theirRuns);
-    console.log(`| torchvision ImageFolder + DataLoader, 2 workers (${theirs.versions}) | ${theirs.nImages} | ${theirsMedian.toFixed(1)} |`);
-    console.log(`\nratio ours / torchvision (medians): ${(oursMedian / theirsMedian).toFixed(2)} (target >= 1.0)`);
+  console.log(`load average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(", ")} (${os.cpus().length} cores)`);
+  console.log("| pipeline | images in folder | images/s (median) | CPU ms per image (median, all threads/processes) |");
+  console.log("|---|---|---|---|");
+  console.log(row("this project (sharp in libuv threads, 3 batches in flight)", ours.nImages, oursRuns));
+  if (theirRuns.length > 0) {
+    console.log(row(`torchvision ImageFolder + DataLoader, 2 workers (${versions})`, theirImages, theirRuns));
+    const ratio = median(oursRuns.map((x) => x.imagesPerS)) / median(theirRuns.map((x) => x.imagesPerS));
+    const cpuRatio = median(theirRuns.map((x) => x.cpuMsPerImage)) / median(oursRuns.map((x) => x.cpuMsPerImage));
+    console.log(`\nratio ours / torchvision, images/s (medians): ${ratio.toFixed(2)} (target >= 1.0)`);
+    console.log(`ratio by CPU cost (torchvision CPU ms / ours): ${cpuRatio.toFixed(2)} (what an idle machine would show when both are CPU-bound)`);
   }
 }
 
