@@ -189,9 +189,10 @@ export async function readImageFolder(root: string, options: ImageFolderOptions 
       skipped.push({ file: files[i], reason: check.reason });
     } else kept.push(i);
   });
-  for (const folder of new Set(kept.length === files.length ? [] : files.map((f) => f.split(path.sep)[0]))) {
-    if (!kept.some((i) => files[i].split(path.sep)[0] === folder)) {
-      throw new FileFormatError(path.join(root, folder), "expected at least one image in the class folder, got none after skipping bad files");
+  // A class whose files were all skipped would silently vanish from training: refuse.
+  for (const skippedClass of new Set(skipped.map((s) => labels[files.indexOf(s.file)]))) {
+    if (!kept.some((i) => labels[i] === skippedClass)) {
+      throw new FileFormatError(path.join(root, classFolders[skippedClass]), "expected at least one image in the class folder, got none after skipping bad files");
     }
   }
   const keptFiles = kept.map((i) => files[i]);
