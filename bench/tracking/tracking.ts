@@ -9,8 +9,10 @@
  * repetition times `steps` steps of every mode, alternating modes step by step in a rotating
  * order (so a load change on the machine hits all modes alike), after warm-up steps that are
  * not timed. Every step ends with one `await data()` of what the mode reads back (the loss
- * for "off"). The ratio of a repetition is its mode time over its "off" time.
+ * for "off"). The ratio of a repetition is its mode time over its "off" time, both as wall
+ * time and as this process's CPU time (robust when other processes load the machine).
  */
+import * as os from "node:os";
 import * as tf from "@tensorflow/tfjs";
 import { type BackendName, initBackend } from "../../src/backend";
 import type { Batch } from "../../src/data/types";
@@ -24,7 +26,7 @@ const MODES: StepTracking[] = ["off", "presentation", "eval"];
 
 /** Per model: input shape, batch size and timed steps per repetition (sized for a 2-core CPU). */
 const SETUPS: Record<string, { inputShape: [number, number, number]; batchSize: number; steps: number }> = {
-  "mnist-cnn": { inputShape: [28, 28, 1], batchSize: 64, steps: 20 },
+  "mnist-cnn": { inputShape: [28, 28, 1], batchSize: 64, steps: 40 },
   "resnet20-cifar": { inputShape: [32, 32, 3], batchSize: 32, steps: 3 },
   "digits-mlp": { inputShape: [8, 8, 1], batchSize: 64, steps: 50 },
 };
@@ -63,30 +65,41 @@ async function benchModel(name: ModelName, reps: number) {
     out.dispose();
   };
   for (const mode of MODES) for (let i = 0; i < 2; i++) await step(mode); // warm-up, not timed
-  const msPerStep: Record<string, number[]> = { off: [], presentation: [], eval: [] };
+  // Wall time and this process's CPU time (user + system) per step, per repetition.
+  const wallMs: Record<string, number[]> = { off: [], presentation: [], eval: [] };
+  const cpuMs: Record<string, number[]> = { off: [], presentation: [], eval: [] };
   for (let r = 0; r < reps; r++) {
-    const total: Record<string, number> = { off: 0, presentation: 0, eval: 0 };
+    const wall: Record<string, number> = { off: 0, presentation: 0, eval: 0 };
+    const cpu: Record<string, number> = { off: 0, presentation: 0, eval: 0 };
     for (let i = 0; i < setup.steps; i++) {
       // Modes alternate step by step, in a rotating order, so load changes hit all alike.
       for (let k = 0; k < MODES.length; k++) {
         const mode = MODES[(i + k) % MODES.length];
         const started = performance.now();
+        const cpuStarted = process.cpuUsage();
         await step(mode);
-        total[mode] += performance.now() - started;
+        const used = process.cpuUsage(cpuStarted);
+        wall[mode] += performance.now() - started;
+        cpu[mode] += (used.user + used.system) / 1000;
       }
     }
-    for (const mode of MODES) msPerStep[mode].push(total[mode] / setup.steps);
+    for (const mode of MODES) {
+      wallMs[mode].push(wall[mode] / setup.steps);
+      cpuMs[mode].push(cpu[mode] / setup.steps);
+    }
   }
   optimizer.dispose();
   model.dispose();
-  const ratios = (mode: string) => msPerStep[mode].map((ms, r) => ms / msPerStep.off[r]);
+  const ratio = (times: Record<string, number[]>, mode: string) => median(times[mode].map((ms, r) => ms / times.off[r]));
   return MODES.map((mode) => ({
     model: name,
     batch: setup.batchSize,
     mode,
-    msPerStep: median(msPerStep[mode]),
-    imagesPerSec: (1000 * setup.batchSize) / median(msPerStep[mode]),
-    ratio: median(ratios(mode)),
+    wallMsPerStep: median(wallMs[mode]),
+    cpuMsPerStep: median(cpuMs[mode]),
+    imagesPerSec: (1000 * setup.batchSize) / median(wallMs[mode]),
+    wallRatio: ratio(wallMs, mode),
+    cpuRatio: ratio(cpuMs, mode),
   }));
 }
 
@@ -94,12 +107,16 @@ async function main() {
   const env = await initBackend({ backend: flag("backend", "wasm") as BackendName });
   const reps = Number(flag("reps", "5"));
   const models = flag("models", "mnist-cnn,resnet20-cifar").split(",") as ModelName[];
-  console.log(`backend ${env.backend} (${env.device}), ${reps} repetitions, median per-repetition ratio to "off"`);
-  console.log("| model | batch | tracking | ms/step | images/s | ratio to off |");
-  console.log("|---|---|---|---|---|---|");
+  const load = os.loadavg()[0];
+  console.log(`backend ${env.backend} (${env.device}), ${reps} repetitions, medians; 1-min load average ${load.toFixed(1)} on ${os.cpus().length} cores`);
+  console.log("(wasm runs on one thread, so this process's CPU time is its compute time even when other processes share the cores)");
+  console.log("| model | batch | tracking | wall ms/step | CPU ms/step | images/s (wall) | ratio to off (wall) | ratio to off (CPU) |");
+  console.log("|---|---|---|---|---|---|---|---|");
   for (const name of models) {
     for (const row of await benchModel(name, reps)) {
-      console.log(`| ${row.model} | ${row.batch} | ${row.mode} | ${row.msPerStep.toFixed(1)} | ${row.imagesPerSec.toFixed(0)} | ${row.ratio.toFixed(3)} |`);
+      console.log(
+        `| ${row.model} | ${row.batch} | ${row.mode} | ${row.wallMsPerStep.toFixed(1)} | ${row.cpuMsPerStep.toFixed(1)} | ${row.imagesPerSec.toFixed(0)} | ${row.wallRatio.toFixed(3)} | ${row.cpuRatio.toFixed(3)} |`,
+      );
     }
   }
 }
