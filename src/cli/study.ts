@@ -1,0 +1,119 @@
+/**
+ * `forgetting study`: the whole study on the embedded digits in one command, and the end of
+ * the README's first command. It trains K seeds at several epoch budgets (a sweep over
+ * worker processes), the paper's follow-ups (removal of the least forgotten examples with a
+ * random control, and label noise), analyses the runs (never learned in all seeds, nesting,
+ * stability, results table, exports), then executes the notebooks headless into HTML
+ * reports and prints where they are. Runs already finished are kept, so it resumes.
+ */
+import * as path from "node:path";
+import { analyzeExperiment } from "../analysis/analyzeExperiment";
+import { formatSummary } from "../analysis/formatSummary";
+import { createNoiseStudy } from "../analysis/noiseStudy";
+import { createRemovalStudy } from "../analysis/removalStudy";
+import { summarizeAnalysis } from "../analysis/summarizeAnalysis";
+import { writeExports } from "../analysis/writeExports";
+import { ValueError, describeValue } from "../errors";
+import { projectRoot } from "../notebook/kernel";
+import { NOISE_SUFFIX, REMOVAL_SUFFIX } from "../notebook/followUps";
+import { writeJsonAtomic } from "../runs/atomic";
+import { type ExperimentConfig, experimentSeeds, writeExperimentConfig } from "../runs/experiment";
+import { scanExperiment } from "../runs/scan";
+import { sweep } from "../runs/sweep";
+import { TRAIN_PRESETS } from "../train/config";
+import { NotebookCellError, runNotebooks } from "../report/runNotebooks";
+import { experimentSummary } from "../report/summary";
+import type { CliCommand } from "./args";
+import { parseIntegerList, reportSweep, sweepProgressPrinter } from "./sweep";
+
+/** Seconds since `start` (a performance.now() value), one decimal. */
+const since = (start: number) => ((performance.now() - start) / 1000).toFixed(1);
+
+export const command: CliCommand = {
+  name: "study",
+  summary: "the full digits study: K seeds x epoch budgets, removal and label-noise follow-ups, analysis, and HTML reports",
+  options: {
+    name: { type: "string", help: "experiment name (folder under --outputs)", default: "digits-study" },
+    outputs: { type: "string", help: "folder holding experiment folders [default: <project>/outputs]" },
+    budgets: { type: "list", help: "epoch budgets, one training run per budget and seed", default: ["5", "10", "20"] },
+    seeds: { type: "integer", help: "seeds per budget (K)", default: 8 },
+    workers: { type: "integer", help: "training processes at once [default: one per core]" },
+    "follow-ups": { type: "boolean", help: "also run the removal and label-noise experiments", default: true },
+    "remove-fractions": { type: "list", help: "removal: fractions of the training set removed", default: ["0.1", "0.3", "0.5"] },
+    "noise-fractions": { type: "list", help: "label noise: fractions of labels flipped", default: ["0.1", "0.2"] },
+    "follow-up-seeds": { type: "integer", help: "seeds of each follow-up variant", default: 3 },
+    notebooks: { type: "boolean", help: "execute the notebooks into HTML reports (needs `forgetting setup`)", default: true },
+  },
+  async run(options) {
+    const started = performance.now();
+    const outputsRoot = path.resolve(options.outputs === undefined ? path.join(projectRoot(), "outputs") : String(options.outputs));
+    const name = String(options.name);
+    const budgets = parseIntegerList("study --budgets", options.budgets as string[]);
+    const seeds = options.seeds as number;
+    if (!(seeds > 0)) throw new ValueError(`study --seeds: expected an integer > 0, got ${describeValue(seeds)}`);
+    const fractions = (key: string) =>
+      (options[key] as string[]).map((raw) => {
+        const f = Number(raw);
+        if (!(f > 0 && f < 1)) throw new ValueError(`study --${key}: expected numbers in (0, 1), got ${describeValue(raw)}`);
+        return f;
+      });
+    const removeFractions = fractions("remove-fractions");
+    const noiseFractions = fractions("noise-fractions");
+    const workers = options.workers as number | undefined;
+    const { epochs: _presetEpochs, ...base } = TRAIN_PRESETS.digits;
+
+    // 1. The main study: K seeds at every budget.
+    const definition: ExperimentConfig = { name, base, budgets, seeds };
+    const experimentDir = writeExperimentConfig(outputsRoot, definition);
+    const runCount = budgets.length * seeds;
+    console.log(`study: ${name}: ${runCount} runs (budgets ${budgets.join(", ")} epochs x ${seeds} seeds) on the embedded digits, in ${experimentDir}`);
+    let t = performance.now();
+    reportSweep("study", await sweep(experimentDir, { workers, onProgress: sweepProgressPrinter() }));
+    console.log(`study: training done in ${since(t)} s`);
+
+    // 2. The paper's follow-ups, beside the main experiment (notebook 05 finds them by name).
+    if (options["follow-ups"]) {
+      t = performance.now();
+      const nExamples = scanExperiment(experimentDir).dataset?.nExamples ?? 0;
+      const largest = Math.max(...budgets);
+      const removalDir = createRemovalStudy({
+        outputsRoot,
+        source: name,
+        sourceBudget: largest,
+        name: `${name}${REMOVAL_SUFFIX}`,
+        counts: removeFractions.map((f) => Math.round(f * nExamples)),
+        seeds: options["follow-up-seeds"] as number,
+      });
+      const noiseDir = createNoiseStudy({ outputsRoot, name: `${name}${NOISE_SUFFIX}`, base, fractions: noiseFractions, epochs: largest, seeds: options["follow-up-seeds"] as number });
+      console.log(`study: follow-ups: removal (${removeFractions.join(", ")} of the training set, least forgotten vs random) and label noise (${noiseFractions.join(", ")}), ${largest} epochs`);
+      reportSweep("study (removal)", await sweep(removalDir, { workers, onProgress: sweepProgressPrinter() }));
+      reportSweep("study (label noise)", await sweep(noiseDir, { workers, onProgress: sweepProgressPrinter() }));
+      console.log(`study: follow-ups done in ${since(t)} s`);
+    }
+
+    // 3. The analysis, from the run files: summary.json and the exports.
+    t = performance.now();
+    const analysis = analyzeExperiment(scanExperiment(experimentDir, { seeds: experimentSeeds(definition) }));
+    const summary = summarizeAnalysis(analysis);
+    const analysisDir = path.join(experimentDir, "analysis");
+    writeJsonAtomic(path.join(analysisDir, "summary.json"), summary);
+    const exported = writeExports(analysis, analysisDir);
+    console.log(["", ...formatSummary(summary), ""].join("\n"));
+    console.log(`study: analysis written to ${analysisDir} (${exported.length + 1} files) in ${since(t)} s`);
+
+    // 4. The reports.
+    if (options.notebooks) {
+      t = performance.now();
+      try {
+        const result = await runNotebooks(experimentDir, { summary: experimentSummary });
+        console.log(`study: ${result.entries.length} notebook reports in ${since(t)} s`);
+        console.log(`study: done in ${since(started)} s. Open the reports: ${result.index}`);
+      } catch (err) {
+        if (err instanceof NotebookCellError) throw new ValueError(`study: ${err.message}\n(the partial reports are in ${path.join(experimentDir, "reports")})`);
+        throw err;
+      }
+    } else {
+      console.log(`study: done in ${since(started)} s (reports skipped: run \`forgetting notebooks --experiment ${path.relative(process.cwd(), experimentDir) || experimentDir}\`)`);
+    }
+  },
+};
