@@ -56,3 +56,4 @@ export * from "./analysis/removalIds";
 export * from "./analysis/noiseComparison";
 export * from "./analysis/removalStudy";
 export * from "./analysis/noiseStudy";
+export * from "./forgetting/exampleStatsFromFile";

@@ -6,7 +6,7 @@
  * a pure function called from here.
  */
 import { ValueError } from "../errors";
-import { exampleStats } from "../forgetting/exampleStats";
+import { exampleStatsFromFile } from "../forgetting/exampleStatsFromFile";
 import { readFloatRecord } from "../runs/record";
 import { type ExperimentScan, loadRunRecord, presentedMask, readLogColumns, readRunExamples } from "../runs/scan";
 import { type BudgetAnalysis, analyzeBudget } from "./analyzeBudget";
@@ -60,11 +60,11 @@ export function analyzeExperiment(scan: ExperimentScan, options: AnalyzeExperime
     const statsPerSeed = [];
     const maps: DataMap[] = [];
     for (const run of runs) {
-      const record = loadRunRecord(run);
       const presented = presentedMask(run.manifest);
-      statsPerSeed.push(exampleStats(record, { presented }));
+      // Streamed from the file: the whole record is only loaded when a data map needs it.
+      statsPerSeed.push(exampleStatsFromFile(run.dir, nExamples, budget, { presented }));
       if (run.manifest.floatRecords.includes("prob")) {
-        maps.push(dataMap(readFloatRecord(run.dir, "prob", nExamples, budget), record, { presented }));
+        maps.push(dataMap(readFloatRecord(run.dir, "prob", nExamples, budget), loadRunRecord(run), { presented }));
       }
       accuracies.push({ budget, seed: run.seed, acc: readLogColumns(run.dir)?.acc ?? [] });
       options.onProgress?.(++done, scan.used.length, run.runId);

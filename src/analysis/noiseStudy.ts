@@ -10,10 +10,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { FileFormatError, ValueError, checkInRange } from "../errors";
-import { exampleStats } from "../forgetting/exampleStats";
+import { exampleStatsFromFile } from "../forgetting/exampleStatsFromFile";
 import { type ExperimentConfig, readExperimentConfig, writeExperimentConfig } from "../runs/experiment";
 import { readManifest } from "../runs/manifest";
-import { readCorrectRecord } from "../runs/record";
 import { presentedMask } from "../runs/scan";
 import { NOISE_FILE } from "../runs/store";
 import { sweepStatus } from "../runs/sweep";
@@ -103,7 +102,7 @@ export function noiseResults(studyDir: string): NoiseVariantResult[] {
       .map((s) => {
         const manifest = readManifest(s.dir);
         const { nExamples } = manifest.dataset;
-        const stats = exampleStats(readCorrectRecord(s.dir, nExamples, manifest.config.epochs), { presented: presentedMask(manifest) });
+        const stats = exampleStatsFromFile(s.dir, nExamples, manifest.config.epochs, { presented: presentedMask(manifest) });
         return { variant: variant.name, labelNoise: Number(variant.meta?.labelNoise), seed: s.seed, runId: s.runId, ...noiseComparison(stats, readNoisyMask(s.dir, nExamples)) };
       });
     return {

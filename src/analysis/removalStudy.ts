@@ -11,10 +11,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ValueError } from "../errors";
-import { exampleStats } from "../forgetting/exampleStats";
+import { exampleStatsFromFile } from "../forgetting/exampleStatsFromFile";
 import { type ExperimentConfig, type ExperimentVariant, readExperimentConfig, writeExperimentConfig } from "../runs/experiment";
 import { EXPERIMENT_FILE } from "../runs/layout";
-import { loadRunRecord, presentedMask, scanExperiment } from "../runs/scan";
+import { presentedMask, scanExperiment } from "../runs/scan";
 import { sweepStatus } from "../runs/sweep";
 import type { TrainConfig } from "../train/config";
 import { forgettingRanking } from "./forgettingRanking";
@@ -56,7 +56,7 @@ export function createRemovalStudy(options: RemovalStudyOptions): string {
   if (!group || !scan.dataset) {
     throw new ValueError(`createRemovalStudy: expected completed runs of budget ${budget ?? "(any)"} in ${sourceDir}, got budgets [${scan.budgets.map((b) => b.budget).join(", ")}]`);
   }
-  const ranking = forgettingRanking(group.runs.map((run) => exampleStats(loadRunRecord(run), { presented: presentedMask(run.manifest) })));
+  const ranking = forgettingRanking(group.runs.map((run) => exampleStatsFromFile(run.dir, run.manifest.dataset.nExamples, run.budget, { presented: presentedMask(run.manifest) })));
   const nExamples = scan.dataset.nExamples;
   let base: Partial<TrainConfig>;
   if (fs.existsSync(path.join(sourceDir, EXPERIMENT_FILE))) base = { ...readExperimentConfig(sourceDir).base };

@@ -1,7 +1,11 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { NEVER_LEARNED_EPOCH, exampleStats, firstLearnedEpochOf } from "../../src/forgetting/exampleStats";
-import { recordFromRows } from "../../src/runs/record";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { NEVER_LEARNED_EPOCH, exampleStats, firstLearnedEpochOf, statsAccumulator } from "../../src/forgetting/exampleStats";
+import { exampleStatsFromFile } from "../../src/forgetting/exampleStatsFromFile";
+import { appendCorrectRow, packCorrectRow, readCorrectRecord, recordFromRows } from "../../src/runs/record";
 import { Random } from "../../src/random";
 import { ValueError } from "../../src/errors";
 
@@ -132,4 +136,32 @@ test("exampleStats(record, {presented}) rejects a mask of the wrong length and a
     message: "exampleStats: expected options.presented of length 3, got 2",
   });
   assert.throws(() => exampleStats({ ...record, nEpochs: 2 }), (err: Error) => err instanceof ValueError && /at least 2 x 1 bytes, got 1/.test(err.message));
+});
+
+test("exampleStatsFromFile(runDir, nExamples, nEpochs) equals exampleStats of the record read whole", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stats-file-"));
+  try {
+    const random = new Random(13, "from-file");
+    const nExamples = 101; // rows of 13 bytes: not 4-byte aligned in the file
+    const rows = Array.from({ length: 37 }, () => Array.from({ length: nExamples }, () => (random.next() < 0.7 ? 1 : 0)));
+    rows.forEach((row, e) => appendCorrectRow(dir, e, packCorrectRow(Uint8Array.from(row))));
+    const presented = Uint8Array.from({ length: nExamples }, (_, i) => (i % 5 === 0 ? 0 : 1));
+    for (const nEpochs of [37, 15, 16, 1]) {
+      assert.deepEqual(exampleStatsFromFile(dir, nExamples, nEpochs, { presented }), exampleStats(readCorrectRecord(dir, nExamples, nEpochs), { presented }), `${nEpochs} epochs`);
+    }
+    assert.throws(() => exampleStatsFromFile(dir, nExamples, 38), {
+      name: "FileFormatError",
+      message: `${path.join(dir, "correct.bits")}: expected 38 rows of 13 bytes (494 bytes) for 101 examples, found 481 bytes`,
+    });
+    assert.throws(() => exampleStatsFromFile(path.join(dir, "nope"), 3, 1), /correct\.bits: correctness record is missing/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("statsAccumulator(nExamples, nEpochs) refuses too many rows and an early finish", () => {
+  const accumulator = statsAccumulator(8, 20);
+  assert.throws(() => accumulator.addChunk(16), { name: "ValueError", message: "statsAccumulator addChunk: expected 0..15 rows, got 16" });
+  accumulator.addChunk(15);
+  assert.throws(() => accumulator.finish(), { name: "ValueError", message: "statsAccumulator finish: expected 20 epochs added, got 15" });
 });
