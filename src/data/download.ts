@@ -126,6 +126,16 @@ function isUnpacked(dir: string, unpack: NonNullable<DatasetDownload["unpack"]>)
 /** A failed request (network error, HTTP error status): the next URL is tried. */
 class RequestError extends Error {}
 
+/** No URL gave the file; `failures` says why for each. */
+class UnreachableError extends FileFormatError {
+  constructor(
+    file: string,
+    readonly failures: string[],
+  ) {
+    super(file, `could not download it from any source (no network?):\n  ${failures.join("\n  ")}`);
+  }
+}
+
 /**
  * GETs `url` into `part`, appending from its current size with a Range request; a server that
  * answers 200 instead of 206 restarts the file from zero. Follows up to 5 redirects.
@@ -224,7 +234,7 @@ async function fetchFile(remote: RemoteFile, dir: string, urls: string[], option
     fs.renameSync(part, target);
     return { name: remote.name, path: target, status: "downloaded" };
   }
-  throw new FileFormatError(target, `could not download it from any source:\n  ${failures.join("\n  ")}`);
+  throw new UnreachableError(target, failures);
 }
 
 /** Splits a ustar/GNU tar archive into its regular files (paths checked to stay inside). */
@@ -304,8 +314,8 @@ export async function fetchDataset(name: string, options: FetchOptions): Promise
   try {
     return await fetchSpec(DOWNLOADS[dataset], path.join(options.dataRoot, dataset), options);
   } catch (err) {
-    if (err instanceof FileFormatError && /could not download it from any source/.test(err.message)) {
-      throw new FileFormatError(path.join(options.dataRoot, dataset), `${err.message}\n${manualInstructions(dataset, options.dataRoot)}`);
+    if (err instanceof UnreachableError) {
+      throw new FileFormatError(err.file, `could not download it from any source (no network?):\n  ${err.failures.join("\n  ")}\n${manualInstructions(dataset, options.dataRoot)}`);
     }
     throw err;
   }
