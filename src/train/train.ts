@@ -195,6 +195,11 @@ async function runEpochs(
     manifest.epochsCompleted = startEpoch;
     manifest.status = "running";
     delete manifest.error;
+    if (startEpoch === config.epochs) {
+      // Killed after the last checkpoint, before the manifest said so: nothing left to train.
+      manifest.status = "completed";
+      manifest.finishedAt = new Date().toISOString();
+    }
     writeManifest(dir, manifest);
 
     let presented: Uint8Array | undefined;

@@ -99,6 +99,20 @@ test("resumeRun(runDir) after stopAfterEpochs continues to the same bytes as an 
   fs.rmSync(root, { recursive: true, force: true });
 });
 
+test("resumeRun(runDir) of a run killed after its last checkpoint but before the manifest update completes it without training", async () => {
+  const { root, files } = await reference();
+  const dir = path.join(root, "ref", "late-kill");
+  fs.cpSync(path.join(root, "ref", "whole"), dir, { recursive: true });
+  const manifestFile = path.join(dir, "manifest.json");
+  const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8"));
+  fs.writeFileSync(manifestFile, JSON.stringify({ ...manifest, status: "running", epochsCompleted: 5, finishedAt: null }));
+  const resumed = await resumeRun(dir, { backend: "wasm", quiet: true });
+  assert.equal(resumed.status, "completed");
+  assert.equal(resumed.epochsCompleted, 6);
+  const after = readCompared(dir);
+  for (const f of COMPARED) assert.ok(files[f].equals(after[f]), `${f} changed`);
+});
+
 test("train(config, {runId}) killed with SIGKILL at random points and resumed is byte-identical to an uninterrupted run", async () => {
   const root = tempRoot();
   const { files: whole } = await reference();
