@@ -30,7 +30,7 @@ function normalValues(size: number, std: number, rng: Random): Float32Array {
 
 /**
  * Values for one weight of a layer.
- * @param className tfjs layer class ("Conv2D", "Dense", ...)
+ * @param className layer class ("ForgettingConv2D" or tfjs' "Conv2D", "Dense", ...)
  * @param index position of the weight in layer.getWeights() (0 kernel, 1 bias for Conv2D/Dense)
  * @param shape conv kernel [kh, kw, inC, outC]; dense kernel [in, out]; bias [out]
  * @returns null to keep the value the layer was built with (zeros, BatchNorm's ones)
@@ -38,7 +38,7 @@ function normalValues(size: number, std: number, rng: Random): Float32Array {
 function initialValues(className: string, index: number, shape: number[], fanIn: number, scheme: InitScheme, rng: Random): Float32Array | null {
   const size = shape.reduce((a, b) => a * b, 1);
   const defaultBound = 1 / Math.sqrt(fanIn);
-  if (className === "Conv2D") {
+  if (className === "Conv2D" || className === "ForgettingConv2D") {
     if (index === 0 && scheme === "kaiming-fan-out") {
       const [kh, kw, , outC] = shape;
       return normalValues(size, Math.sqrt(2 / (kh * kw * outC)), rng);

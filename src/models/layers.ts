@@ -5,6 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { BatchNorm } from "./batch_norm";
+import { Conv2D } from "./conv";
 
 type SymbolicTensor = tf.SymbolicTensor;
 
@@ -12,30 +13,17 @@ export interface ConvOptions {
   filters: number;
   kernelSize: number;
   strides?: number;
-  /** "same" (default) or "valid". */
+  /** "same" (default): PyTorch's padding = (kernelSize - 1) / 2 on every side; "valid": none. */
   padding?: "same" | "valid";
   useBias?: boolean;
   name: string;
 }
 
-/**
- * A 2-D convolution with PyTorch's symmetric zero padding. For a stride-1 odd kernel, tfjs'
- * "same" pads (k - 1) / 2 on every side, as PyTorch's padding = k // 2. With stride 2 on even
- * sizes, tfjs' "same" would pad only bottom/right, while PyTorch pads top/left too; an explicit
- * ZeroPadding2D then a "valid" conv reproduces PyTorch's geometry exactly.
- */
+/** A 2-D convolution with PyTorch's symmetric zero padding (see conv.ts). */
 export function conv(x: SymbolicTensor, options: ConvOptions): SymbolicTensor {
   const { filters, kernelSize, strides = 1, padding = "same", useBias = false, name } = options;
-  let input = x;
-  let convPadding = padding;
-  const half = (kernelSize - 1) / 2;
-  if (padding === "same" && strides > 1 && half > 0) {
-    input = tf.layers.zeroPadding2d({ padding: [[half, half], [half, half]], name: `${name}.pad` }).apply(x) as SymbolicTensor;
-    convPadding = "valid";
-  }
-  return tf.layers
-    .conv2d({ filters, kernelSize, strides, padding: convPadding, useBias, kernelInitializer: "zeros", biasInitializer: "zeros", name })
-    .apply(input) as SymbolicTensor;
+  const pixels = padding === "same" ? (kernelSize - 1) / 2 : 0;
+  return new Conv2D({ filters, kernelSize, strides, padding: pixels, useBias, name }).apply(x) as SymbolicTensor;
 }
 
 /** BatchNorm over the channel axis with PyTorch's epsilon and momentum (see batch_norm.ts). */
@@ -123,5 +111,6 @@ export function registerCustomLayers(): void {
   if (customLayersRegistered) return;
   tf.serialization.registerClass(OptionAShortcut);
   tf.serialization.registerClass(BatchNorm);
+  tf.serialization.registerClass(Conv2D);
   customLayersRegistered = true;
 }

@@ -224,3 +224,27 @@ for (const c of [
     assert.deepEqual(shapes, cpuShapes);
   });
 }
+
+for (const c of [
+  { x: [4, 24, 24, 10], size: 2, strides: 2, pad: "valid" as const },
+  { x: [2, 9, 9, 3], size: 3, strides: 2, pad: "same" as const },
+  { x: [3, 7, 8, 5], size: 3, strides: 1, pad: "valid" as const },
+]) {
+  test(`maxPool(x=[${c.x}], ${c.size}, ${c.strides}, ${c.pad}) gradient: wasm matches cpu, ties included`, async () => {
+    await initBackend({ backend: "wasm" });
+    // Values rounded to 0.5 steps, so many windows hold tied maxima.
+    const values = randomArray(c.x.reduce((a, b) => a * b), 14, `pool${c.x}`).map((v) => Math.round(v * 2) / 2);
+    const compute = (): tf.Tensor[] => {
+      const x = tf.tensor4d(values, c.x as [number, number, number, number]);
+      const y = tf.maxPool(x, c.size, c.strides, c.pad);
+      const dy = tf.tensor(randomArray(y.size, 15, `pooldy${c.x}`), y.shape);
+      return [tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, c.size, c.strides, c.pad), dy)))(x)];
+    };
+    const wasm = await onBackend("wasm", compute);
+    const cpu = await onBackend("cpu", compute);
+    // Same positions chosen; overlapping windows add several dy values in another order.
+    const err = relativeError(wasm[0], cpu[0]);
+    assert.ok(err <= TOLERANCE, `relative error ${err} > ${TOLERANCE}`);
+    assert.deepEqual(wasm[0].map((v) => (v === 0 ? 0 : 1)), cpu[0].map((v) => (v === 0 ? 0 : 1)));
+  });
+}

@@ -8,6 +8,7 @@ import * as assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../src/backend";
 import { BatchNorm } from "../../src/models/batch_norm";
+import { Conv2D } from "../../src/models/conv";
 import { OptionAShortcut } from "../../src/models/layers";
 import { Random } from "../../src/random";
 
@@ -149,3 +150,14 @@ for (const shape of [
     assert.deepEqual(Array.from(ours), Array.from(expected));
   });
 }
+
+test("Conv2D({kernelSize: 3, strides: 2, padding: 1}) pads like PyTorch (top/left too): ones 4x4 -> [[4, 6], [6, 9]]", async () => {
+  await initBackend({ backend: "wasm" });
+  const layer = new Conv2D({ filters: 1, kernelSize: 3, strides: 2, padding: 1, useBias: true });
+  layer.build([null, 4, 4, 1]);
+  layer.setWeights([tf.ones([3, 3, 1, 1]), tf.tensor1d([0.5])]);
+  const y = layer.apply(tf.ones([1, 4, 4, 1])) as tf.Tensor;
+  assert.deepEqual(y.shape, [1, 2, 2, 1]);
+  assert.deepEqual(Array.from(await y.data()), [4.5, 6.5, 6.5, 9.5]);
+  assert.deepEqual(layer.computeOutputShape([null, 224, 224, 3]), [null, 112, 112, 1]);
+});
