@@ -8,10 +8,10 @@ import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { correctAt } from "../../src/runs/record";
 import { readManifest } from "../../src/runs/manifest";
-import { readCorrectRecord } from "../../src/runs/record";
-import { makeTempDir } from "../analysis/fakeRuns";
+import { correctAt, readCorrectRecord } from "../../src/runs/record";
+import { planRuns, readExperimentConfig, writeExperimentConfig } from "../../src/runs/experiment";
+import { makeTempDir, writeFakeRun } from "../analysis/fakeRuns";
 
 const ROOT = path.resolve(__dirname, "../..");
 const BIN = path.join(ROOT, "bin", "forgetting.js");
@@ -98,6 +98,31 @@ test("forgetting analyze/sweep/status report bad input with one clear line and e
     assert.match(fail(["sweep", "empty", "--outputs", outputs]).stderr, /experiment\.json: experiment definition is missing/);
     assert.match(fail(["status", "nothing", "--outputs", outputs]).stderr, /scanExperiment: expected an experiment folder, got ".*nothing" \(not a folder\)/);
     assert.match(fail(["sweep", "x", "--outputs", outputs, "--budgets", "2", "--seeds", "a"]).stderr, /sweep --seeds: expected a count \(e\.g\. 3\) or a list of seeds/);
+  } finally {
+    fs.rmSync(outputs, { recursive: true, force: true });
+  }
+});
+
+test("forgetting removal/noise --no-sweep write the study and report what is finished", (t) => {
+  if (!fs.existsSync(path.join(ROOT, "dist", "cli.js"))) {
+    t.skip("dist/ is not built: run `npm run build` (npm test builds it before the tests)");
+    return;
+  }
+  const outputs = makeTempDir("cli-studies-");
+  try {
+    const source = writeExperimentConfig(outputs, { name: "src", base: { dataset: "digits" }, budgets: [2], seeds: 1 });
+    const [planned] = planRuns(readExperimentConfig(source));
+    writeFakeRun(source, { runId: planned.runId, seed: 0, sequences: [[0, 0], [1, 1], [1, 0]], config: planned.config as unknown as Record<string, unknown> });
+    const removal = cli(["removal", "rm", "--from", "src", "--outputs", outputs, "--remove", "1", "--seeds", "2", "--no-sweep"]);
+    assert.match(removal, /^full\s+0\s+0\.000\s+0\s+n\/a \(n\/a\)\s+missing seeds 0,1$/m);
+    assert.match(removal, /^least-forgotten-n1\s+1\s+0\.333\s+0 /m);
+    const study = readExperimentConfig(path.join(outputs, "rm"));
+    // Scores: example 0 never learned (2), 1 unforgettable (0), 2 forgotten once (1): least forgotten is 1.
+    assert.deepEqual(study.variants!.find((v) => v.name === "least-forgotten-n1")!.config.removeIds, [1]);
+    assert.ok(fs.existsSync(path.join(outputs, "rm", "analysis", "removal.csv")));
+    const noise = cli(["noise", "nz", "--outputs", outputs, "--fractions", "0.5", "--epochs", "2", "--seeds", "1", "--preset", "digits", "--no-sweep"]);
+    assert.match(noise, /^0\.5\s+0\s+n\/a .*missing seeds 0$/m);
+    assert.deepEqual(readExperimentConfig(path.join(outputs, "nz")).variants, [{ name: "noise-0.5", config: { labelNoise: 0.5 }, meta: { labelNoise: 0.5 } }]);
   } finally {
     fs.rmSync(outputs, { recursive: true, force: true });
   }
