@@ -19,8 +19,8 @@ import { FileFormatError, ValueError, describeValue } from "../errors";
 import { exampleStats } from "../forgetting/exampleStats";
 import { writeStatsCsv } from "../forgetting/writeStatsCsv";
 import { type ModelName, buildModel } from "../models";
-import { loadCheckpointWeights, readCheckpoint, saveCheckpoint, type CheckpointState } from "../runs/checkpoint";
-import { CORRECT_FILE, FLOAT_RECORDS, MANIFEST_FILE, type RunManifest, correctRowBytes, runDir as runFolder } from "../runs/layout";
+import { CHECKPOINT_FILE, type CheckpointState, loadCheckpointWeights, readCheckpoint, saveCheckpoint } from "../runs/checkpoint";
+import { CHECKPOINT_DIR, CORRECT_FILE, FLOAT_RECORDS, LOG_FILE, MANIFEST_FILE, type RunManifest, correctRowBytes, runDir as runFolder } from "../runs/layout";
 import { readManifest, writeManifest } from "../runs/manifest";
 import { type CorrectRecord, appendCorrectRow, appendFloatRow, readCorrectRecord } from "../runs/record";
 import { checkFolderName, createRun, newRunId, readLog, writeLog } from "../runs/store";
@@ -131,7 +131,7 @@ export async function resumeRun(runDir: string, options: ResumeOptions = {}): Pr
   const checkpoint = readCheckpoint(dir);
   const startEpoch = checkpoint?.info.epoch ?? 0;
   if (checkpoint) {
-    const file = path.join(checkpoint.dir, "checkpoint.json");
+    const file = path.join(checkpoint.dir, CHECKPOINT_FILE);
     if (checkpoint.info.configSha256 !== configSha256(config)) {
       throw new FileFormatError(file, `expected configSha256 ${configSha256(config)} (the manifest's config), found ${checkpoint.info.configSha256}`);
     }
@@ -141,7 +141,7 @@ export async function resumeRun(runDir: string, options: ResumeOptions = {}): Pr
   }
   const k = manifest.epochsCompleted;
   if (startEpoch !== k && startEpoch !== k + 1) {
-    const where = checkpoint ? path.join(checkpoint.dir, "checkpoint.json") : path.join(dir, "checkpoint");
+    const where = checkpoint ? path.join(checkpoint.dir, CHECKPOINT_FILE) : path.join(dir, CHECKPOINT_DIR);
     throw new FileFormatError(where, `expected a checkpoint of epoch ${k} or ${k + 1} (manifest epochsCompleted ${k}), found ${checkpoint ? `epoch ${startEpoch}` : "none"}`);
   }
   // The records and the log must hold every row the checkpoint covers.
@@ -153,7 +153,7 @@ export async function resumeRun(runDir: string, options: ResumeOptions = {}): Pr
     if (size < need) throw new FileFormatError(file, `expected at least ${need} bytes (${startEpoch} rows of ${manifest.dataset.nExamples} float32), found ${size}`);
   }
   const log = readLog(dir);
-  if (log.length < startEpoch) throw new FileFormatError(path.join(dir, "log.csv"), `expected at least ${startEpoch} rows (one per checkpointed epoch), found ${log.length}`);
+  if (log.length < startEpoch) throw new FileFormatError(path.join(dir, LOG_FILE), `expected at least ${startEpoch} rows (one per checkpointed epoch), found ${log.length}`);
   return runEpochs(dir, manifest, config, data, { checkpoint, log: log.slice(0, startEpoch) }, options);
 }
 

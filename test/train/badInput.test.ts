@@ -58,7 +58,10 @@ test("resumeRun(runDir) refuses a changed config, dataset checksum, corrupt chec
   const dir = path.join(outputsRoot, "e", "r");
   const pristine = snapshot(dir);
   const restore = () => {
-    for (const [file, bytes] of pristine) fs.writeFileSync(path.join(dir, file), bytes);
+    for (const [file, bytes] of pristine) {
+      fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+      fs.writeFileSync(path.join(dir, file), bytes);
+    }
   };
   /** Damages the run with `damage`, expects `attempt` to fail, checks that nothing else changed, restores. */
   const expectRefusal = async (what: string, damage: () => void, attempt: () => Promise<unknown>, check: (e: Error) => boolean) => {
@@ -115,6 +118,12 @@ test("resumeRun(runDir) refuses a changed config, dataset checksum, corrupt chec
     () => editJson("checkpoint/checkpoint.json", (c) => (c.configSha256 = "f".repeat(64))),
     () => resumeRun(dir, { quiet: true }),
     isError(FileFormatError, /checkpoint\.json: expected configSha256 [0-9a-f]{64} \(the manifest's config\), found f{64}/),
+  );
+  await expectRefusal(
+    "checkpoint deleted",
+    () => fs.rmSync(file("checkpoint"), { recursive: true }),
+    () => resumeRun(dir, { quiet: true }),
+    isError(FileFormatError, /checkpoint: expected a checkpoint of epoch 1 or 2 \(manifest epochsCompleted 1\), found none/),
   );
   await expectRefusal(
     "correctness record shorter than the checkpoint",
