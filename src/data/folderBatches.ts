@@ -12,6 +12,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { promisify } from "node:util";
 import sharp from "sharp";
 import { FileFormatError, ValueError, checkPositiveInteger, describeValue } from "../errors";
 import { Random } from "../random";
@@ -19,6 +20,9 @@ import { epochOrder } from "./batches";
 import { applyTransforms, centerCropBox, randomResizedCropBox, resizeShape, transformedSize, type CropBox, type FloatImage, type Transform } from "./transforms";
 import { imageSizeFromHeader } from "./imageHeader";
 import type { Batch, BatchSource, ImageFolderImages } from "./types";
+
+/** The callback readFile, promisified: about half the CPU of fs.promises.readFile per small file (Node 20). */
+const readFileAsync = promisify(fs.readFile);
 
 export interface FolderSourceOptions {
   seed: number;
@@ -86,7 +90,7 @@ export interface RawImage {
 export async function decodeImage(file: string, transforms: readonly Transform[], rng: Random): Promise<{ raw: RawImage; rest: readonly Transform[] }> {
   let bytes: Buffer;
   try {
-    bytes = await fs.promises.readFile(file);
+    bytes = await readFileAsync(file);
   } catch (err) {
     throw new FileFormatError(file, `expected a readable image file, got ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
