@@ -57,3 +57,4 @@ export * from "./analysis/noiseComparison";
 export * from "./analysis/removalStudy";
 export * from "./analysis/noiseStudy";
 export * from "./forgetting/exampleStatsFromFile";
+export * from "./analysis/spearmanMatrix";

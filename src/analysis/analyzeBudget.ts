@@ -12,7 +12,7 @@ import { intersection } from "./intersection";
 import { jaccard } from "./jaccard";
 import { pairwiseMatrix } from "./pairwiseMatrix";
 import { perClassCounts } from "./perClassCounts";
-import { spearman } from "./spearman";
+import { spearmanMatrix } from "./spearmanMatrix";
 import { union } from "./union";
 
 export interface BudgetAnalysis {
@@ -102,7 +102,7 @@ export function analyzeBudget(statsPerSeed: readonly ExampleStats[], options: An
     neverLearnedAny,
     unforgettableAll,
     ranking: forgettingRanking(statsPerSeed),
-    spearman: pairwiseMatrix(scorePerSeed, spearman),
+    spearman: spearmanMatrix(scorePerSeed),
     jaccard: pairwiseMatrix(neverLearnedSets, jaccard),
     firstLearnedHistogram: { counts: firstCounts, never },
     forgettingHistogram: forgettingCounts,

@@ -3,6 +3,8 @@ import * as assert from "node:assert/strict";
 import { forgettingRanking } from "../../src/analysis/forgettingRanking";
 import { averageRanks } from "../../src/analysis/averageRanks";
 import { spearman } from "../../src/analysis/spearman";
+import { spearmanMatrix } from "../../src/analysis/spearmanMatrix";
+import { pairwiseMatrix } from "../../src/analysis/pairwiseMatrix";
 import { exampleStats } from "../../src/forgetting/exampleStats";
 import { recordFromRows } from "../../src/runs/record";
 import { Random } from "../../src/random";
@@ -55,4 +57,19 @@ test("spearman(x, y) matches hand-computed values", () => {
   assert.ok(Number.isNaN(spearman([2, 2, 2], [1, 2, 3])), "constant input: NaN");
   assert.ok(Number.isNaN(spearman([1], [1])), "one value: NaN");
   assert.throws(() => spearman([1, 2], [1]), { name: "ValueError", message: "spearman: expected equal lengths, got x=2, y=1" });
+});
+
+test("spearmanMatrix(series) equals pairwiseMatrix(series, spearman), NaN for constant series", () => {
+  const random = new Random(9, "spearman-matrix");
+  const series = [0, 1, 2, 3].map((k) => Array.from({ length: 50 }, () => (k === 3 ? 4 : random.int(6))));
+  const fast = spearmanMatrix(series);
+  const slow = pairwiseMatrix(series, spearman);
+  for (let a = 0; a < 4; a++) {
+    for (let b = 0; b < 4; b++) {
+      if (a === 3 || b === 3) assert.ok(Number.isNaN(fast[a][b]) && Number.isNaN(slow[a][b]), `constant series ${a},${b}`);
+      else assert.ok(Math.abs(fast[a][b] - slow[a][b]) < 1e-12, `${a},${b}`);
+    }
+  }
+  assert.equal(fast[0][0], 1);
+  assert.throws(() => spearmanMatrix([[1, 2], [1]]), { name: "ValueError", message: "spearmanMatrix: expected series of equal length 2, got length 1 for series 1" });
 });
