@@ -242,7 +242,11 @@ async function runEpochs(
     } catch (err) {
       manifest.status = "failed";
       manifest.error = err instanceof Error ? err.message : String(err);
-      writeManifest(dir, manifest);
+      try {
+        writeManifest(dir, manifest);
+      } catch {
+        // The original error matters more (a full disk fails both); the run stays resumable.
+      }
       throw err;
     }
     return manifest;
