@@ -12,6 +12,7 @@ function loadCommands(): CliCommand[] {
   return [
     // Each entry: require("./cli/<name>").command. Lazy so that `--help` stays fast.
     require("./cli/setup").command,
+    require("./cli/doctor").command,
     require("./cli/study").command,
     require("./cli/notebooks").command,
     require("./cli/data").command,

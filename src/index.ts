@@ -58,3 +58,4 @@ export * from "./analysis/removalStudy";
 export * from "./analysis/noiseStudy";
 export * from "./forgetting/exampleStatsFromFile";
 export * from "./analysis/spearmanMatrix";
+export * from "./backend/doctor";

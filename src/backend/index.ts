@@ -99,7 +99,7 @@ function loadNativePackage(pkg: string): ProbeResult {
   } catch (err) {
     const message = firstLine(err);
     if (/Cannot find module/.test(message)) {
-      return { available: false, reason: `${pkg} is not installed (its libtensorflow download fails without internet access)` };
+      return { available: false, reason: `${pkg} is not installed (npm drops this optional dependency when its libtensorflow download fails)` };
     }
     return { available: false, reason: `${pkg} failed to load: ${message}` };
   }
@@ -267,6 +267,17 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Env
   };
   state = { name: chosen, info, report: { requested, requestedBy, chosen, reasons } };
   return info;
+}
+
+/**
+ * Whether each backend could be used in this process and why (loads the native packages if
+ * present; does not change the active backend). For the doctor: it explains the better
+ * backends even when a worse one was forced.
+ */
+export function probeBackends(): Record<BackendName, { available: boolean; reason: string }> {
+  const result = {} as Record<BackendName, { available: boolean; reason: string }>;
+  for (const name of VALID_BACKENDS) result[name] = { ...probe(name) };
+  return result;
 }
 
 /** Why each backend was or was not chosen by the last `initBackend()` (chosen is null before it). */
