@@ -21,6 +21,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { analyzeBudget } from "../../src/analysis/analyzeBudget";
 import { intersection } from "../../src/analysis/intersection";
 import { union } from "../../src/analysis/union";
 import { perClassCounts } from "../../src/analysis/perClassCounts";
@@ -130,6 +131,11 @@ function analyzeWithLibrary(): void {
   const classSeconds = (performance.now() - c0) / 1000;
   const totalSeconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
+  // Beyond the compared work: the rest of a budget's analysis (ranking, Spearman and
+  // Jaccard for every seed pair, histograms, per-class counts), library only.
+  const b0 = performance.now();
+  analyzeBudget(stats, { budget: nEpochs, seeds: stats.map((_, s) => s), labels, nClasses: N_CLASSES });
+  const fullBudgetSeconds = (performance.now() - b0) / 1000;
   let forgettingSum = 0;
   for (const s of stats) for (let i = 0; i < nExamples; i++) forgettingSum += s.forgettingEvents[i];
   console.log(
@@ -140,6 +146,7 @@ function analyzeWithLibrary(): void {
       classSeconds,
       totalSeconds,
       cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      fullBudgetSeconds,
       maxRssMB: process.resourceUsage().maxRSS / 1024,
       check: {
         neverPerSeed: stats.map((s) => countMembers(s.neverLearned)),
@@ -206,6 +213,7 @@ interface PhaseResult {
   totalSeconds: number;
   /** User + system CPU seconds of the analysis (robust to other load on the machine). */
   cpuSeconds: number;
+  fullBudgetSeconds?: number;
   maxRssMB: number;
   check: Record<string, unknown>;
 }
@@ -244,6 +252,7 @@ function main(): void {
   } else {
     console.log("numpy: /usr/bin/python3 has no numpy (apt-get install python3-numpy) - no ratio");
   }
+  console.log(`library only: the rest of analyzeBudget (ranking, ${(nSeeds * (nSeeds - 1)) / 2} Spearman + Jaccard seed pairs, histograms) ${library.fullBudgetSeconds!.toFixed(2)} s more; peak RSS above includes it`);
   console.log(`never learned in all ${nSeeds} seeds: ${library.check.neverAll}; in any seed: ${library.check.neverAny}; per seed: ${JSON.stringify(library.check.neverPerSeed)}`);
   if (!process.argv.includes("--keep")) fs.rmSync(dataDir, { recursive: true, force: true });
   else console.log(`kept ${dataDir}`);
