@@ -291,7 +291,9 @@ export function loadRunRecord(run: ScannedRun): CorrectRecord {
 
 /**
  * Reads `<runDir>/log.csv` into columns by header name. Values are numbers (NaN when a cell
- * is empty or not a number).
+ * is empty or not a number). Unlike readLog (./store.ts), which checks the exact header
+ * this project writes, any column set is accepted: analysis only needs `acc`, and a log
+ * written elsewhere (e.g. the reference study's epoch,acc,lr,... columns) must still read.
  * @returns column name -> [nRows] values (empty when the file has only a header), or null
  *   when there is no log.csv (a run made elsewhere may come without one).
  */
