@@ -180,8 +180,15 @@ export function folderBatchSource(images: ImageFolderImages, options: FolderSour
   const sharpSteps = options.transforms.findIndex((t) => !["randomResizedCrop", "resize", "centerCrop"].includes(t.kind));
   const fused = fusedTail(options.transforms.slice(sharpSteps < 0 ? options.transforms.length : sharpSteps));
 
+  // Released batch buffers (see Batch.release), reused before allocating new ones.
+  const freeBuffers: Float32Array[] = [];
+  const takeBuffer = (length: number): Float32Array => {
+    const k = freeBuffers.findIndex((b) => b.length === length);
+    return k >= 0 ? freeBuffers.splice(k, 1)[0] : new Float32Array(length);
+  };
+
   async function makeBatch(ids: Int32Array, epoch: number): Promise<Batch> {
-    const out = new Float32Array(ids.length * imageSize);
+    const out = takeBuffer(ids.length * imageSize);
     await Promise.all(
       Array.from(ids, async (id, i) => {
         const rng = new Random(options.seed, "augment", epoch, id);
@@ -192,7 +199,13 @@ export function folderBatchSource(images: ImageFolderImages, options: FolderSour
         else out.set(applyTransforms(rawToFloat(raw), rest, rng).data, i * imageSize);
       }),
     );
-    return { images: out, shape: [ids.length, h1, w1, 3], labels: Int32Array.from(ids, (id) => labels[id]), exampleIds: Int32Array.from(ids) };
+    let released = false;
+    const release = () => {
+      // Kept small: a few batches in flight plus the one in use.
+      if (!released && freeBuffers.length < prefetch + 1) freeBuffers.push(out);
+      released = true;
+    };
+    return { images: out, shape: [ids.length, h1, w1, 3], labels: Int32Array.from(ids, (id) => labels[id]), exampleIds: Int32Array.from(ids), release };
   }
 
   async function* batches(epoch: number, batchSize: number): AsyncGenerator<Batch> {

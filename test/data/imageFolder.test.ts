@@ -119,6 +119,29 @@ test("folderBatchSource(images).batches() equals loadImage per example with Rand
   }
 });
 
+test("Batch.release() lets a later batch reuse the buffer, fully rewritten; without release no buffer is shared", async () => {
+  const root = tempDir("folder-test");
+  for (let i = 0; i < 6; i++) await png(path.join(root, "a", `${i}.png`), 10 + i, 9);
+  const { images } = await readImageFolder(root);
+  const transforms = [{ kind: "centerCrop", size: 6 }, { kind: "horizontalFlip" }, { kind: "normalize", mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] }] as const;
+  const source = folderBatchSource(images, { seed: 1, transforms: [...transforms], prefetch: 1 });
+  const buffers: Float32Array[] = [];
+  for await (const batch of source.batches(0, 2)) {
+    buffers.push(batch.images);
+    for (let k = 0; k < batch.shape[0]; k++) {
+      const id = batch.exampleIds[k];
+      const expected = await loadImage(path.join(root, images.files[id]), [...transforms], new Random(1, "augment", 0, id));
+      assert.ok(expected.data.every((v, j) => Math.abs(v - batch.images[k * 108 + j]) < 1e-5), `example ${id}`);
+    }
+    batch.release?.();
+  }
+  // Batch 1 is started before batch 0 is handed over (prefetch 1), so batch 2 gets batch 0's buffer.
+  assert.equal(buffers[2], buffers[0]);
+  const kept: Float32Array[] = [];
+  for await (const batch of source.batches(1, 2)) kept.push(batch.images);
+  assert.equal(new Set(kept).size, 3);
+});
+
 test("readImageFolder(hymenoptera train): 245 images in 2 classes, with 'ant photos.jpg' and the GIF decoded by content", async (t) => {
   const reason = missingShared("hymenoptera_data/train");
   if (reason) return t.skip(reason);
