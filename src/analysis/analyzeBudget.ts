@@ -39,10 +39,10 @@ export interface BudgetAnalysis {
   firstLearnedHistogram: { counts: number[]; never: number };
   /** counts[c] = (example, seed) pairs with c forgetting events, learned examples only, pooled over seeds. */
   forgettingHistogram: number[];
-  /** Per seed [nExamples] forgetting events and first learned epoch (-1 = never), for exports. */
-  perSeed: { forgettingEvents: Int32Array[]; firstLearnedEpoch: Int32Array[] };
-  /** Per-class sizes of each set, [nClasses]; absent without labels. */
-  perClass?: { neverLearnedAll: Int32Array; neverLearnedAny: Int32Array; unforgettableAll: Int32Array };
+  /** Per seed [nExamples] forgetting events, first learned epoch (-1 = never) and never-learned set. */
+  perSeed: { forgettingEvents: Int32Array[]; firstLearnedEpoch: Int32Array[]; neverLearned: Uint8Array[] };
+  /** Per-class sizes of each set, [nClasses] (per seed: [nSeeds][nClasses]); absent without labels. */
+  perClass?: { neverLearnedAll: Int32Array; neverLearnedAny: Int32Array; unforgettableAll: Int32Array; neverLearnedPerSeed: Int32Array[] };
 }
 
 export interface AnalyzeBudgetOptions {
@@ -106,7 +106,11 @@ export function analyzeBudget(statsPerSeed: readonly ExampleStats[], options: An
     jaccard: pairwiseMatrix(neverLearnedSets, jaccard),
     firstLearnedHistogram: { counts: firstCounts, never },
     forgettingHistogram: forgettingCounts,
-    perSeed: { forgettingEvents: statsPerSeed.map((s) => s.forgettingEvents), firstLearnedEpoch: statsPerSeed.map((s) => s.firstLearnedEpoch) },
+    perSeed: {
+      forgettingEvents: statsPerSeed.map((s) => s.forgettingEvents),
+      firstLearnedEpoch: statsPerSeed.map((s) => s.firstLearnedEpoch),
+      neverLearned: neverLearnedSets,
+    },
   };
   if (options.labels && options.nClasses) {
     const { labels, nClasses } = options;
@@ -114,6 +118,7 @@ export function analyzeBudget(statsPerSeed: readonly ExampleStats[], options: An
       neverLearnedAll: perClassCounts(neverLearnedAll, labels, nClasses),
       neverLearnedAny: perClassCounts(neverLearnedAny, labels, nClasses),
       unforgettableAll: perClassCounts(unforgettableAll, labels, nClasses),
+      neverLearnedPerSeed: neverLearnedSets.map((set) => perClassCounts(set, labels, nClasses)),
     };
   }
   return analysis;

@@ -6,6 +6,7 @@
  */
 import { countMembers } from "./countMembers";
 import { membersOf } from "./membersOf";
+import { perClassCounts } from "./perClassCounts";
 import type { ExperimentAnalysis } from "./analyzeExperiment";
 
 /** Mean of the off-diagonal entries of a square matrix, skipping NaN; NaN if none. */
@@ -46,9 +47,16 @@ export function summarizeAnalysis(analysis: ExperimentAnalysis) {
         meanJaccard: meanOffDiagonal(b.jaccard),
         spearman: b.spearman,
         jaccard: b.jaccard,
-        perClass: b.perClass
-          ? { neverLearnedAll: byClass(b.perClass.neverLearnedAll), neverLearnedAny: byClass(b.perClass.neverLearnedAny), unforgettableAll: byClass(b.perClass.unforgettableAll) }
-          : null,
+        perClass:
+          b.perClass && analysis.labels
+            ? {
+                neverLearnedAll: byClass(b.perClass.neverLearnedAll),
+                neverLearnedAny: byClass(b.perClass.neverLearnedAny),
+                unforgettableAll: byClass(b.perClass.unforgettableAll),
+                consistentlyNeverLearned: byClass(perClassCounts(analysis.consistentlyNeverLearned[k], analysis.labels, classNames.length)),
+                neverLearnedPerSeed: b.perClass.neverLearnedPerSeed.map(byClass),
+              }
+            : null,
         firstLearnedHistogram: b.firstLearnedHistogram,
         forgettingHistogram: b.forgettingHistogram,
         bestAccuracy: result ? { perSeed: result.best, bestEpoch: result.bestEpoch, mean: result.mean, std: result.std } : null,

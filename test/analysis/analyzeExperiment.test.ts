@@ -48,6 +48,10 @@ test("analyzeBudget(statsPerSeed, options) on a hand-made budget", () => {
   assert.deepEqual(b.forgettingHistogram, [3, 1]);
   assert.deepEqual([...b.perClass!.neverLearnedAll], [1, 0]);
   assert.deepEqual([...b.perClass!.neverLearnedAny], [1, 2]);
+  assert.deepEqual(b.perClass!.neverLearnedPerSeed.map((c) => [...c]), [
+    [1, 1],
+    [1, 1],
+  ]);
   assert.throws(() => analyzeBudget([run(seed0)], { budget: 3, seeds: [0, 1] }), {
     name: "ValueError",
     message: "analyzeBudget: expected 1 seeds (one per run), got 2",
@@ -89,6 +93,8 @@ test("analyzeExperiment(scan) reads run files: budgets, nesting, consistent sets
     assert.equal(summary.budgets[0].neverLearnedAll, 1);
     assert.deepEqual(summary.budgets[1].neverLearnedAllIds, [0, 1]);
     assert.deepEqual(summary.budgets[0].perClass!.neverLearnedAny, { zero: 1, one: 2 });
+    assert.deepEqual(summary.budgets[1].perClass!.consistentlyNeverLearned, { zero: 1, one: 0 });
+    assert.deepEqual(summary.budgets[0].perClass!.neverLearnedPerSeed, [{ zero: 1, one: 1 }, { zero: 1, one: 1 }]);
     assert.equal(summary.budgets[1].consistentlyNeverLearned, 1);
     const json = JSON.parse(JSON.stringify(summary));
     assert.equal(json.budgets[1].meanSpearman, 1, "identical never-learned/forgetting scores in budget 4");
