@@ -2,12 +2,13 @@
  * Batches from an image folder, decoded and augmented ahead of the training step.
  *
  * Each image is read, its size taken from the header, and the leading geometric transforms
- * (RandomResizedCrop, Resize, CenterCrop) are turned into one sharp pipeline
- * (extract -> resize -> extract, bilinear "linear" kernel, no EXIF rotation, embedded ICC
- * profiles ignored, first GIF frame, alpha dropped, grey expanded to RGB: PIL's `convert("RGB")`). sharp runs in libuv's thread
- * pool, so while the model trains on batch b, batches b+1..b+prefetch are being decoded.
- * The remaining transforms (flip, normalize, cutout, ...) run on the float image; flip +
- * normalize, the common tail, is fused into the copy into the batch buffer.
+ * (RandomResizedCrop, Resize, CenterCrop) are turned into one sharp pipeline (extract ->
+ * resize -> extract, bilinear "linear" kernel). Pixels are taken as PIL's `convert("RGB")`
+ * gives them: no EXIF rotation, embedded ICC profiles ignored, first GIF frame, alpha
+ * dropped, grey expanded to RGB. sharp runs in libuv's thread pool, so while the model trains
+ * on batch b, batches b+1..b+prefetch are being decoded. The remaining transforms (flip,
+ * normalize, cutout, ...) run on the float image; flip + normalize, the common tail, is
+ * fused into the copy into the batch buffer through a lookup table.
  * Random parameters follow transforms.ts, drawn from new Random(seed, "augment", epoch, exampleId).
  */
 import * as fs from "node:fs";
