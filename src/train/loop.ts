@@ -168,6 +168,7 @@ export async function evaluate(
       const rows = exampleRows(model.apply(x, { training: false }) as tf.Tensor2D, tf.tensor1d(batch.labels, "int32"), []);
       return tf.sum(rows, 1); // [2]: correct count, loss sum
     });
+    batch.release?.();
     const [correct, loss] = await sums.data();
     sums.dispose();
     correctSum += correct;
@@ -204,6 +205,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<void> {
 
       // 2) + 3) forward + per-example stats, apply grads
       const rows = trainStep(model, optimizer, batch, { lr, tracking: config.trackingMode, floats: config.recordFloats, nClasses: train.nClasses });
+      batch.release?.(); // the step's tensors (disposed by now) were the last readers of batch.images
 
       // 4) read back the previous step while this one is queued, then queue this one's read
       await pending;
