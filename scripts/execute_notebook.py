@@ -14,7 +14,6 @@ Prints one JSON line on stdout: {"ok": true, "cells": n} or
 """
 import json
 import sys
-import time
 
 import nbformat
 from nbclient import NotebookClient
@@ -28,13 +27,14 @@ def main(argv):
     source, target, kernel_name, timeout = argv[1], argv[2], argv[3], int(argv[4])
     nb = nbformat.read(source, as_version=4)
     code_cells = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]
-    state = {"index": None, "started": time.time()}
+    state = {"index": None}
 
     def on_cell_start(cell, cell_index):
         state["index"] = cell_index
-        state["started"] = time.time()
+        if cell.cell_type != "code":
+            return
         first_line = (cell.source.strip().splitlines() or [""])[0][:70]
-        position = code_cells.index(cell_index) + 1 if cell_index in code_cells else 0
+        position = code_cells.index(cell_index) + 1
         print(f"  cell {position}/{len(code_cells)} [{cell.get('id', cell_index)}] {first_line}", file=sys.stderr, flush=True)
 
     client = NotebookClient(

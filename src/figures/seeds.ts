@@ -20,9 +20,11 @@ export interface BudgetSetSizes {
 
 /**
  * Never-learned set sizes against the epoch budget: in all seeds (the headline), in any
- * seed, and each seed's own count as points.
+ * seed, and each seed's own count as points. The y axis is logarithmic by default: the
+ * union is often a hundred times the intersection (empty sets then show no bar).
  */
-export function neverLearnedPerBudgetFigure(budgets: readonly BudgetSetSizes[], options: { title?: string } = {}): PlotlyFigure {
+export function neverLearnedPerBudgetFigure(budgets: readonly BudgetSetSizes[], options: { title?: string; logY?: boolean } = {}): PlotlyFigure {
+  const logY = options.logY ?? true;
   const x = budgets.map((b) => String(b.budget));
   const perSeedX: string[] = [];
   const perSeedY: number[] = [];
@@ -44,7 +46,7 @@ export function neverLearnedPerBudgetFigure(budgets: readonly BudgetSetSizes[], 
     layout: baseLayout(options.title ?? "Examples never learned, per epoch budget", {
       barmode: "group",
       xaxis: axis("epoch budget", { type: "category" }),
-      yaxis: axis("examples"),
+      yaxis: axis(logY ? "examples (log scale)" : "examples", logY ? { type: "log" } : {}),
       legend: { orientation: "h", y: -0.2 },
       margin: { l: 60, r: 20, t: 50, b: 80 },
     }),

@@ -2,10 +2,19 @@
  * danfo DataFrames for the notebooks' tables. Each builder only arranges values that the
  * data layer or the analysis computed (src/analysis, ./pixelStatistics); it computes none.
  */
-import { DataFrame } from "danfojs-node";
+import type { DataFrame } from "danfojs-node";
 import { ValueError } from "../errors";
 import type { ResultsRow } from "../analysis/resultsTable";
 import type { PixelStatistics } from "./pixelStatistics";
+
+/**
+ * danfo's DataFrame class, loaded on first use: danfojs-node pulls in all of tfjs and takes
+ * seconds to load, which notebooks without tables should not pay.
+ */
+function newFrame(...args: ConstructorParameters<typeof DataFrame>): DataFrame {
+  const danfo = require("danfojs-node") as typeof import("danfojs-node");
+  return new danfo.DataFrame(...args);
+}
 
 const round = (v: number, digits: number) => (Number.isFinite(v) ? Number(v.toFixed(digits)) : NaN);
 const percent = (v: number) => round(v * 100, 2);
@@ -20,12 +29,12 @@ export function classDistributionFrame(classNames: readonly string[], splits: re
     columns[split.name] = counts;
     columns[`${split.name} %`] = counts.map((n) => (total ? percent(n / total) : NaN));
   }
-  return new DataFrame(columns);
+  return newFrame(columns);
 }
 
 /** Pixel statistics per class (intensities on a 0-1 scale). One row per class. */
 export function pixelStatisticsFrame(stats: PixelStatistics, classNames: readonly string[]): DataFrame {
-  return new DataFrame({
+  return newFrame({
     class: [...classNames],
     examples: stats.count,
     "mean intensity": stats.meanIntensity.map((v) => round(v, 4)),
@@ -49,7 +58,7 @@ export function resultsFrame(results: readonly ResultsRow[]): DataFrame {
   }
   columns["mean %"] = results.map((r) => percent(r.mean));
   columns["std %"] = results.map((r) => percent(r.std));
-  return new DataFrame(columns);
+  return newFrame(columns);
 }
 
 /** Never-learned set sizes per budget (fields of summarizeAnalysis(...).budgets). */
@@ -67,7 +76,7 @@ export interface BudgetSummaryRow {
 
 /** One row per budget: the never-learned sets, unforgettable examples and seed-pair stability. */
 export function neverLearnedFrame(budgets: readonly BudgetSummaryRow[]): DataFrame {
-  return new DataFrame({
+  return newFrame({
     "budget (epochs)": budgets.map((b) => b.budget),
     seeds: budgets.map((b) => b.seeds.length),
     "never learned, all seeds": budgets.map((b) => b.neverLearnedAll),
@@ -87,7 +96,7 @@ export function perClassFrame(classNames: readonly string[], budgets: readonly {
     if (b.counts.length !== classNames.length) throw new ValueError(`perClassFrame: expected ${classNames.length} counts for budget ${b.budget}, got ${b.counts.length}`);
     columns[`${b.budget} epochs`] = Array.from(b.counts);
   }
-  return new DataFrame(columns);
+  return newFrame(columns);
 }
 
 /**
@@ -99,6 +108,6 @@ export function examplesFrame(exampleIds: ArrayLike<number>, classOf: (exampleId
   const data: Record<string, (string | number)[]> = { exampleId: ids, class: ids.map(classOf) };
   for (const [name, values] of Object.entries(columns)) data[name] = ids.map((id) => values[id]);
   // danfo cannot build a frame without rows; an empty table keeps the column names.
-  if (ids.length === 0) return new DataFrame([], { columns: Object.keys(data) });
-  return new DataFrame(data);
+  if (ids.length === 0) return newFrame([], { columns: Object.keys(data) });
+  return newFrame(data);
 }

@@ -72,6 +72,8 @@ test("neverLearnedPerBudgetFigure(budgets) shows all-seeds bars, any-seed bars a
   assert.equal(figure.data[0].name, "never learned in all 2 seeds");
   assert.deepEqual(figure.data[1].y, [34, 9]);
   assert.deepEqual([figure.data[2].x, figure.data[2].y, figure.data[2].text], [["5", "5", "10", "10"], [21, 25, 5, 7], ["seed 0", "seed 1", "seed 0", "seed 1"]]);
+  assert.equal((figure.layout.yaxis as Record<string, unknown>).type, "log");
+  assert.equal((neverLearnedPerBudgetFigure([], { logY: false }).layout.yaxis as Record<string, unknown>).type, undefined);
   assertPlainJson(figure);
 });
 

@@ -66,7 +66,7 @@ before(async () => {
   await trainAll(createNoiseStudy({ outputsRoot, name: "tiny-study-noise", base, fractions: [0.2], epochs: 3, seeds: 1 }));
 });
 
-test("runNotebooks(experimentDir) executes the five notebooks and writes .ipynb, .html and index.html", { skip: skipNotebooks ?? false, timeout: 300_000 }, async () => {
+test("runNotebooks(experimentDir) executes the five notebooks and writes .ipynb, .html and index.html", { skip: skipNotebooks ?? false, timeout: 600_000 }, async () => {
   const result = await runNotebooks(experimentDir, { summary: experimentSummary, log: () => {} });
   const names = ["01-data-eda", "02-train-one-run", "03-forgetting-one-run", "04-seed-intersection", "05-follow-ups"];
   assert.deepEqual(result.entries.map((e) => [e.ipynb, e.status]), names.map((n) => [`${n}.ipynb`, "ok"]));
