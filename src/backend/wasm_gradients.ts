@@ -10,6 +10,8 @@
  * - BatchMatMul with a transposed operand falls back to a naive loop; ours transposes the
  *   operand explicitly (a copy) and then uses the XNNPACK GEMM. Dense-layer gradients need it.
  * - Slice copies element by element; ours copies contiguous runs (see slice()).
+ * - Multiply/Add/Sub of a tensor and a per-channel vector broadcast slowly; ours run as one
+ *   XNNPACK depthwise 1x1 convolution (see channelBroadcast()).
  * - MaxPoolGrad: a plain JavaScript loop over the heap is 10x faster than the stock kernel.
  * - Sum and Mean over leading axes transpose first; ours are one XNNPACK average pooling.
  * - Identity (used by tf.clone, and so for every tensor the gradient tape saves) copies the
@@ -359,14 +361,13 @@ function maxPoolGrad(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; at
     attrs.dimRoundingMode as "floor" | "round" | "ceil" | undefined,
   );
   const out = backend.makeOutput(input.shape, "float32");
-  const x = backend.typedArrayFromHeap(input);
-  const grad = backend.typedArrayFromHeap(dy);
-  const dx = backend.typedArrayFromHeap(out);
+  // Typed as Float32Array (not the union) so the loops below stay monomorphic and fast.
+  const x = backend.typedArrayFromHeap(input) as Float32Array;
+  const grad = backend.typedArrayFromHeap(dy) as Float32Array;
+  const dx = backend.typedArrayFromHeap(out) as Float32Array;
   dx.fill(0);
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, strideHeight, strideWidth, filterHeight, filterWidth } = info;
   const { top, left } = info.padInfo;
-  const best = new Float32Array(inChannels);
-  const where = new Int32Array(inChannels);
   let g = 0;
   for (let b = 0; b < batchSize; b++) {
     for (let oh = 0; oh < outHeight; oh++) {
@@ -377,25 +378,100 @@ function maxPoolGrad(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; at
         const c0 = ow * strideWidth - left;
         const cMin = Math.max(0, c0);
         const cMax = Math.min(inWidth, c0 + filterWidth);
-        best.fill(Number.NEGATIVE_INFINITY);
-        where.fill(-1);
-        for (let r = rMin; r < rMax; r++) {
-          for (let c = cMin; c < cMax; c++) {
-            const base = ((b * inHeight + r) * inWidth + c) * inChannels;
-            for (let d = 0; d < inChannels; d++) {
-              const v = x[base + d];
-              if (v > best[d]) {
-                best[d] = v;
-                where[d] = base + d;
+        for (let d = 0; d < inChannels; d++, g++) {
+          let bestValue = Number.NEGATIVE_INFINITY;
+          let bestIndex = -1;
+          for (let r = rMin; r < rMax; r++) {
+            const rowStart = ((b * inHeight + r) * inWidth) * inChannels + d;
+            for (let c = cMin; c < cMax; c++) {
+              const i = rowStart + c * inChannels;
+              const v = x[i];
+              if (v > bestValue) {
+                bestValue = v;
+                bestIndex = i;
               }
             }
           }
+          if (bestIndex >= 0) dx[bestIndex] += grad[g];
         }
-        for (let d = 0; d < inChannels; d++, g++) if (where[d] >= 0) dx[where[d]] += grad[g];
       }
     }
   }
   return out;
+}
+
+/** Filters of ones, [1, 1, channels, 1], kept in the wasm heap outside tfjs' tensor count. */
+const onesFilters = new Map<number, TensorInfo>();
+
+function onesFilter(backend: WasmBackendLike, channels: number): TensorInfo {
+  let filter = onesFilters.get(channels);
+  if (!filter) {
+    filter = backend.makeOutput([1, 1, channels, 1], "float32");
+    backend.typedArrayFromHeap(filter).fill(1);
+    onesFilters.set(channels, filter);
+  }
+  return filter;
+}
+
+/** True if `vector` holds one value per channel (last axis) of `full`: shape [C] or [1, ..., 1, C]. */
+function isChannelVector(full: TensorInfo, vector: TensorInfo): boolean {
+  const rank = full.shape.length;
+  const channels = full.shape[rank - 1];
+  return (
+    rank >= 2 &&
+    full.dtype === "float32" &&
+    vector.dtype === "float32" &&
+    vector.shape.length <= rank &&
+    vector.shape[vector.shape.length - 1] === channels &&
+    vector.shape.slice(0, -1).every((n) => n === 1) &&
+    tf.util.sizeFromShape(full.shape) >= 4096
+  );
+}
+
+/**
+ * x * v, x + v and x - v with v one value per channel (batch-norm scale and shift, conv and
+ * dense biases) as one XNNPACK depthwise 1x1 convolution (filter v, or ones with bias v) over x
+ * viewed as [1, rows, 1, C]: the stock broadcasting kernels were 4-5x slower than same-shape
+ * ones. The results are bit-identical (x * v, 1 * x + v). Other shapes go to the stock kernels.
+ */
+function channelBroadcast(kind: "Multiply" | "Add" | "Sub") {
+  return (args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }): TensorInfo => {
+    const backend = args.backend as WasmBackendLike;
+    const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
+    let full: TensorInfo;
+    let vector: TensorInfo;
+    if (isChannelVector(a, b)) {
+      [full, vector] = [a, b];
+    } else if (kind !== "Sub" && isChannelVector(b, a)) {
+      [full, vector] = [b, a];
+    } else {
+      return stock(kind)(args as Parameters<tf.KernelFunc>[0]) as TensorInfo;
+    }
+    const channels = full.shape[full.shape.length - 1];
+    const image = reshape(backend, full, [1, tf.util.sizeFromShape(full.shape) / channels, 1, channels]);
+    const temps = [image];
+    const conv = { strides: [1, 1], pad: "valid", dilations: [1, 1], dataFormat: "NHWC" };
+    let out: TensorInfo;
+    if (kind === "Multiply") {
+      const filter = reshape(backend, vector, [1, 1, channels, 1]);
+      temps.push(filter);
+      out = run(backend, "DepthwiseConv2dNative", { x: image, filter }, conv);
+    } else {
+      // A fresh rank-1 copy: the stock kernel checks the rank the data was created with, which
+      // a reshaped view does not change.
+      let bias = run(backend, "Identity", { x: { ...vector, shape: [channels] } });
+      temps.push(bias);
+      if (kind === "Sub") {
+        bias = run(backend, "Neg", { x: bias });
+        temps.push(bias);
+      }
+      out = run(backend, "FusedDepthwiseConv2D", { x: image, filter: onesFilter(backend, channels), bias }, { ...conv, activation: "linear" });
+    }
+    temps.push(out);
+    const result = reshape(backend, out, full.shape);
+    release(backend, ...temps);
+    return result;
+  };
 }
 
 /** Shares x's data (reference count + 1) instead of copying it. */
@@ -417,6 +493,9 @@ const OUR_KERNELS: Array<[string, tf.KernelFunc]> = [
   ["Conv2DBackpropInput", conv2DBackpropInput as unknown as tf.KernelFunc],
   ["BatchMatMul", batchMatMul as unknown as tf.KernelFunc],
   ["Identity", identity as unknown as tf.KernelFunc],
+  ["Multiply", channelBroadcast("Multiply") as unknown as tf.KernelFunc],
+  ["Add", channelBroadcast("Add") as unknown as tf.KernelFunc],
+  ["Sub", channelBroadcast("Sub") as unknown as tf.KernelFunc],
   ["Slice", slice as unknown as tf.KernelFunc],
   ["MaxPoolGrad", maxPoolGrad as unknown as tf.KernelFunc],
   ["Sum", leadingAxesReduction("Sum") as unknown as tf.KernelFunc],

@@ -248,3 +248,25 @@ for (const c of [
     assert.deepEqual(wasm[0].map((v) => (v === 0 ? 0 : 1)), cpu[0].map((v) => (v === 0 ? 0 : 1)));
   });
 }
+
+for (const c of [
+  { full: [32, 8, 8, 16], vector: [16] },
+  { full: [32, 8, 8, 16], vector: [1, 1, 1, 16] },
+  { full: [4096, 3], vector: [3] },
+  { full: [8, 4, 4, 5], vector: [5] }, // below the size threshold: stock kernels
+  { full: [64, 8, 8, 4], vector: [8, 4] }, // not a channel vector: stock kernels
+]) {
+  test(`mul/add/sub(x=[${c.full}], v=[${c.vector}]) in both orders: wasm equals cpu bit for bit`, async () => {
+    await initBackend({ backend: "wasm" });
+    const xValues = randomArray(c.full.reduce((a, b) => a * b), 16, `bx${c.full}`);
+    const vValues = randomArray(c.vector.reduce((a, b) => a * b), 17, `bv${c.vector}`);
+    const compute = (): tf.Tensor[] => {
+      const x = tf.tensor(xValues, c.full);
+      const v = tf.tensor(vValues, c.vector);
+      return [tf.mul(x, v), tf.mul(v, x), tf.add(x, v), tf.add(v, x), tf.sub(x, v), tf.sub(v, x)];
+    };
+    const wasm = await onBackend("wasm", compute);
+    const cpu = await onBackend("cpu", compute);
+    assert.deepEqual(wasm, cpu);
+  });
+}
