@@ -5,8 +5,9 @@
  *   Conv2D (x with batch and channels swapped, convolved with dy, dilation = stride): XNNPACK's
  *   convolution is the fastest matrix product wasm has, and im2col patches built from slices
  *   were 10x slower (the wasm Slice kernel copies element by element).
- * - Conv2DBackpropInput exists but is a plain C++ loop nest. Ours is a forward XNNPACK Conv2D of
- *   dy (zero-dilated for stride > 1) with the filter flipped and its channel axes swapped.
+ * - Conv2DBackpropInput exists but is a plain C++ loop nest. Ours is either a forward XNNPACK
+ *   Conv2D of dy (zero-dilated for stride > 1) with the filter flipped and its channel axes
+ *   swapped, or a GEMM to patches plus col2im, whichever does less work for the geometry.
  * - BatchMatMul with a transposed operand falls back to a naive loop; ours transposes the
  *   operand explicitly (a copy) and then uses the XNNPACK GEMM. Dense-layer gradients need it.
  * - Slice copies element by element; ours copies contiguous runs (see slice()).
@@ -141,7 +142,7 @@ function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: un
  * [kh, kw, inC, outC]: a stride-1 forward conv of dy (with stride - 1 zeros between its
  * pixels) by the filter rotated 180 degrees with its channel axes swapped.
  */
-function conv2DBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }): TensorInfo {
+function backpropInputByConv(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }): TensorInfo {
   const backend = args.backend as WasmBackendLike;
   const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
   const attrs = args.attrs ?? {};
@@ -197,6 +198,71 @@ function conv2DBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backend: unk
   });
   release(backend, ...temps);
   return result;
+}
+
+/**
+ * dx by GEMM + col2im: dPatches [positions, kh * kw * inC] = dy [positions, outC] x filter^T
+ * on XNNPACK's GEMM, then each patch row is added back onto the pixels it came from (a
+ * JavaScript loop on the heap). Does exactly the useful multiply-adds, so it wins where the
+ * conv route computes mostly zeros: stride 2 (the spread dy is 3/4 zeros) and small images
+ * with large kernels (the "full" padding of MNIST's 5x5 convs).
+ */
+function backpropInputByGemm(backend: WasmBackendLike, dy: TensorInfo, filter: TensorInfo, info: tf.backend_util.Conv2DInfo): TensorInfo {
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth, strideHeight, strideWidth } = info;
+  const { top, left } = info.padInfo;
+  const patchSize = filterHeight * filterWidth * inChannels;
+  const positions = batchSize * outHeight * outWidth;
+  const filter2d = reshape(backend, filter, [patchSize, outChannels]);
+  const filterT = run(backend, "Transpose", { x: filter2d }, { perm: [1, 0] }); // [outC, patch]
+  const a = reshape(backend, dy, [1, positions, outChannels]);
+  const b = reshape(backend, filterT, [1, outChannels, patchSize]);
+  const patches = run(backend, "BatchMatMul", { a, b }, { transposeA: false, transposeB: false }); // [1, positions, patch]
+  const out = backend.makeOutput([batchSize, inHeight, inWidth, inChannels], "float32");
+  const cols = backend.typedArrayFromHeap(patches) as Float32Array;
+  const dx = backend.typedArrayFromHeap(out) as Float32Array;
+  dx.fill(0);
+  let row = 0;
+  for (let n = 0; n < batchSize; n++) {
+    for (let r = 0; r < outHeight; r++) {
+      for (let c = 0; c < outWidth; c++, row++) {
+        for (let i = 0; i < filterHeight; i++) {
+          const h = r * strideHeight + i - top;
+          if (h < 0 || h >= inHeight) continue;
+          for (let j = 0; j < filterWidth; j++) {
+            const w = c * strideWidth + j - left;
+            if (w < 0 || w >= inWidth) continue;
+            const target = ((n * inHeight + h) * inWidth + w) * inChannels;
+            const source = row * patchSize + (i * filterWidth + j) * inChannels;
+            for (let k = 0; k < inChannels; k++) dx[target + k] += cols[source + k];
+          }
+        }
+      }
+    }
+  }
+  release(backend, filter2d, filterT, a, b, patches);
+  return out;
+}
+
+/** Cost of one JavaScript add on the heap in multiply-adds of XNNPACK's GEMM (measured here: about 40). */
+const JS_ADD_COST = 40;
+
+/**
+ * dx [batch, inH, inW, inC] of a conv2d, from dy and the filter, by whichever of the two routes
+ * does less work for this geometry (see backpropInputByConv and backpropInputByGemm).
+ */
+function conv2DBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }): TensorInfo {
+  const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
+  const attrs = args.attrs ?? {};
+  const info = convGeometry(attrs.inputShape as number[], filter.shape, attrs);
+  if (info.dataFormat !== "channelsLast" || info.dilationHeight !== 1 || info.dilationWidth !== 1) {
+    return stock("Conv2DBackpropInput")(args as Parameters<tf.KernelFunc>[0]) as TensorInfo;
+  }
+  const taps = info.filterHeight * info.filterWidth;
+  const positions = info.batchSize * info.outHeight * info.outWidth;
+  // The conv route runs a stride-1 conv producing dx, over the spread and padded dy.
+  const convWork = info.batchSize * info.inHeight * info.inWidth * info.inChannels * taps * info.outChannels;
+  const gemmWork = positions * taps * info.inChannels * (info.outChannels + JS_ADD_COST);
+  return gemmWork < convWork ? backpropInputByGemm(args.backend as WasmBackendLike, dy, filter, info) : backpropInputByConv(args);
 }
 
 /**

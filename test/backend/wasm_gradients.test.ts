@@ -62,6 +62,10 @@ const CONV_CASES: ConvCase[] = [
   { x: [2, 16, 16, 3], filter: [7, 7, 3, 8], strides: 2, pad: "same" },
   { x: [1, 14, 14, 4], filter: [7, 7, 4, 2], strides: 1, pad: "valid" },
   { x: [2, 9, 12, 3], filter: [3, 1, 3, 4], strides: [1, 2], pad: "same" },
+  // Wide outputs with stride 2: the input gradient takes the GEMM + col2im route.
+  { x: [2, 8, 8, 8], filter: [3, 3, 8, 64], strides: 2, pad: "same" },
+  { x: [2, 8, 8, 16], filter: [1, 1, 16, 64], strides: 2, pad: "valid" },
+  { x: [3, 9, 9, 8], filter: [3, 3, 8, 64], strides: 2, pad: "valid" },
 ];
 
 test("initBackend({backend: 'wasm'}) selects wasm for the gradient comparisons", async () => {
