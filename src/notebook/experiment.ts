@@ -6,42 +6,85 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { perClassCounts } from "../analysis/perClassCounts";
-import { readDigits } from "../data/digits";
-import type { InMemoryImages } from "../data/types";
+import { readCifarFolder } from "../data/cifar";
+import { defaultDataRoot, readDigits } from "../data/digits";
+import { readImageFolder } from "../data/imageFolder";
+import { VALID_DATASETS } from "../data/index";
+import { readMnistFolder } from "../data/idx";
+import type { ImageSplit } from "../data/types";
 import { ValueError } from "../errors";
 import { EXPERIMENT_FILE } from "../runs/layout";
 import { type ExperimentScan, type ScannedRun, scanExperiment } from "../runs/scan";
 import type { TrainProgress } from "../train/loop";
 import type { ProgressDisplay } from "./display";
 
+/** Which dataset an experiment trains on: a name of VALID_DATASETS, plus the root for "folder". */
+export interface DatasetRef {
+  dataset: string;
+  /** Root holding train/ and val/ (dataset "folder"). */
+  folder?: string;
+  /** Class-index file of a folder dataset (fixes class ids and names). */
+  classIndex?: string;
+  skipBadFiles?: boolean;
+}
+
+function datasetRefOf(config: Record<string, unknown> | undefined): DatasetRef | null {
+  if (!config || typeof config.dataset !== "string") return null;
+  const ref: DatasetRef = { dataset: config.dataset };
+  if (typeof config.folder === "string") ref.folder = config.folder;
+  if (typeof config.classIndex === "string") ref.classIndex = config.classIndex;
+  if (typeof config.skipBadFiles === "boolean") ref.skipBadFiles = config.skipBadFiles;
+  return ref;
+}
+
 /**
- * The dataset name of an experiment: experiment.json's base.dataset, else the first run's
- * config.dataset, else `fallback` (an experiment without runs yet).
+ * The dataset of an experiment: experiment.json's base config, else the first run's config,
+ * else `fallback` (an experiment without runs yet).
  */
-export function experimentDatasetName(experimentDir: string, fallback: string): string {
+export function experimentDataset(experimentDir: string, fallback: string): DatasetRef {
   const definition = path.join(experimentDir, EXPERIMENT_FILE);
   if (fs.existsSync(definition)) {
-    const base = (JSON.parse(fs.readFileSync(definition, "utf8")) as { base?: { dataset?: unknown } }).base;
-    if (typeof base?.dataset === "string") return base.dataset;
+    const ref = datasetRefOf((JSON.parse(fs.readFileSync(definition, "utf8")) as { base?: Record<string, unknown> }).base);
+    if (ref) return ref;
   }
   if (fs.existsSync(experimentDir)) {
     for (const entry of fs.readdirSync(experimentDir).sort()) {
       const manifest = path.join(experimentDir, entry, "manifest.json");
       if (!fs.existsSync(manifest)) continue;
-      const dataset = (JSON.parse(fs.readFileSync(manifest, "utf8")) as { config?: { dataset?: unknown } }).config?.dataset;
-      if (typeof dataset === "string") return dataset;
+      const ref = datasetRefOf((JSON.parse(fs.readFileSync(manifest, "utf8")) as { config?: Record<string, unknown> }).config);
+      if (ref) return ref;
     }
   }
-  return fallback;
+  return { dataset: fallback };
 }
 
 /**
  * The raw training and test images of a dataset, for tables and pictures (no variants, no
- * normalization). Embedded digits only for now; other datasets raise a clear error.
+ * normalization; exampleIds as in training). In-memory datasets are read from
+ * `<dataRoot>/<name>/`; a folder dataset is listed (its images stay on disk).
+ * @throws ValueError for an unknown dataset, FileFormatError for missing files.
  */
-export function readImageSplits(dataset: string, dataRoot?: string): { train: InMemoryImages; test: InMemoryImages } {
-  if (dataset === "digits") return readDigits(dataRoot);
-  throw new ValueError(`readImageSplits: expected dataset "digits" (the notebooks' pictures read only the embedded digits so far), got ${JSON.stringify(dataset)}`);
+export async function readImageSplits(ref: DatasetRef, dataRoot: string = defaultDataRoot()): Promise<{ train: ImageSplit; test: ImageSplit }> {
+  switch (ref.dataset) {
+    case "digits":
+      return readDigits(dataRoot);
+    case "mnist":
+    case "fashion-mnist":
+      return readMnistFolder(path.join(dataRoot, ref.dataset), ref.dataset);
+    case "cifar10":
+    case "cifar100":
+      return readCifarFolder(path.join(dataRoot, ref.dataset), ref.dataset);
+    case "folder": {
+      if (!ref.folder) throw new ValueError('readImageSplits: expected the root folder of dataset "folder" (config.folder), got none');
+      const options = { name: "folder", classIndex: ref.classIndex, skipBadFiles: ref.skipBadFiles };
+      const train = (await readImageFolder(path.join(ref.folder, "train"), { ...options, split: "train" })).images;
+      const testRoot = ["val", "test"].map((name) => path.join(ref.folder!, name)).find((dir) => fs.existsSync(dir)) ?? path.join(ref.folder, "val");
+      const test = (await readImageFolder(testRoot, { ...options, split: "test", classFolders: train.classFolders })).images;
+      return { train, test: { ...test, classNames: train.classNames } };
+    }
+    default:
+      throw new ValueError(`readImageSplits: expected one of ${VALID_DATASETS.join(", ")}, got ${JSON.stringify(ref.dataset)}`);
+  }
 }
 
 /**
@@ -79,7 +122,7 @@ export function trainingProgress(display: ProgressDisplay, intervalMs = 250): (p
 }
 
 /** Examples per class of a split, [nClasses]. */
-export function classCounts(split: InMemoryImages): Int32Array {
+export function classCounts(split: ImageSplit): Int32Array {
   return perClassCounts(new Uint8Array(split.labels.length).fill(1), split.labels, split.classNames.length);
 }
 

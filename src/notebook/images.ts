@@ -37,7 +37,7 @@ export function imageGridHtml(tiles: readonly ImageTile[], options: ImageGridOpt
     const caption = tile.caption.map((line) => escapeHtml(line)).join("<br>");
     return `<figure><img src="${escapeHtml(tile.src)}" width="${size}" height="${size}" alt="${tooltip}" title="${tooltip}"><figcaption>${caption}</figcaption></figure>`;
   });
-  return `${title}<div class="forgetting-grid" style="--cell-width:${Math.max(size, 76) + 8}px">${figures.join("")}</div>`;
+  return `${title}<div class="forgetting-grid" style="--cell-width:${Math.max(size, 64) + 8}px">${figures.join("")}</div>`;
 }
 
 /**

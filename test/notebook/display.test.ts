@@ -67,7 +67,7 @@ test("imageGridHtml(tiles, options) captions each picture; an empty grid shows e
   const html = imageGridHtml([{ src: "data:image/png;base64,AAAA", caption: ["#7", "class <9>"] }], { title: "Never learned", size: 40 });
   assert.equal(
     html,
-    '<div class="forgetting-grid-title">Never learned</div><div class="forgetting-grid" style="--cell-width:84px"><figure><img src="data:image/png;base64,AAAA" width="40" height="40" alt="#7, class &lt;9&gt;" title="#7, class &lt;9&gt;"><figcaption>#7<br>class &lt;9&gt;</figcaption></figure></div>',
+    '<div class="forgetting-grid-title">Never learned</div><div class="forgetting-grid" style="--cell-width:72px"><figure><img src="data:image/png;base64,AAAA" width="40" height="40" alt="#7, class &lt;9&gt;" title="#7, class &lt;9&gt;"><figcaption>#7<br>class &lt;9&gt;</figcaption></figure></div>',
   );
   assert.equal(imageGridHtml([], { emptyText: "none here" }), '<div class="forgetting-grid empty">none here</div>');
 });
