@@ -64,3 +64,27 @@ test("digits-cnn SGD: the first 5 losses on wasm equal those on cpu to 1e-4 rela
     assert.ok(Math.abs(wasm[i] - cpu[i]) <= 1e-4 * Math.abs(cpu[i]), `step ${i}: wasm ${wasm[i]} vs cpu ${cpu[i]}`);
   }
 });
+
+test("digits-cnn SGD on wasm leaks nothing: tfjs tensors and the wasm backend's buffers stay flat over 20 steps", async () => {
+  await initBackend({ backend: "wasm" });
+  const { images, labels } = readDigitsBatch(32);
+  const model = buildModel("digits-cnn", { inputShape: [8, 8, 1], nClasses: 10, seed: 12 });
+  const optimizer = tf.train.sgd(0.05);
+  const x = tf.tensor4d(images, [32, 8, 8, 1]);
+  const oneHot = tf.oneHot(tf.tensor1d(labels, "int32"), 10);
+  // The backend's own table of buffers: also counts data held outside tfjs tensors.
+  const wasmBuffers = (): number => (tf.backend() as unknown as { dataIdMap: { numDataIds(): number } }).dataIdMap.numDataIds();
+  const step = async (): Promise<void> => {
+    tf.tidy(() => model.apply(x, { training: false })); // an inference forward, as eval tracking does
+    const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(oneHot, model.apply(x, { training: true }) as tf.Tensor2D) as tf.Scalar, true);
+    await loss!.data();
+    loss!.dispose();
+  };
+  for (let i = 0; i < 3; i++) await step();
+  const before = { tensors: tf.memory().numTensors, buffers: wasmBuffers() };
+  for (let i = 0; i < 20; i++) await step();
+  assert.deepEqual({ tensors: tf.memory().numTensors, buffers: wasmBuffers() }, before);
+  tf.dispose([x, oneHot]);
+  optimizer.dispose();
+  model.dispose();
+});
