@@ -131,7 +131,9 @@ export const command: CliCommand = {
         throw err;
       }
     } else {
-      console.log(`study: done in ${since(started)} s (reports skipped: run \`forgetting notebooks --experiment ${path.relative(process.cwd(), experimentDir) || experimentDir}\`)`);
+      const relative = path.relative(process.cwd(), experimentDir);
+      const shown = relative && !relative.startsWith("..") ? relative : experimentDir;
+      console.log(`study: done in ${since(started)} s (reports skipped: run \`forgetting notebooks --experiment ${shown}\`)`);
     }
   },
 };
