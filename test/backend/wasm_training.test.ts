@@ -75,7 +75,9 @@ test("digits-cnn SGD on wasm leaks nothing: tfjs tensors and the wasm backend's 
   // The backend's own table of buffers: also counts data held outside tfjs tensors.
   const wasmBuffers = (): number => (tf.backend() as unknown as { dataIdMap: { numDataIds(): number } }).dataIdMap.numDataIds();
   const step = async (): Promise<void> => {
-    tf.tidy(() => model.apply(x, { training: false })); // an inference forward, as eval tracking does
+    tf.tidy(() => {
+      model.apply(x, { training: false }); // an inference forward, as eval tracking does
+    });
     const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(oneHot, model.apply(x, { training: true }) as tf.Tensor2D) as tf.Scalar, true);
     await loss!.data();
     loss!.dispose();
