@@ -31,7 +31,16 @@ function emit(kind: "html" | "markdown", content: string, target?: DisplayLike):
 }
 
 /** Per-kernel state: the bundle is shown once, and chart ids stay unique across cells. */
-const state = globalThis as typeof globalThis & { __forgettingPlotlyShown?: boolean; __forgettingFigureCount?: number };
+const state = globalThis as typeof globalThis & { __forgettingPlotlyShown?: boolean; __forgettingFigureCount?: number; __forgettingKernelToken?: string };
+
+/**
+ * A token of this kernel process. Chart ids carry it because after a kernel restart the
+ * page still shows the old charts, whose ids a fresh counter would repeat.
+ */
+function kernelToken(): string {
+  state.__forgettingKernelToken ??= `${process.pid.toString(36)}${Date.now().toString(36)}`;
+  return state.__forgettingKernelToken;
+}
 
 /**
  * Shows the notebook's CSS and the plotly.js bundle. Call it in the first code cell of every
@@ -46,8 +55,7 @@ export function notebookSetup(): void {
 export function showFigure(figure: PlotlyFigure): void {
   if (!state.__forgettingPlotlyShown) notebookSetup();
   state.__forgettingFigureCount = (state.__forgettingFigureCount ?? 0) + 1;
-  // A random part keeps ids unique when a cell is re-run or notebooks are concatenated.
-  const id = `forgetting-plot-${state.__forgettingFigureCount}-${Math.random().toString(36).slice(2, 8)}`;
+  const id = `forgetting-plot-${kernelToken()}-${state.__forgettingFigureCount}`;
   emit("html", figureHtml(figure, { id }));
 }
 

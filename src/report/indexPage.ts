@@ -34,6 +34,8 @@ export interface ReportIndexInput {
   summary: SummaryTable[];
   /** Free-text lines shown under the title (e.g. which runs the analysis left out). */
   notes?: string[];
+  /** Other files to link (e.g. the analysis exports), hrefs relative to the reports folder. */
+  links?: { title: string; href: string }[];
   /** ISO time of generation. */
   generatedAt: string;
 }
@@ -49,6 +51,7 @@ export function reportIndexHtml(input: ReportIndexInput): string {
   });
   const summary = input.summary.map((table) => htmlTable(table.columns, table.rows, { caption: table.caption })).join("\n");
   const notes = (input.notes ?? []).map((line) => `<li>${escapeHtml(line)}</li>`).join("");
+  const links = (input.links ?? []).map((link) => `<li><a href="${escapeHtml(link.href)}">${escapeHtml(link.title)}</a></li>`).join("");
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -80,6 +83,7 @@ ${rows.join("\n")}
 </table>
 <h2>Summary</h2>
 ${summary || "<p>No summary: the experiment has no analysable runs.</p>"}
+${links ? `<h2>Analysis files</h2>\n<ul class="links">${links}</ul>` : ""}
 </body>
 </html>
 `;

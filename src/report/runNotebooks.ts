@@ -154,14 +154,21 @@ export async function runNotebooks(experimentDir: string, options: RunNotebooksO
       summary.notes.push(`No summary: ${(err as Error).message}`);
     }
     const index = path.join(reportsDir, INDEX_FILE);
+    // The analysis exports (`forgetting analyze` / `study`), linked when present.
+    const analysisDir = path.join(absExperiment, "analysis");
+    const links = fs.existsSync(analysisDir)
+      ? fs.readdirSync(analysisDir).sort().map((file) => ({ title: `analysis/${file}`, href: path.relative(reportsDir, path.join(analysisDir, file)) }))
+      : [];
+    const relative = path.relative(root, absExperiment);
     writeFileAtomic(
       index,
       reportIndexHtml({
         experiment: path.basename(absExperiment),
-        experimentDir: path.relative(root, absExperiment) || absExperiment,
+        experimentDir: relative && !relative.startsWith("..") ? relative : absExperiment,
         entries,
         summary: summary.tables,
         notes: summary.notes,
+        links,
         generatedAt: new Date().toISOString(),
       }),
     );

@@ -62,6 +62,7 @@ test("reportIndexHtml(input) links ok reports, shows a failure's message, lists 
     ],
     summary: [{ caption: "Never learned", columns: ["budget", "all seeds"], rows: [[5, 12]] }],
     notes: ["Runs used: 16; left out: 0."],
+    links: [{ title: "analysis/summary.json", href: "../analysis/summary.json" }],
     generatedAt: "2026-01-01T00:00:00.000Z",
   });
   assert.ok(html.includes('<tr class="ok"><td>1</td><td><a href="01-data-eda.html">1. The data</a></td><td>ok</td><td class="num">9.3 s</td><td><a href="01-data-eda.ipynb">.ipynb</a></td></tr>'));
@@ -71,6 +72,7 @@ test("reportIndexHtml(input) links ok reports, shows a failure's message, lists 
   assert.ok(html.includes('<td class="num">12</td>'));
   assert.ok(html.includes("<li>Runs used: 16; left out: 0.</li>"));
   assert.ok(html.includes("<title>digits-study: forgetting study reports</title>"));
+  assert.ok(html.includes('<li><a href="../analysis/summary.json">analysis/summary.json</a></li>'));
 });
 
 test("summaryTables(summary) turns the analysis summary into the index tables, accuracy in percent", () => {
