@@ -32,7 +32,7 @@ function configOptions(): Record<string, OptionSpec> {
   const out: Record<string, OptionSpec> = {};
   for (const [key, spec] of Object.entries(TRAIN_CONFIG_KEYS)) {
     const value = (DEFAULT_TRAIN_CONFIG as unknown as Record<string, unknown>)[key];
-    const shown = value === undefined ? "none" : Array.isArray(value) ? value.join(",") || "none" : String(value);
+    const shown = value === undefined ? (spec.unsetDefault ?? "none") : Array.isArray(value) ? value.join(",") || "none" : String(value);
     const type = spec.type === "number" || spec.type === "integer" || spec.type === "boolean" || spec.type === "string" ? spec.type : "list";
     out[kebabCaseKey(key)] = {
       type,

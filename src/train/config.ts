@@ -58,6 +58,16 @@ export interface TrainConfig {
   permutePixels: boolean;
   /** exampleIds left out of training (removal experiment). Default: none. */
   removeIds?: number[];
+  /** Dataset "folder": side of the square network input in pixels, integer > 0. Default (unset): 224, tested on Resize(256) + CenterCrop(224). */
+  imageSize?: number;
+  /** Dataset "folder": path of an ImageNet-form class-index JSON ({"0": ["n01440764", "tench"], ...}). Default (unset): class folders in sorted order. */
+  classIndex?: string;
+  /** Dataset "folder": skip non-image or unreadable files (listed in the manifest) instead of failing. Default (unset): false. */
+  skipBadFiles?: boolean;
+  /** Per-channel normalization mean on the [0, 1] pixel scale, one per channel; set with normalizeStd. Default (unset): training-split statistics (ImageNet's for folders). */
+  normalizeMean?: number[];
+  /** Per-channel normalization std on the [0, 1] pixel scale, each > 0; set with normalizeMean. Default (unset): training-split statistics (ImageNet's for folders). */
+  normalizeStd?: number[];
   /** Evaluate on the test split every this many epochs (the last epoch always), integer > 0. Default 1. */
   evalEvery: number;
 }
@@ -88,8 +98,11 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
 /** The value type of each config key; drives validation and `--key=value` parsing. */
 type KeyType = "string" | "number" | "integer" | "boolean" | "integer-list" | "number-list" | "string-list";
 
-/** Type and one-line help (with unit) of every key, in the order --help lists them. */
-export const TRAIN_CONFIG_KEYS: Record<keyof TrainConfig, { type: KeyType; help: string; choices?: readonly string[] }> = {
+/**
+ * Type and one-line help (with unit) of every key, in the order --help lists them.
+ * `unsetDefault` says what an optional key left unset means, for --help.
+ */
+export const TRAIN_CONFIG_KEYS: Record<keyof TrainConfig, { type: KeyType; help: string; choices?: readonly string[]; unsetDefault?: string }> = {
   model: { type: "string", help: "model architecture", choices: VALID_MODELS },
   dataset: { type: "string", help: "dataset name", choices: VALID_DATASETS },
   folder: { type: "string", help: "root folder of an image-folder dataset" },
@@ -111,6 +124,11 @@ export const TRAIN_CONFIG_KEYS: Record<keyof TrainConfig, { type: KeyType; help:
   labelNoise: { type: "number", help: "fraction of training labels flipped, in [0, 1)" },
   permutePixels: { type: "boolean", help: "one fixed pixel permutation per seed (permuted MNIST)" },
   removeIds: { type: "integer-list", help: "comma-separated exampleIds left out of training" },
+  imageSize: { type: "integer", help: "folder datasets: side of the square input in pixels", unsetDefault: "224, tested on Resize 256 + CenterCrop 224" },
+  classIndex: { type: "string", help: 'folder datasets: ImageNet-form class-index JSON ({"0": ["n01440764", "tench"], ...})', unsetDefault: "class folders in sorted order" },
+  skipBadFiles: { type: "boolean", help: "folder datasets: skip unreadable files (listed in the manifest) instead of failing", unsetDefault: "false" },
+  normalizeMean: { type: "number-list", help: "comma-separated per-channel mean on the [0, 1] scale (with --normalize-std)", unsetDefault: "training-split statistics, ImageNet's for folders" },
+  normalizeStd: { type: "number-list", help: "comma-separated per-channel std on the [0, 1] scale, each > 0 (with --normalize-mean)", unsetDefault: "training-split statistics, ImageNet's for folders" },
   evalEvery: { type: "integer", help: "evaluate on the test split every N epochs" },
 };
 
@@ -238,6 +256,21 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainCon
   if (config.seed < 0) throw new ValueError(`${WHO}: config.seed: expected an integer >= 0, got ${config.seed}`);
   if (new Set(config.recordFloats).size !== config.recordFloats.length) {
     throw new ValueError(`${WHO}: config.recordFloats: expected distinct names, got ${describeValue(config.recordFloats)}`);
+  }
+  for (const key of ["imageSize", "classIndex", "skipBadFiles"] as const) {
+    if (config[key] !== undefined && config.dataset !== "folder") {
+      throw new ValueError(`${WHO}: config.${key}: expected dataset "folder" (it sets how image folders are read), got dataset "${config.dataset}"`);
+    }
+  }
+  if (config.imageSize !== undefined) checkPositiveInteger(`${WHO}: config.imageSize`, config.imageSize);
+  if ((config.normalizeMean === undefined) !== (config.normalizeStd === undefined)) {
+    throw new ValueError(`${WHO}: config.normalizeMean/normalizeStd: expected both or neither, got only ${config.normalizeMean ? "normalizeMean" : "normalizeStd"}`);
+  }
+  if (config.normalizeMean && config.normalizeStd) {
+    const { normalizeMean: mean, normalizeStd: std } = config;
+    if (mean.length === 0 || mean.length !== std.length || std.some((s) => s <= 0)) {
+      throw new ValueError(`${WHO}: config.normalizeMean/normalizeStd: expected equal non-empty lists (one value per channel) with std > 0, got mean ${describeValue(mean)}, std ${describeValue(std)}`);
+    }
   }
   if (config.removeIds?.some((id) => id < 0)) {
     throw new ValueError(`${WHO}: config.removeIds: expected exampleIds >= 0, got ${describeValue(config.removeIds)}`);

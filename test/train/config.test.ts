@@ -78,3 +78,16 @@ test("configDifferences(a, b) lists the keys whose values differ", () => {
   assert.deepEqual(configDifferences(a, resolveTrainConfig({})), []);
   assert.deepEqual(configDifferences(a, resolveTrainConfig({ lr: 0.2, milestones: [3] })), ["lr", "milestones"]);
 });
+
+test("resolveTrainConfig(partial) checks the image-folder options imageSize, classIndex, skipBadFiles and normalizeMean/normalizeStd", () => {
+  const folder = resolveTrainConfig({ dataset: "folder", folder: "f", imageSize: 32, classIndex: "index.json", skipBadFiles: true, normalizeMean: [0.5, 0.5, 0.5], normalizeStd: [0.25, 0.25, 0.25] });
+  assert.deepEqual([folder.imageSize, folder.classIndex, folder.skipBadFiles], [32, "index.json", true]);
+  // Unset, they stay out of the resolved config, so runs recorded before these keys existed keep their config.
+  assert.deepEqual(Object.keys(resolveTrainConfig(TRAIN_PRESETS.imagenet)).filter((k) => ["imageSize", "classIndex", "skipBadFiles", "normalizeMean", "normalizeStd"].includes(k)), []);
+  rejects(() => resolveTrainConfig({ imageSize: 32 }), /config\.imageSize: expected dataset "folder" \(it sets how image folders are read\), got dataset "digits"/);
+  rejects(() => resolveTrainConfig({ skipBadFiles: true }), /config\.skipBadFiles: expected dataset "folder"/);
+  rejects(() => resolveTrainConfig({ dataset: "folder", imageSize: 0 }), /config\.imageSize: expected an integer > 0, got 0/);
+  rejects(() => resolveTrainConfig({ normalizeMean: [0.5] }), /config\.normalizeMean\/normalizeStd: expected both or neither, got only normalizeMean/);
+  rejects(() => resolveTrainConfig({ normalizeMean: [0.5], normalizeStd: [0] }), /expected equal non-empty lists \(one value per channel\) with std > 0, got mean \[0\.5\], std \[0\]/);
+  assert.deepEqual(parseConfigOverrides(["--image-size=64", "--normalize-mean=0.5,0.4,0.3"]), { imageSize: 64, normalizeMean: [0.5, 0.4, 0.3] });
+});
