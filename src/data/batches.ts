@@ -8,20 +8,16 @@
 import { ValueError, checkPositiveInteger, describeValue } from "../errors";
 import { Random } from "../random";
 import { applyTransforms, transformedSize, type FloatImage, type Transform } from "./transforms";
-import type { Batch, BatchSource, ImageShape, InMemoryImages } from "./types";
+import type { Batch, BatchSource, ImageShape, ImageSplit, InMemoryImages } from "./types";
 
-/** Options of an in-memory batch source. */
-export interface InMemorySourceOptions {
+/** Options every batch source takes. */
+export interface SourceOptions {
   /** Run seed: shuffling and augmentation derive from it. */
   seed: number;
   /** Shuffle each epoch (training) or keep id order (evaluation). Default false. */
   shuffle?: boolean;
-  /** Applied in order to each image scaled to [0, 1]; usually ends with normalize (+ cutout). */
-  transforms?: readonly Transform[];
   /** [nExamples] labels to train on (after label noise); default the split's labels. */
   labels?: Int32Array;
-  /** [height * width] pixel permutation: output pixel k is input pixel permutation[k]. */
-  pixelPermutation?: Int32Array;
   /** Only these exampleIds are presented (the removal experiment); default all. */
   subsetIds?: Int32Array;
   /** Recorded identity; default `<name>/<split>`. */
@@ -30,26 +26,73 @@ export interface InMemorySourceOptions {
   checksum?: string;
 }
 
+/** Options of an in-memory batch source. */
+export interface InMemorySourceOptions extends SourceOptions {
+  /** Applied in order to each image scaled to [0, 1]; usually ends with normalize (+ cutout). */
+  transforms?: readonly Transform[];
+  /** [height * width] pixel permutation: output pixel k is input pixel permutation[k]. */
+  pixelPermutation?: Int32Array;
+}
+
 /** Ids of one epoch in presentation order. */
 export function epochOrder(ids: Int32Array, seed: number, epoch: number, shuffle: boolean): Int32Array {
   const order = Int32Array.from(ids);
   return shuffle ? new Random(seed, "shuffle", epoch).shuffle(order) : order;
 }
 
+/** `options.labels`, checked to hold one label per example of `split`, or else the split's labels. */
+export function sourceLabels(who: string, split: ImageSplit, options: SourceOptions): Int32Array {
+  const labels = options.labels ?? split.labels;
+  if (labels.length !== split.labels.length) throw new ValueError(`${who}: expected ${split.labels.length} labels, got ${labels.length}`);
+  return labels;
+}
+
+/**
+ * The BatchSource over `split` that both source kinds share: recorded identity, labels and
+ * subset, and a batches(epoch, batchSize) that checks its arguments and lets `batchesOf` cut
+ * the epoch's presented ids (in presentation order) into batches.
+ */
+export function splitBatchSource(
+  split: ImageSplit,
+  options: SourceOptions,
+  parts: {
+    inputShape: ImageShape;
+    /** From sourceLabels. */
+    labels: Int32Array;
+    exampleNames?: string[];
+    batchesOf(order: Int32Array, epoch: number, batchSize: number): AsyncGenerator<Batch>;
+  },
+): BatchSource {
+  const nExamples = split.labels.length;
+  const presented = options.subsetIds ?? Int32Array.from({ length: nExamples }, (_, i) => i);
+  async function* batches(epoch: number, batchSize: number): AsyncGenerator<Batch> {
+    checkPositiveInteger("BatchSource.batches batchSize", batchSize);
+    if (!Number.isInteger(epoch) || epoch < 0) throw new ValueError(`BatchSource.batches: expected an integer epoch >= 0, got ${describeValue(epoch)}`);
+    yield* parts.batchesOf(epochOrder(presented, options.seed, epoch, options.shuffle ?? false), epoch, batchSize);
+  }
+  return {
+    datasetId: options.datasetId ?? `${split.name}/${split.split}`,
+    checksum: options.checksum ?? split.checksum,
+    nExamples,
+    nClasses: split.classNames.length,
+    classNames: split.classNames,
+    inputShape: parts.inputShape,
+    labels: parts.labels,
+    exampleNames: parts.exampleNames,
+    subsetIds: options.subsetIds,
+    batches,
+  };
+}
+
 /** Builds a BatchSource over an in-memory split. */
 export function inMemoryBatchSource(images: InMemoryImages, options: InMemorySourceOptions): BatchSource {
-  const nExamples = images.labels.length;
   const [height, width, channels] = images.shape;
   const transforms = options.transforms ?? [];
-  const labels = options.labels ?? images.labels;
-  if (labels.length !== nExamples) {
-    throw new ValueError(`inMemoryBatchSource: expected ${nExamples} labels, got ${labels.length}`);
-  }
+  const labels = sourceLabels("inMemoryBatchSource", images, options);
   const permutation = options.pixelPermutation;
   if (permutation && permutation.length !== height * width) {
     throw new ValueError(`inMemoryBatchSource: expected a pixel permutation of length ${height * width}, got ${permutation.length}`);
   }
-  const presented = options.subsetIds ?? Int32Array.from({ length: nExamples }, (_, i) => i);
   const [outH, outW] = transformedSize(height, width, transforms);
   const inputShape: ImageShape = [outH, outW, channels];
   const imageSize = outH * outW * channels;
@@ -70,10 +113,7 @@ export function inMemoryBatchSource(images: InMemoryImages, options: InMemorySou
     return { data, height, width, channels };
   }
 
-  async function* batches(epoch: number, batchSize: number): AsyncGenerator<Batch> {
-    checkPositiveInteger("BatchSource.batches batchSize", batchSize);
-    if (!Number.isInteger(epoch) || epoch < 0) throw new ValueError(`BatchSource.batches: expected an integer epoch >= 0, got ${describeValue(epoch)}`);
-    const order = epochOrder(presented, options.seed, epoch, options.shuffle ?? false);
+  async function* batchesOf(order: Int32Array, epoch: number, batchSize: number): AsyncGenerator<Batch> {
     for (let start = 0; start < order.length; start += batchSize) {
       const ids = order.subarray(start, Math.min(start + batchSize, order.length));
       const out = new Float32Array(ids.length * imageSize);
@@ -88,18 +128,7 @@ export function inMemoryBatchSource(images: InMemoryImages, options: InMemorySou
     }
   }
 
-  return {
-    datasetId: options.datasetId ?? `${images.name}/${images.split}`,
-    checksum: options.checksum ?? images.checksum,
-    nExamples,
-    nClasses: images.classNames.length,
-    classNames: images.classNames,
-    inputShape,
-    labels,
-    exampleNames: images.exampleNames,
-    subsetIds: options.subsetIds,
-    batches,
-  };
+  return splitBatchSource(images, options, { inputShape, labels, exampleNames: images.exampleNames, batchesOf });
 }
 
 /**

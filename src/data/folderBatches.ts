@@ -17,7 +17,7 @@ import { promisify } from "node:util";
 import sharp from "sharp";
 import { FileFormatError, ValueError, checkPositiveInteger, describeValue } from "../errors";
 import { Random } from "../random";
-import { epochOrder } from "./batches";
+import { type SourceOptions, sourceLabels, splitBatchSource } from "./batches";
 import { applyTransforms, centerCropBox, randomResizedCropBox, resizeShape, transformedSize, type CropBox, type FloatImage, type Transform } from "./transforms";
 import { imageSizeFromHeader } from "./imageHeader";
 import type { Batch, BatchSource, ImageFolderImages } from "./types";
@@ -25,19 +25,11 @@ import type { Batch, BatchSource, ImageFolderImages } from "./types";
 /** The callback readFile, promisified: about half the CPU of fs.promises.readFile per small file (Node 20). */
 const readFileAsync = promisify(fs.readFile);
 
-export interface FolderSourceOptions {
-  seed: number;
-  /** Shuffle each epoch (training); default false. */
-  shuffle?: boolean;
+export interface FolderSourceOptions extends SourceOptions {
   /** Applied in order; must start with crops/resizes that give a fixed size (e.g. RandomResizedCrop(224)). */
   transforms: readonly Transform[];
-  /** [nExamples] labels to train on (after label noise); default the split's. */
-  labels?: Int32Array;
-  subsetIds?: Int32Array;
   /** Batches decoded ahead of the consumer; default 3. */
   prefetch?: number;
-  datasetId?: string;
-  checksum?: string;
 }
 
 /** The sharp part of a pipeline for one image, and where the float part starts. */
@@ -162,12 +154,10 @@ function fusedTail(rest: readonly Transform[]): { flipP: number; lut: Float32Arr
 
 /** Builds a BatchSource that decodes an image folder with a bounded prefetch queue. */
 export function folderBatchSource(images: ImageFolderImages, options: FolderSourceOptions): BatchSource {
-  const nExamples = images.files.length;
   // libvips' operation cache only helps when the same operation repeats; here every image is new,
   // and hashing each input costs about 1 ms of CPU per image. Turned off for the whole process.
   sharp.cache(false);
-  const labels = options.labels ?? images.labels;
-  if (labels.length !== nExamples) throw new ValueError(`folderBatchSource: expected ${nExamples} labels, got ${labels.length}`);
+  const labels = sourceLabels("folderBatchSource", images, options);
   const prefetch = checkPositiveInteger("folderBatchSource prefetch", options.prefetch ?? 3);
   // The output size must not depend on the input size: any input gives the same shape.
   const [h1, w1] = transformedSize(1000, 700, options.transforms);
@@ -176,7 +166,6 @@ export function folderBatchSource(images: ImageFolderImages, options: FolderSour
     throw new ValueError(`folderBatchSource transforms: expected a pipeline with a fixed output size (a crop last), got ${describeValue(options.transforms.map((t) => t.kind))}`);
   }
   const imageSize = h1 * w1 * 3;
-  const presented = options.subsetIds ?? Int32Array.from({ length: nExamples }, (_, i) => i);
   // The float part is the same for every image when sharp takes all leading geometric steps.
   const sharpSteps = options.transforms.findIndex((t) => !["randomResizedCrop", "resize", "centerCrop"].includes(t.kind));
   const fused = fusedTail(options.transforms.slice(sharpSteps < 0 ? options.transforms.length : sharpSteps));
@@ -209,10 +198,7 @@ export function folderBatchSource(images: ImageFolderImages, options: FolderSour
     return { images: out, shape: [ids.length, h1, w1, 3], labels: Int32Array.from(ids, (id) => labels[id]), exampleIds: Int32Array.from(ids), release };
   }
 
-  async function* batches(epoch: number, batchSize: number): AsyncGenerator<Batch> {
-    checkPositiveInteger("BatchSource.batches batchSize", batchSize);
-    if (!Number.isInteger(epoch) || epoch < 0) throw new ValueError(`BatchSource.batches: expected an integer epoch >= 0, got ${describeValue(epoch)}`);
-    const order = epochOrder(presented, options.seed, epoch, options.shuffle ?? false);
+  async function* batchesOf(order: Int32Array, epoch: number, batchSize: number): AsyncGenerator<Batch> {
     const queue: Promise<Batch>[] = [];
     let next = 0;
     const fill = () => {
@@ -232,16 +218,5 @@ export function folderBatchSource(images: ImageFolderImages, options: FolderSour
     }
   }
 
-  return {
-    datasetId: options.datasetId ?? `${images.name}/${images.split}`,
-    checksum: options.checksum ?? images.checksum,
-    nExamples,
-    nClasses: images.classNames.length,
-    classNames: images.classNames,
-    inputShape: [h1, w1, 3],
-    labels,
-    exampleNames: images.files,
-    subsetIds: options.subsetIds,
-    batches,
-  };
+  return splitBatchSource(images, options, { inputShape: [h1, w1, 3], labels, exampleNames: images.files, batchesOf });
 }
