@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Training throughput, forward + backward + SGD step, one process and one thread each: the
 # project's tfjs backend (wasm here) beside Debian's python3-torch on the CPU, same models,
-# batch sizes, seed and step; median of 5 runs, warm-up excluded. Prints a markdown table.
+# batch sizes, seed and step, warm-up excluded. Prints a markdown table.
 #
-#   bench/backend/run.sh                       # all cases
-#   CASES=mnist-cnn:64 bench/backend/run.sh    # some
+#   bench/backend/run.sh                                   # all cases, 5 paired runs
+#   CASES=mnist-cnn:64 REPEATS=3 bench/backend/run.sh      # some
 #
-# python3-torch (about 650 MB) is installed here if missing: it is a peer for this benchmark
-# only, never a project dependency. Cases run one after the other, torch then tfjs, so a load
-# change on a shared machine hits both sides alike; the CPU-time columns are the robust ones there.
+# Each of the REPEATS rounds runs every case as a torch process then a tfjs process, back to
+# back, so a pair sees about the same load on a shared machine; the table gives the medians of
+# both sides and the median (and range) of the per-pair ratios, by wall time and by CPU time.
+# python3-torch (about 650 MB) is installed here if missing: a peer for this benchmark only,
+# never a project dependency.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -24,30 +26,16 @@ fi
 
 OUT="$(mktemp -d)"
 trap 'rm -rf "$OUT"' EXIT
-echo "[]" > "$OUT/torch.json"
-echo '{"backend": "", "results": []}' > "$OUT/tfjs.json"
 
 IFS=',' read -ra LIST <<< "$CASES"
-for CASE in "${LIST[@]}"; do
-  /usr/bin/python3 bench/backend/torch_bench.py --cases "$CASE" --threads 1 --repeats "$REPEATS" --json "$OUT/torch.$CASE.json"
-  node --import tsx bench/backend/tfjs.ts --cases "$CASE" --repeats "$REPEATS" --json "$OUT/tfjs.$CASE.json"
+for RUN in $(seq 1 "$REPEATS"); do
+  for CASE in "${LIST[@]}"; do
+    echo "round $RUN/$REPEATS, $CASE"
+    /usr/bin/python3 bench/backend/torch_bench.py --cases "$CASE" --threads 1 --repeats 1 --json "$OUT/torch.$CASE.$RUN.json"
+    node --import tsx bench/backend/tfjs.ts --cases "$CASE" --repeats 1 --json "$OUT/tfjs.$CASE.$RUN.json"
+  done
 done
 
-# Merge the per-case files, then print the table.
-node -e '
-const fs = require("fs");
-const [dir, cases] = process.argv.slice(1);
-const torch = [], tfjs = [];
-let backend = "";
-for (const c of cases.split(",")) {
-  torch.push(...JSON.parse(fs.readFileSync(`${dir}/torch.${c}.json`, "utf8")));
-  const t = JSON.parse(fs.readFileSync(`${dir}/tfjs.${c}.json`, "utf8"));
-  backend = t.backend;
-  tfjs.push(...t.results);
-}
-fs.writeFileSync(`${dir}/torch.json`, JSON.stringify(torch));
-fs.writeFileSync(`${dir}/tfjs.json`, JSON.stringify({ backend, results: tfjs }));
-' "$OUT" "$CASES"
 echo
 echo "Machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); torch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)'), node $(node --version)"
-node --import tsx bench/backend/tfjs.ts --combine "$OUT/torch.json" "$OUT/tfjs.json"
+node --import tsx bench/backend/tfjs.ts --combine "$OUT"

@@ -6,7 +6,7 @@
  *
  *   node --import tsx bench/backend/tfjs.ts [--cases mnist-cnn:64,mnist-cnn:128,resnet20-cifar:128]
  *        [--repeats 5] [--warmup 3] [--backend wasm] [--json out.json]
- *   node --import tsx bench/backend/tfjs.ts --combine torch.json tfjs.json   (prints the table)
+ *   node --import tsx bench/backend/tfjs.ts --combine <dir>   (the table from run.sh's result files)
  *
  * A step is src/train/loop.ts trainStep with tracking "off": forward, softmax cross-entropy,
  * backward, SGD (lr 0.01, momentum 0.9), then one `await data()` of the loss, on a fixed
@@ -101,29 +101,61 @@ function fmt(n: number, digits = 1): string {
   return n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
-/** The README table: one row per (model, batch) present in both result files. */
-export function comparisonTable(torch: BenchResult[], tfjs: BenchResult[], backend: string): string {
+interface PairedRuns {
+  model: string;
+  batch: number;
+  torch: BenchResult[];
+  tfjs: BenchResult[];
+}
+
+/**
+ * The README table from paired runs (run i of torch and run i of tfjs ran back to back, so
+ * they saw about the same machine load): medians of each side, and the median and range of
+ * the per-pair ratios, for wall time and for CPU time.
+ */
+export function comparisonTable(cases: PairedRuns[], backend: string): string {
   const lines = [
-    `| model | batch | ${backend} img/s | torch CPU img/s | ratio (wall) | ${backend} img/CPU-s | torch img/CPU-s | ratio (CPU time) |`,
+    `| model | batch | ${backend} img/s | torch CPU img/s | ratio (wall), median [range] | ${backend} img/CPU-s | torch img/CPU-s | ratio (CPU time), median [range] |`,
     "|---|---|---|---|---|---|---|---|",
   ];
-  for (const t of tfjs) {
-    const p = torch.find((r) => r.model === t.model && r.batch === t.batch);
-    if (!p) continue;
+  for (const c of cases) {
+    const pairs = c.tfjs.map((t, i) => [t, c.torch[i]] as const).filter(([, p]) => p !== undefined);
+    const wall = pairs.map(([t, p]) => t.imagesPerSec / p.imagesPerSec);
+    const cpu = pairs.map(([t, p]) => t.imagesPerCpuSec / p.imagesPerCpuSec);
+    const range = (r: number[]): string => `${fmt(median(r), 2)} [${fmt(Math.min(...r), 2)}-${fmt(Math.max(...r), 2)}]`;
     lines.push(
-      `| ${t.model} | ${t.batch} | ${fmt(t.imagesPerSec)} | ${fmt(p.imagesPerSec)} | ${fmt(t.imagesPerSec / p.imagesPerSec, 2)} | ` +
-        `${fmt(t.imagesPerCpuSec)} | ${fmt(p.imagesPerCpuSec)} | ${fmt(t.imagesPerCpuSec / p.imagesPerCpuSec, 2)} |`,
+      `| ${c.model} | ${c.batch} | ${fmt(median(c.tfjs.map((r) => r.imagesPerSec)))} | ${fmt(median(c.torch.map((r) => r.imagesPerSec)))} | ${range(wall)} | ` +
+        `${fmt(median(c.tfjs.map((r) => r.imagesPerCpuSec)))} | ${fmt(median(c.torch.map((r) => r.imagesPerCpuSec)))} | ${range(cpu)} |`,
     );
   }
   return lines.join("\n");
 }
 
+/** Reads run.sh's files <dir>/{torch,tfjs}.<model>:<batch>.<run>.json into paired runs. */
+function readPairedRuns(dir: string): { backend: string; cases: PairedRuns[] } {
+  const cases = new Map<string, PairedRuns>();
+  let backend = "tfjs";
+  const files = fs.readdirSync(dir).filter((f) => /^(torch|tfjs)\..+\.\d+\.json$/.test(f));
+  files.sort((a, b) => Number(a.split(".").at(-2)) - Number(b.split(".").at(-2)));
+  for (const file of files) {
+    const text = fs.readFileSync(`${dir}/${file}`, "utf8");
+    const results: BenchResult[] = file.startsWith("torch") ? JSON.parse(text) : (JSON.parse(text) as { results: BenchResult[] }).results;
+    if (file.startsWith("tfjs")) backend = (JSON.parse(text) as { backend: string }).backend;
+    for (const r of results) {
+      const key = `${r.model}:${r.batch}`;
+      const entry = cases.get(key) ?? { model: r.model, batch: r.batch, torch: [], tfjs: [] };
+      (file.startsWith("torch") ? entry.torch : entry.tfjs).push(r);
+      cases.set(key, entry);
+    }
+  }
+  return { backend, cases: [...cases.values()] };
+}
+
 async function main(): Promise<void> {
   const combine = process.argv.indexOf("--combine");
   if (combine >= 0) {
-    const [torchFile, tfjsFile] = process.argv.slice(combine + 1, combine + 3);
-    const tfjs = JSON.parse(fs.readFileSync(tfjsFile, "utf8")) as { backend: string; results: BenchResult[] };
-    console.log(comparisonTable(JSON.parse(fs.readFileSync(torchFile, "utf8")) as BenchResult[], tfjs.results, tfjs.backend));
+    const { backend, cases } = readPairedRuns(process.argv[combine + 1]);
+    console.log(comparisonTable(cases, backend));
     return;
   }
   const backendFlag = flag("backend", "");
