@@ -14,7 +14,7 @@ import { writeJsonAtomic } from "../runs/atomic";
 import { experimentSeeds, readExperimentConfig } from "../runs/experiment";
 import { EXPERIMENT_FILE } from "../runs/layout";
 import { type ExperimentScan, type ScanOptions, scanExperiment } from "../runs/scan";
-import type { CliCommand, OptionSpec, ParsedOptions } from "./args";
+import { type CliCommand, type OptionSpec, type ParsedOptions, onePositional } from "./args";
 import { parseIntegerList, parseSeeds } from "./sweep";
 
 /** Options shared by analyze and export. */
@@ -27,8 +27,7 @@ export const ANALYSIS_OPTIONS: Record<string, OptionSpec> = {
 
 /** Scans the experiment named by the positional with --seeds/--budgets (or experiment.json's seeds). */
 export function scanFromOptions(who: string, options: ParsedOptions, positionals: string[]): { dir: string; scan: ExperimentScan; outDir: string } {
-  const [name] = positionals;
-  if (!name || positionals.length > 1) throw new ValueError(`${who}: expected one experiment name, got ${describeValue(positionals)}`);
+  const name = onePositional(who, "experiment name", positionals);
   const dir = path.resolve(String(options.outputs), name);
   if (!fs.existsSync(dir)) throw new ValueError(`${who}: expected an experiment folder, got ${describeValue(dir)} (not found)`);
   const scanOptions: ScanOptions = {};

@@ -62,6 +62,13 @@ function parseValue(command: string, key: string, spec: OptionSpec, raw: string)
   }
 }
 
+/** The one positional argument of a command that takes exactly one (an experiment or study name). */
+export function onePositional(who: string, what: string, positionals: string[]): string {
+  const [name] = positionals;
+  if (!name || positionals.length > 1) throw new ValueError(`${who}: expected one ${what}, got ${describeValue(positionals)}`);
+  return name;
+}
+
 /** Parses argv (after the command name) against the command's option specs. */
 export function parseArgs(command: CliCommand, argv: string[]): { options: ParsedOptions; positionals: string[]; help: boolean } {
   const options: ParsedOptions = {};

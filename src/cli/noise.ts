@@ -6,12 +6,10 @@
  */
 import * as path from "node:path";
 import { createNoiseStudy, noiseResults } from "../analysis/noiseStudy";
-import { ValueError, describeValue } from "../errors";
 import { writeJsonAtomic } from "../runs/atomic";
-import { sweep } from "../runs/sweep";
 import { VALID_PRESETS } from "../train/config";
-import type { CliCommand } from "./args";
-import { SWEEP_OPTIONS, baseConfigFromOptions, parseSeeds, reportSweep, sweepProgressPrinter } from "./sweep";
+import { type CliCommand, onePositional } from "./args";
+import { SWEEP_OPTIONS, baseConfigFromOptions, parseFractionList, parseSeeds, sweepAndReport } from "./sweep";
 
 const fixed = (v: number, digits = 3) => (Number.isFinite(v) ? v.toFixed(digits) : "n/a");
 
@@ -29,14 +27,9 @@ export const command: CliCommand = {
     ...SWEEP_OPTIONS,
   },
   async run(options, positionals) {
-    const [name] = positionals;
-    if (!name || positionals.length > 1) throw new ValueError(`noise: expected one study name, got ${describeValue(positionals)}`);
+    const name = onePositional("noise", "study name", positionals);
     const outputsRoot = path.resolve(String(options.outputs));
-    const fractions = (options.fractions as string[]).map((raw) => {
-      const f = Number(raw);
-      if (!(f > 0 && f < 1)) throw new ValueError(`noise --fractions: expected numbers in (0, 1), got ${describeValue(raw)}`);
-      return f;
-    });
+    const fractions = parseFractionList("noise --fractions", options.fractions as string[]);
     const dir = createNoiseStudy({
       outputsRoot,
       name,
@@ -45,7 +38,7 @@ export const command: CliCommand = {
       epochs: options.epochs as number,
       seeds: parseSeeds("noise", String(options.seeds)),
     });
-    if (!options["no-sweep"]) reportSweep("noise", await sweep(dir, { workers: options.workers as number | undefined, onProgress: sweepProgressPrinter() }));
+    if (!options["no-sweep"]) await sweepAndReport("noise", dir, options);
     const results = noiseResults(dir);
     const file = path.join(dir, "analysis", "noise.json");
     writeJsonAtomic(file, results);

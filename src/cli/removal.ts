@@ -6,12 +6,11 @@
  */
 import * as path from "node:path";
 import { type RemovalResultRow, createRemovalStudy, removalResults } from "../analysis/removalStudy";
-import { ValueError, describeValue } from "../errors";
+import { ValueError } from "../errors";
 import { writeFileAtomic, writeJsonAtomic } from "../runs/atomic";
 import { scanExperiment } from "../runs/scan";
-import { sweep } from "../runs/sweep";
-import type { CliCommand } from "./args";
-import { SWEEP_OPTIONS, parseIntegerList, parseSeeds, reportSweep, sweepProgressPrinter } from "./sweep";
+import { type CliCommand, onePositional } from "./args";
+import { SWEEP_OPTIONS, parseFractionList, parseIntegerList, parseSeeds, sweepAndReport } from "./sweep";
 
 const fixed = (v: number) => (Number.isFinite(v) ? (v * 100).toFixed(2) : "n/a");
 
@@ -37,19 +36,14 @@ export const command: CliCommand = {
     ...SWEEP_OPTIONS,
   },
   async run(options, positionals) {
-    const [name] = positionals;
-    if (!name || positionals.length > 1) throw new ValueError(`removal: expected one study name, got ${describeValue(positionals)}`);
+    const name = onePositional("removal", "study name", positionals);
     const outputsRoot = path.resolve(String(options.outputs));
     const source = String(options.from);
     let counts: number[];
     if (options.remove !== undefined) counts = parseIntegerList("removal --remove", options.remove as string[]);
     else if (options.fractions !== undefined) {
       const nExamples = scanExperiment(path.join(outputsRoot, source)).dataset?.nExamples ?? 0;
-      counts = (options.fractions as string[]).map((raw) => {
-        const f = Number(raw);
-        if (!(f > 0 && f < 1)) throw new ValueError(`removal --fractions: expected numbers in (0, 1), got ${describeValue(raw)}`);
-        return Math.round(f * nExamples);
-      });
+      counts = parseFractionList("removal --fractions", options.fractions as string[]).map((f) => Math.round(f * nExamples));
     } else throw new ValueError("removal: expected --remove <counts> or --fractions <fractions>");
     const dir = createRemovalStudy({
       outputsRoot,
@@ -61,7 +55,7 @@ export const command: CliCommand = {
       epochs: options.epochs as number | undefined,
       randomSeed: options["random-seed"] as number,
     });
-    if (!options["no-sweep"]) reportSweep("removal", await sweep(dir, { workers: options.workers as number | undefined, onProgress: sweepProgressPrinter() }));
+    if (!options["no-sweep"]) await sweepAndReport("removal", dir, options);
     const rows = removalResults(dir);
     writeJsonAtomic(path.join(dir, "analysis", "removal.json"), rows);
     writeFileAtomic(path.join(dir, "analysis", "removal.csv"), removalCsv(rows));

@@ -5,11 +5,10 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ValueError, describeValue } from "../errors";
 import { EXPERIMENT_FILE } from "../runs/layout";
 import { describeScan, scanExperiment } from "../runs/scan";
 import { sweepStatus } from "../runs/sweep";
-import type { CliCommand } from "./args";
+import { type CliCommand, onePositional } from "./args";
 
 const percent = (v: number | null) => (v === null ? "-" : (v * 100).toFixed(2));
 
@@ -22,8 +21,7 @@ export const command: CliCommand = {
     json: { type: "boolean", help: "print JSON instead of a table", default: false },
   },
   async run(options, positionals) {
-    const [name] = positionals;
-    if (!name || positionals.length > 1) throw new ValueError(`status: expected one experiment name, got ${describeValue(positionals)}`);
+    const name = onePositional("status", "experiment name", positionals);
     const dir = path.resolve(String(options.outputs), name);
     if (!fs.existsSync(path.join(dir, EXPERIMENT_FILE))) {
       // No grid: report what analysis would make of the folders present.

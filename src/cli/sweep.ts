@@ -8,7 +8,7 @@ import { ValueError, describeValue } from "../errors";
 import { type ExperimentConfig, writeExperimentConfig } from "../runs/experiment";
 import { type SweepProgress, type SweepSummary, formatSweepProgress, sweep } from "../runs/sweep";
 import { TRAIN_PRESETS, type TrainConfig, VALID_PRESETS } from "../train/config";
-import type { CliCommand, OptionSpec, ParsedOptions } from "./args";
+import { type CliCommand, type OptionSpec, type ParsedOptions, onePositional } from "./args";
 
 /** "3" -> 3 (seeds 0..2); "0,4,7" -> [0, 4, 7]. */
 export function parseSeeds(who: string, raw: string): number | number[] {
@@ -22,6 +22,15 @@ export function parseIntegerList(who: string, raw: string[]): number[] {
   return raw.map((s) => {
     if (!/^\d+$/.test(s) || Number(s) <= 0) throw new ValueError(`${who}: expected positive integers, got ${describeValue(s)}`);
     return Number(s);
+  });
+}
+
+/** "0.1,0.2" -> [0.1, 0.2] (fractions strictly between 0 and 1). */
+export function parseFractionList(who: string, raw: string[]): number[] {
+  return raw.map((s) => {
+    const f = Number(s);
+    if (!(f > 0 && f < 1)) throw new ValueError(`${who}: expected numbers in (0, 1), got ${describeValue(s)}`);
+    return f;
   });
 }
 
@@ -61,6 +70,11 @@ export function sweepProgressPrinter(): (p: SweepProgress) => void {
   };
 }
 
+/** Sweeps `dir` with the command's --workers, showing progress, then reports as reportSweep. */
+export async function sweepAndReport(who: string, dir: string, options: ParsedOptions): Promise<void> {
+  reportSweep(who, await sweep(dir, { workers: options.workers as number | undefined, onProgress: sweepProgressPrinter() }));
+}
+
 /** Prints the summary; throws if any run failed, so the exit code says so. */
 export function reportSweep(who: string, summary: SweepSummary): void {
   if (process.stderr.isTTY) process.stderr.write("\n");
@@ -84,8 +98,7 @@ export const command: CliCommand = {
     ...SWEEP_OPTIONS,
   },
   async run(options, positionals) {
-    const [name] = positionals;
-    if (!name || positionals.length > 1) throw new ValueError(`sweep: expected one experiment name, got ${describeValue(positionals)}`);
+    const name = onePositional("sweep", "experiment name", positionals);
     const outputsRoot = path.resolve(String(options.outputs));
     if (options.budgets !== undefined || options.seeds !== undefined) {
       if (options.budgets === undefined || options.seeds === undefined) throw new ValueError("sweep: expected --budgets and --seeds together (they define the grid)");
@@ -97,7 +110,6 @@ export const command: CliCommand = {
       };
       writeExperimentConfig(outputsRoot, definition);
     }
-    const summary = await sweep(path.join(outputsRoot, name), { workers: options.workers as number | undefined, onProgress: sweepProgressPrinter() });
-    reportSweep("sweep", summary);
+    await sweepAndReport("sweep", path.join(outputsRoot, name), options);
   },
 };
