@@ -12,7 +12,7 @@ export interface RunLog {
 
 /**
  * Two panels: loss (training solid, test dashed) and accuracy (training solid, test
- * dashed), against the epoch. Accuracy is shown in percent.
+ * dashed), against the epoch. Accuracy is shown in percent. One legend entry per run.
  */
 export function trainingCurvesFigure(runs: readonly RunLog[], options: { title?: string } = {}): PlotlyFigure {
   const data: PlotlyTrace[] = [];
@@ -22,10 +22,14 @@ export function trainingCurvesFigure(runs: readonly RunLog[], options: { title?:
     const line = (column: string, label: string, panel: 1 | 2, dash: "solid" | "dash", scale = 1): void => {
       const values = run.columns[column];
       if (!values || values.every((v) => !Number.isFinite(v))) return;
+      // One legend entry per run (its first line); the hover names the line.
+      const first = !data.some((t) => t.legendgroup === run.name);
       data.push({
         type: "scatter",
         mode: epochs.length > 30 ? "lines" : "lines+markers",
-        name: `${run.name} ${label}`,
+        name: run.name,
+        showlegend: first,
+        hovertemplate: `${run.name} ${label}, epoch %{x}: %{y:.4g}<extra></extra>`,
         legendgroup: run.name,
         x: epochs,
         y: finiteOrNull(values.map((v) => v * scale)),
@@ -41,15 +45,13 @@ export function trainingCurvesFigure(runs: readonly RunLog[], options: { title?:
   });
   return {
     data,
-    layout: baseLayout(options.title ?? "Training curves", {
+    layout: baseLayout(`${options.title ?? "Training curves"} (solid: training, dashed: test)`, {
       grid: { rows: 1, columns: 2, pattern: "independent", xgap: 0.12 },
       xaxis: axis("epoch"),
       yaxis: axis("loss (nats)"),
       xaxis2: axis("epoch"),
       yaxis2: axis("accuracy (%)"),
-      legend: { orientation: "h", y: -0.25 },
       height: 400,
-      margin: { l: 60, r: 20, t: 50, b: 90 },
     }),
   };
 }

@@ -11,7 +11,8 @@ export interface ReportEntry {
   /** File names relative to the reports folder. */
   html: string;
   ipynb: string;
-  status: "ok" | "failed" | "not run";
+  /** "earlier run": not executed this time, its report is from a previous run. */
+  status: "ok" | "failed" | "not run" | "earlier run";
   /** Wall time of execution plus export, seconds. */
   seconds?: number;
   /** Message of the failing cell when status is "failed". */
@@ -65,7 +66,7 @@ table.reports { border-collapse: collapse; margin: 1em 0 2em; }
 table.reports th, table.reports td { border-bottom: 1px solid #ddd; padding: 4px 12px; text-align: left; vertical-align: top; }
 table.reports td.num { text-align: right; }
 tr.failed td { background: #fff0f0; }
-tr.not-run td { color: #888; }
+tr.not-run td, tr.earlier-run td { color: #888; }
 pre.error { white-space: pre-wrap; color: #a00; font-size: 12px; margin: 4px 0 0; }
 ${NOTEBOOK_CSS}
 </style>

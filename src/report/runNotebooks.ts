@@ -130,9 +130,9 @@ export async function runNotebooks(experimentDir: string, options: RunNotebooksO
   const reportsDir = options.reportsDir ?? path.join(absExperiment, REPORTS_DIR);
   fs.mkdirSync(reportsDir, { recursive: true });
   const only = options.only ?? [];
-  const notebooks = listNotebooks(options.notebooksDir ?? path.join(root, NOTEBOOKS_DIR)).filter(
-    (file) => only.length === 0 || only.some((prefix) => path.basename(file).startsWith(prefix)),
-  );
+  const allNotebooks = listNotebooks(options.notebooksDir ?? path.join(root, NOTEBOOKS_DIR));
+  const selected = (file: string) => only.length === 0 || only.some((prefix) => path.basename(file).startsWith(prefix));
+  const notebooks = allNotebooks.filter(selected);
   if (notebooks.length === 0) throw new ValueError(`runNotebooks: expected notebooks matching ${JSON.stringify(only)}, got none`);
 
   const env: NodeJS.ProcessEnv = {
@@ -141,10 +141,13 @@ export async function runNotebooks(experimentDir: string, options: RunNotebooksO
     [NOTEBOOK_ENV.experiment]: absExperiment,
     ...options.env,
   };
-  const entries: ReportEntry[] = notebooks.map((file) => {
+  // The index lists every notebook; one left out by `only` keeps its report of an earlier run.
+  const allEntries: ReportEntry[] = allNotebooks.map((file) => {
     const base = path.basename(file, ".ipynb");
-    return { title: notebookTitle(readNotebook(file), base), html: `${base}.html`, ipynb: `${base}.ipynb`, status: "not run" };
+    const earlier = !selected(file) && fs.existsSync(path.join(reportsDir, `${base}.html`));
+    return { title: notebookTitle(readNotebook(file), base), html: `${base}.html`, ipynb: `${base}.ipynb`, status: earlier ? "earlier run" : "not run" };
   });
+  const entries = allEntries.filter((_, i) => selected(allNotebooks[i]));
   const writeIndex = (): string => {
     let summary: { tables: SummaryTable[]; notes: string[] } = { tables: [], notes: [] };
     try {
@@ -165,7 +168,7 @@ export async function runNotebooks(experimentDir: string, options: RunNotebooksO
       reportIndexHtml({
         experiment: path.basename(absExperiment),
         experimentDir: relative && !relative.startsWith("..") ? relative : absExperiment,
-        entries,
+        entries: allEntries,
         summary: summary.tables,
         notes: summary.notes,
         links,

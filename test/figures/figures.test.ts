@@ -39,13 +39,14 @@ test("pixelValueFigure(counts) puts value v at x = v on a log axis", () => {
 test("trainingCurvesFigure(runs) draws loss on panel 1 and accuracy in % on panel 2, skipping empty columns", () => {
   const figure = trainingCurvesFigure([{ name: "seed 0", columns: { epoch: [1, 2], train_loss: [0.9, 0.5], val_loss: [NaN, NaN], train_acc: [0.5, 0.75], acc: [0.6, NaN] } }]);
   assert.deepEqual(
-    figure.data.map((t) => [t.name, t.xaxis, t.y]),
+    figure.data.map((t) => [t.name, t.showlegend, t.xaxis, t.y, (t.line as { dash: string }).dash]),
     [
-      ["seed 0 train loss", "x", [0.9, 0.5]],
-      ["seed 0 train acc", "x2", [50, 75]],
-      ["seed 0 test acc", "x2", [60, null]],
+      ["seed 0", true, "x", [0.9, 0.5], "solid"],
+      ["seed 0", false, "x2", [50, 75], "solid"],
+      ["seed 0", false, "x2", [60, null], "dash"],
     ],
   );
+  assert.match(String(figure.data[2].hovertemplate), /^seed 0 test acc, epoch/);
   assertPlainJson(figure);
 });
 
