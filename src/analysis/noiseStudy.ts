@@ -7,11 +7,11 @@
  * createNoiseStudy writes the study as an experiment with one variant per noise fraction;
  * `sweep` runs it; noiseResults reads the finished runs.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
-import { FileFormatError, ValueError, checkInRange } from "../errors";
+import { ValueError, checkInRange } from "../errors";
 import { exampleStatsFromFile } from "../forgetting/exampleStatsFromFile";
 import { type ExperimentConfig, readExperimentConfig, writeExperimentConfig } from "../runs/experiment";
+import { fieldFailure, readJsonFile } from "../runs/jsonFile";
 import { readManifest } from "../runs/manifest";
 import { presentedMask } from "../runs/scan";
 import { NOISE_FILE } from "../runs/store";
@@ -60,12 +60,13 @@ export function createNoiseStudy(options: NoiseStudyOptions): string {
  */
 export function readNoisyMask(runDir: string, nExamples: number): Uint8Array {
   const file = path.join(runDir, NOISE_FILE);
-  if (!fs.existsSync(file)) throw new FileFormatError(file, "label-noise record is missing (the run was trained without labelNoise?)");
-  const value = JSON.parse(fs.readFileSync(file, "utf8")) as { noisyIds?: unknown };
-  if (!Array.isArray(value.noisyIds)) throw new FileFormatError(file, `field "noisyIds": expected an array of exampleIds, got ${JSON.stringify(value.noisyIds)}`);
+  const value = readJsonFile(file, "label-noise record is missing (the run was trained without labelNoise?)") as { noisyIds?: unknown };
+  const fail = fieldFailure(file);
+  const ids = value.noisyIds;
+  if (!Array.isArray(ids)) return fail("noisyIds", "an array of exampleIds", ids);
   const mask = new Uint8Array(nExamples);
-  for (const id of value.noisyIds) {
-    if (!Number.isInteger(id) || id < 0 || id >= nExamples) throw new FileFormatError(file, `field "noisyIds": expected ids in [0, ${nExamples}), got ${JSON.stringify(id)}`);
+  for (const id of ids as unknown[]) {
+    if (typeof id !== "number" || !Number.isInteger(id) || id < 0 || id >= nExamples) return fail("noisyIds", `ids in [0, ${nExamples})`, id);
     mask[id] = 1;
   }
   return mask;

@@ -21,6 +21,7 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { FileFormatError } from "../errors";
 import { writeFileAtomic, writeJsonAtomic } from "./atomic";
+import { fieldFailure, readJsonFile } from "./jsonFile";
 import { CHECKPOINT_DIR } from "./layout";
 
 export const CHECKPOINT_FILE = "checkpoint.json";
@@ -175,16 +176,8 @@ export function readCheckpoint(runDir: string): CheckpointState | null {
   const dir = fs.existsSync(finalDir) ? finalDir : fs.existsSync(finalDir + PREVIOUS_SUFFIX) ? finalDir + PREVIOUS_SUFFIX : null;
   if (!dir) return null;
   const file = path.join(dir, CHECKPOINT_FILE);
-  if (!fs.existsSync(file)) throw new FileFormatError(file, "checkpoint description is missing");
-  let info: CheckpointInfo;
-  try {
-    info = JSON.parse(fs.readFileSync(file, "utf8")) as CheckpointInfo;
-  } catch (err) {
-    throw new FileFormatError(file, `expected JSON, got a parse error: ${(err as Error).message}`);
-  }
-  const fail = (field: string, expected: string, got: unknown): never => {
-    throw new FileFormatError(file, `field "${field}": expected ${expected}, got ${JSON.stringify(got)}`);
-  };
+  const info = readJsonFile(file, "checkpoint description is missing") as CheckpointInfo;
+  const fail = fieldFailure(file);
   if (typeof info !== "object" || info === null) fail("(root)", "an object", info);
   if (info.format !== 1) fail("format", "1", info.format);
   if (!Number.isInteger(info.epoch) || info.epoch < 1) fail("epoch", "an integer >= 1", info.epoch);

@@ -21,6 +21,7 @@ import * as path from "node:path";
 import { FileFormatError, ValueError, describeValue } from "../errors";
 import { type TrainConfig, resolveTrainConfig } from "../train/config";
 import { writeJsonAtomic } from "./atomic";
+import { readJsonFile } from "./jsonFile";
 import { EXPERIMENT_FILE } from "./layout";
 import { checkFolderName } from "./store";
 
@@ -135,13 +136,7 @@ export function planRuns(experiment: ExperimentConfig): PlannedRun[] {
  */
 export function readExperimentConfig(experimentDir: string): ExperimentConfig {
   const file = path.join(experimentDir, EXPERIMENT_FILE);
-  if (!fs.existsSync(file)) throw new FileFormatError(file, "experiment definition is missing (create it with `forgetting sweep --create ...` or writeExperimentConfig)");
-  let value: unknown;
-  try {
-    value = JSON.parse(fs.readFileSync(file, "utf8"));
-  } catch (err) {
-    throw new FileFormatError(file, `expected JSON, got a parse error: ${(err as Error).message}`);
-  }
+  const value = readJsonFile(file, "experiment definition is missing (create it with `forgetting sweep --create ...` or writeExperimentConfig)");
   try {
     return checkExperimentConfig(value, "experiment.json");
   } catch (err) {

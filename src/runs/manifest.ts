@@ -2,10 +2,9 @@
  * Reading and writing a run's manifest.json, with validation so that analysis and resume
  * fail with a message naming the file and field instead of a crash deep inside.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
-import { FileFormatError } from "../errors";
 import { writeJsonAtomic } from "./atomic";
+import { fieldFailure, readJsonFile } from "./jsonFile";
 import { MANIFEST_FILE, type RunManifest, SCHEMA_VERSION, VALID_RUN_STATUSES, VALID_TRACKING_MODES } from "./layout";
 
 /** Writes `<runDir>/manifest.json` atomically, stamping `updatedAt`. */
@@ -20,17 +19,8 @@ export function writeManifest(runDir: string, manifest: RunManifest): void {
  */
 export function readManifest(runDir: string): RunManifest {
   const file = path.join(runDir, MANIFEST_FILE);
-  if (!fs.existsSync(file)) throw new FileFormatError(file, "manifest is missing");
-  let value: unknown;
-  try {
-    value = JSON.parse(fs.readFileSync(file, "utf8"));
-  } catch (err) {
-    throw new FileFormatError(file, `expected JSON, got a parse error: ${(err as Error).message}`);
-  }
-  const m = value as RunManifest;
-  const fail = (field: string, expected: string, got: unknown): never => {
-    throw new FileFormatError(file, `field "${field}": expected ${expected}, got ${JSON.stringify(got)}`);
-  };
+  const m = readJsonFile(file, "manifest is missing") as RunManifest;
+  const fail = fieldFailure(file);
   if (typeof m !== "object" || m === null) fail("(root)", "an object", m);
   if (m.schemaVersion !== SCHEMA_VERSION) fail("schemaVersion", String(SCHEMA_VERSION), m.schemaVersion);
   if (typeof m.runId !== "string" || !m.runId) fail("runId", "a non-empty string", m.runId);
