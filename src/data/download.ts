@@ -126,13 +126,13 @@ function isUnpacked(dir: string, unpack: NonNullable<DatasetDownload["unpack"]>)
 /** A failed request (network error, HTTP error status): the next URL is tried. */
 class RequestError extends Error {}
 
-/** No URL gave the file; `failures` says why for each. */
+/** No URL gave the file; `reason` says why for each (the message without the file name). */
 class UnreachableError extends FileFormatError {
-  constructor(
-    file: string,
-    readonly failures: string[],
-  ) {
-    super(file, `could not download it from any source (no network?):\n  ${failures.join("\n  ")}`);
+  readonly reason: string;
+  constructor(file: string, failures: string[]) {
+    const reason = `could not download it from any source (no network?):\n  ${failures.join("\n  ")}`;
+    super(file, reason);
+    this.reason = reason;
   }
 }
 
@@ -315,7 +315,7 @@ export async function fetchDataset(name: string, options: FetchOptions): Promise
     return await fetchSpec(DOWNLOADS[dataset], path.join(options.dataRoot, dataset), options);
   } catch (err) {
     if (err instanceof UnreachableError) {
-      throw new FileFormatError(err.file, `could not download it from any source (no network?):\n  ${err.failures.join("\n  ")}\n${manualInstructions(dataset, options.dataRoot)}`);
+      throw new FileFormatError(err.file, `${err.reason}\n${manualInstructions(dataset, options.dataRoot)}`);
     }
     throw err;
   }
