@@ -10,12 +10,12 @@
 import * as path from "node:path";
 import { ValueError, checkInRange } from "../errors";
 import { exampleStatsFromFile } from "../forgetting/exampleStatsFromFile";
-import { type ExperimentConfig, readExperimentConfig, writeExperimentConfig } from "../runs/experiment";
+import { type ExperimentConfig, writeExperimentConfig } from "../runs/experiment";
 import { fieldFailure, readJsonFile } from "../runs/jsonFile";
 import { readManifest } from "../runs/manifest";
 import { presentedMask } from "../runs/scan";
 import { NOISE_FILE } from "../runs/store";
-import { sweepStatus } from "../runs/sweep";
+import { sweepStatusByVariant } from "../runs/sweep";
 import type { TrainConfig } from "../train/config";
 import { type NoiseComparison, noiseComparison } from "./noiseComparison";
 
@@ -93,11 +93,8 @@ export interface NoiseVariantResult {
 
 /** Forgetting of flipped vs clean examples in every completed run of a noise study. */
 export function noiseResults(studyDir: string): NoiseVariantResult[] {
-  const experiment = readExperimentConfig(studyDir);
-  const status = sweepStatus(studyDir);
   const mean = (values: number[]) => (values.length ? values.reduce((s, v) => s + v, 0) / values.length : NaN);
-  return (experiment.variants ?? []).map((variant) => {
-    const rows = status.filter((s) => s.variant === variant.name);
+  return sweepStatusByVariant(studyDir).map(({ variant, runs: rows }) => {
     const runs: NoiseRunResult[] = rows
       .filter((s) => s.state === "completed")
       .map((s) => {

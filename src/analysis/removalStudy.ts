@@ -15,7 +15,7 @@ import { exampleStatsFromFile } from "../forgetting/exampleStatsFromFile";
 import { type ExperimentConfig, type ExperimentVariant, readExperimentConfig, writeExperimentConfig } from "../runs/experiment";
 import { EXPERIMENT_FILE } from "../runs/layout";
 import { presentedMask, scanExperiment } from "../runs/scan";
-import { sweepStatus } from "../runs/sweep";
+import { sweepStatusByVariant } from "../runs/sweep";
 import type { TrainConfig } from "../train/config";
 import { forgettingRanking } from "./forgettingRanking";
 import { type RemovalMethod, removalIds } from "./removalIds";
@@ -96,10 +96,7 @@ export interface RemovalResultRow {
  * @throws FileFormatError if the study has no valid experiment.json.
  */
 export function removalResults(studyDir: string): RemovalResultRow[] {
-  const experiment = readExperimentConfig(studyDir);
-  const status = sweepStatus(studyDir);
-  return (experiment.variants ?? []).map((variant) => {
-    const runs = status.filter((s) => s.variant === variant.name);
+  return sweepStatusByVariant(studyDir).map(({ variant, runs }) => {
     const done = runs.filter((s) => s.state === "completed" && s.bestAcc !== null);
     const row = resultsTable(done.map((s) => ({ budget: s.budget, seed: s.seed, acc: [s.bestAcc!] })))[0];
     return {

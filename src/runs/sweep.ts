@@ -21,7 +21,7 @@ import { ValueError, describeValue } from "../errors";
 import { type TrainConfig, configDifferences, resolveTrainConfig } from "../train/config";
 import type { RunManifest } from "./layout";
 import { readManifest } from "./manifest";
-import { type ExperimentConfig, type PlannedRun, planRuns, readExperimentConfig } from "./experiment";
+import { type ExperimentConfig, type ExperimentVariant, type PlannedRun, planRuns, readExperimentConfig } from "./experiment";
 import { listRunFolders, readLogColumns } from "./scan";
 
 export const SWEEP_DIR = ".sweep";
@@ -186,6 +186,15 @@ export function sweepStatus(experimentDir: string): SweepRunStatus[] {
       ...(m?.status === "failed" && m.error ? { error: m.error } : {}),
     };
   });
+}
+
+/**
+ * sweepStatus grouped by variant, in the order of experiment.json's variants (none for an
+ * experiment without variants).
+ */
+export function sweepStatusByVariant(experimentDir: string): { variant: ExperimentVariant; runs: SweepRunStatus[] }[] {
+  const status = sweepStatus(experimentDir);
+  return (readExperimentConfig(experimentDir).variants ?? []).map((variant) => ({ variant, runs: status.filter((s) => s.variant === variant.name) }));
 }
 
 /** Number of GPUs `nvidia-smi -L` lists; 0 without the tool or a GPU. */
