@@ -2,17 +2,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import sharp from "sharp";
 import { openDataset } from "../../src/data/index";
 import { readImageFolder } from "../../src/data/imageFolder";
 import { folderBatchSource } from "../../src/data/folderBatches";
 import type { Batch } from "../../src/data/types";
-import { SHARED_DATA, missingShared, tempDir } from "./shared";
-
-async function png(file: string, value: number, width = 40, height = 30): Promise<void> {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  await sharp(Buffer.alloc(width * height * 3, value), { raw: { width, height, channels: 3 } }).png().toFile(file);
-}
+import { SHARED_DATA, constantPng as png, missingShared, tempDir } from "./shared";
 
 test("openDataset({dataset: 'folder', folder}) trains on RandomResizedCrop + flip and tests on Resize + CenterCrop, ImageNet-normalized", async () => {
   const root = tempDir("open-folder-test");

@@ -2,6 +2,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import sharp from "sharp";
 
 export const SHARED_DATA = path.resolve(__dirname, "../..", "../shared/data");
 
@@ -19,4 +20,10 @@ export function tempDir(prefix: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
   made.push(dir);
   return dir;
+}
+
+/** Writes a width x height RGB PNG with every channel of every pixel equal to `value`, creating folders. */
+export async function constantPng(file: string, value: number, width = 40, height = 30): Promise<void> {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  await sharp(Buffer.alloc(width * height * 3, value), { raw: { width, height, channels: 3 } }).png().toFile(file);
 }

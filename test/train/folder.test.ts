@@ -3,13 +3,8 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import sharp from "sharp";
 import { train } from "../../src/train/train";
-
-async function png(file: string, value: number): Promise<void> {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  await sharp(Buffer.alloc(20 * 14 * 3, value), { raw: { width: 20, height: 14, channels: 3 } }).png().toFile(file);
-}
+import { constantPng as png } from "../data/shared";
 
 test("train({dataset: 'folder', imageSize, classIndex, skipBadFiles, normalizeMean, normalizeStd}) reads the folder with those options", async () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "forgetting-folder-train-"));
