@@ -5,8 +5,8 @@
  * Why: tslab sets the TypeScript rootDir to the kernel's working directory, and Jupyter
  * starts kernels in the notebook's folder, so `import ... from "../src/x"` would fail with
  * "not under rootDir". Running from the project root lets every notebook import the
- * library as "./src/..." and use project-relative paths (outputs/<experiment>), the same
- * way interactively and headless. `forgetting setup` registers this file as the kernel
+ * compiled library as "./dist/..." (see src/notebook/kernel.ts for why dist/) and use
+ * project-relative paths (outputs/<experiment>), the same way interactively and headless. `forgetting setup` registers this file as the kernel
  * "forgetting-tslab"; Jupyter calls it with the connection file as the only argument.
  */
 "use strict";

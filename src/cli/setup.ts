@@ -13,7 +13,7 @@ import { KERNEL_NAME, aptInstallJupyter, findJupyterPython, jupyterInstallPlan, 
 import { plotlyBundle } from "../notebook/plotly";
 import { NotebookCellError, runNotebooks } from "../report/runNotebooks";
 
-/** A one-cell notebook that fails unless the kernel can import the library from ./src. */
+/** A one-cell notebook that fails unless the kernel can import the compiled library from ./dist. */
 function smokeNotebook(): object {
   return {
     cells: [
@@ -69,7 +69,7 @@ export const command: CliCommand = {
       fs.mkdirSync(notebooks);
       fs.writeFileSync(path.join(notebooks, "00-kernel-check.ipynb"), JSON.stringify(smokeNotebook(), null, 1));
       const result = await runNotebooks(scratch, { notebooksDir: notebooks, python: probe.python, cellTimeoutSeconds: 120, log: () => {} });
-      console.log(`setup: kernel check passed (a notebook importing ./src ran in ${result.seconds.toFixed(1)} s)`);
+      console.log(`setup: kernel check passed (a notebook importing the library ran in ${result.seconds.toFixed(1)} s)`);
     } catch (err) {
       if (err instanceof NotebookCellError) throw new ValueError(`setup: expected the kernel check notebook to run, got: ${err.message}`);
       throw err;
