@@ -14,6 +14,8 @@ export interface OptionSpec {
   default?: string | number | boolean | string[];
   /** Allowed values (string options, or each item of a list). */
   choices?: readonly string[];
+  /** Smallest allowed value of a number or integer option. */
+  min?: number;
   required?: boolean;
 }
 
@@ -28,18 +30,23 @@ export interface CliCommand {
   run(options: ParsedOptions, positionals: string[]): Promise<void>;
 }
 
+function checkMin(who: string, spec: OptionSpec, what: string, n: number, raw: string): number {
+  if (spec.min !== undefined && n < spec.min) throw new ValueError(`${who}: expected ${what} >= ${spec.min}, got ${describeValue(raw)}`);
+  return n;
+}
+
 function parseValue(command: string, key: string, spec: OptionSpec, raw: string): string | number | boolean | string[] {
   const who = `${command} --${key}`;
   switch (spec.type) {
     case "number": {
       const n = Number(raw);
       if (raw.trim() === "" || !Number.isFinite(n)) throw new ValueError(`${who}: expected a finite number, got ${describeValue(raw)}`);
-      return n;
+      return checkMin(who, spec, "a number", n, raw);
     }
     case "integer": {
       const n = Number(raw);
       if (!/^-?\d+$/.test(raw.trim())) throw new ValueError(`${who}: expected an integer, got ${describeValue(raw)}`);
-      return n;
+      return checkMin(who, spec, "an integer", n, raw);
     }
     case "boolean":
       if (["true", "1", "yes"].includes(raw)) return true;

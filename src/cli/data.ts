@@ -40,7 +40,7 @@ export const command: CliCommand = {
   positionals: ["<fetch|info>", "[name]"],
   options: {
     "data-root": { type: "string", help: "folder holding one subfolder per dataset", default: "<project>/data" },
-    mirror: { type: "string", help: "base URL to download from instead of the official sources (file names are appended)" },
+    mirror: { type: "string", help: "base URL to download from instead of the official sources (file names are appended) [default: none: the official sources]" },
   },
   async run(options, positionals) {
     const [sub, ...names] = positionals;

@@ -4,7 +4,7 @@ import { doctor, formatDoctorReport } from "../backend/doctor";
 
 export const command: CliCommand = {
   name: "doctor",
-  summary: "check backends (and why better ones are unavailable), GPU/CUDA/cuDNN, versions, Jupyter and the tslab kernel",
+  summary: "Check backends (and why better ones are unavailable), GPU/CUDA/cuDNN, versions, Jupyter and the tslab kernel",
   options: {
     json: { type: "boolean", help: "print the report as JSON instead of text", default: false },
   },

@@ -19,10 +19,10 @@ export const command: CliCommand = {
   positionals: ["<study>"],
   options: {
     fractions: { type: "list", help: "fractions of training labels to flip, e.g. 0.1,0.2", required: true },
-    epochs: { type: "integer", help: "epochs of each run", required: true },
+    epochs: { type: "integer", help: "epochs of each run", required: true, min: 1 },
     seeds: { type: "string", help: "seeds: a count or a list", default: "3" },
-    preset: { type: "string", help: "training recipe", choices: VALID_PRESETS },
-    "base-json": { type: "string", help: "config keys as JSON over the preset" },
+    preset: { type: "string", help: "training recipe [default: none: the train defaults, digits MLP]", choices: VALID_PRESETS },
+    "base-json": { type: "string", help: "config keys as JSON over the preset [default: none]" },
     "no-sweep": { type: "boolean", help: "only write the study and report what is finished", default: false },
     ...SWEEP_OPTIONS,
   },

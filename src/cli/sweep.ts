@@ -55,7 +55,7 @@ export function baseConfigFromOptions(who: string, options: ParsedOptions): Part
 /** Options shared by the commands that sweep. */
 export const SWEEP_OPTIONS: Record<string, OptionSpec> = {
   outputs: { type: "string", help: "folder holding experiment folders", default: "outputs" },
-  workers: { type: "integer", help: "worker processes at once [default: one per GPU, else one per core]" },
+  workers: { type: "integer", help: "worker processes at once [default: one per GPU, else one per core]", min: 1 },
 };
 
 /** A progress display on stderr: one rewritten line on a terminal, a line per finished epoch otherwise. */
@@ -91,10 +91,10 @@ export const command: CliCommand = {
   summary: "Run the missing or unfinished runs of an experiment (epoch budgets x seeds) in parallel worker processes",
   positionals: ["<experiment>"],
   options: {
-    budgets: { type: "list", help: "epoch budgets, e.g. 40,60,90 (writes or extends experiment.json)" },
-    seeds: { type: "string", help: "seed count (e.g. 8) or list (e.g. 0,1,5); needed with --budgets" },
-    preset: { type: "string", help: "base training recipe for a new experiment", choices: VALID_PRESETS },
-    "base-json": { type: "string", help: 'base config keys as JSON, e.g. \'{"lr":0.05,"recordFloats":["prob"]}\' (over the preset)' },
+    budgets: { type: "list", help: "epoch budgets, e.g. 40,60,90 (writes or extends experiment.json) [default: none: the grid in experiment.json]" },
+    seeds: { type: "string", help: "seed count (e.g. 8) or list (e.g. 0,1,5); needed with --budgets [default: none]" },
+    preset: { type: "string", help: "base training recipe for a new experiment [default: none: the train defaults, digits MLP]", choices: VALID_PRESETS },
+    "base-json": { type: "string", help: 'base config keys as JSON, e.g. \'{"lr":0.05,"recordFloats":["prob"]}\' (over the preset) [default: none]' },
     ...SWEEP_OPTIONS,
   },
   async run(options, positionals) {

@@ -108,15 +108,15 @@ export const command: CliCommand = {
   name: "train",
   summary: "Train one run with per-example forgetting tracking (or --resume a killed run)",
   options: {
-    preset: { type: "string", help: "start from a paper recipe, then apply the flags below", choices: VALID_PRESETS },
+    preset: { type: "string", help: "start from a paper recipe, then apply the flags below [default: none: the defaults below]", choices: VALID_PRESETS },
     ...configOptions(),
-    resume: { type: "string", help: "continue the run in this folder (config flags must match it)" },
+    resume: { type: "string", help: "continue the run in this folder (config flags must match it) [default: none: start a new run]" },
     experiment: { type: "string", help: "experiment folder name", default: "default" },
     outputs: { type: "string", help: "folder holding experiment folders", default: "outputs" },
     "run-id": { type: "string", help: "run folder name (an unfinished run with this id is resumed) [default: a new nanoid]" },
     backend: { type: "string", help: "tfjs backend", choices: ["auto", ...VALID_BACKENDS], default: "auto" },
     "data-root": { type: "string", help: "folder holding the datasets [default: <project>/data]" },
-    "stop-after-epochs": { type: "integer", help: "stop after this many epochs, leaving the run resumable" },
+    "stop-after-epochs": { type: "integer", help: "stop after this many epochs, leaving the run resumable [default: none: train every epoch]", min: 1 },
     quiet: { type: "boolean", help: "no progress display", default: false },
   },
   async run(options, positionals) {

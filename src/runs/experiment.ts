@@ -136,7 +136,7 @@ export function planRuns(experiment: ExperimentConfig): PlannedRun[] {
  */
 export function readExperimentConfig(experimentDir: string): ExperimentConfig {
   const file = path.join(experimentDir, EXPERIMENT_FILE);
-  const value = readJsonFile(file, "experiment definition is missing (create it with `forgetting sweep --create ...` or writeExperimentConfig)");
+  const value = readJsonFile(file, "experiment definition is missing (create it with `forgetting sweep <experiment> --budgets <list> --seeds <n>` or writeExperimentConfig)");
   try {
     return checkExperimentConfig(value, "experiment.json");
   } catch (err) {

@@ -28,7 +28,7 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
 test("forgetting train --help lists every config flag with its default", async () => {
   const { code, out } = await cli(["train", "--help"]);
   assert.equal(code, 0);
-  for (const line of ["--batch-size", "[default: 32]", "--tracking-mode", "(one of: presentation, eval)", "--resume", "--run-id", "--preset"]) {
+  for (const line of ["--batch-size", "[default: 32]", "--tracking-mode", "(one of: presentation, eval)", "--resume", "--run-id", "--preset", "--image-size", "[default: 224, tested on Resize 256 + CenterCrop 224]", "[default: none: start a new run]"]) {
     assert.ok(out.includes(line), `help lacks ${line}`);
   }
 });
@@ -41,11 +41,28 @@ test("forgetting train with bad values exits 2 with one clear line", async () =>
     [["train", "--model", "vgg"], /train --model: expected one of mnist-cnn, digits-mlp.*got "vgg"/],
     [["train", "--tracking-mode", "always"], /train --tracking-mode: expected one of presentation, eval, got "always"/],
     [["train", "--epoch", "3"], /train: unknown option --epoch; valid options: --preset, --model/],
+    [["train", "--stop-after-epochs", "0"], /train --stop-after-epochs: expected an integer >= 1, got "0"/],
+    [["train", "--image-size", "64"], /config\.imageSize: expected dataset "folder" \(it sets how image folders are read\), got dataset "digits"/],
   ];
   for (const [args, re] of cases) {
     const { code, err } = await cli(args);
     assert.equal(code, 2, args.join(" "));
     assert.match(err, re);
+  }
+});
+
+test("forgetting sweep/noise/removal with a value out of an option's range exit 2 with one line naming the option", async () => {
+  const cases: Array<[string[], RegExp]> = [
+    [["sweep", "e", "--workers", "0"], /sweep --workers: expected an integer >= 1, got "0"/],
+    [["noise", "s", "--fractions", "0.1", "--epochs", "0"], /noise --epochs: expected an integer >= 1, got "0"/],
+    [["noise", "s", "--fractions", "1.5", "--epochs", "2"], /noise --fractions: expected numbers in \(0, 1\), got "1\.5"/],
+    [["removal", "s", "--from", "e", "--remove", "2", "--random-seed", "-1"], /removal --random-seed: expected an integer >= 0, got "-1"/],
+  ];
+  for (const [args, re] of cases) {
+    const { code, err } = await cli(args);
+    assert.equal(code, 2, args.join(" "));
+    assert.match(err, re);
+    assert.equal(err.trim().split("\n").length, 1, args.join(" "));
   }
 });
 
