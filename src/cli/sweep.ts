@@ -10,10 +10,11 @@ import { type SweepProgress, type SweepSummary, formatSweepProgress, sweep } fro
 import { TRAIN_PRESETS, type TrainConfig, VALID_PRESETS } from "../train/config";
 import { type CliCommand, type OptionSpec, type ParsedOptions, onePositional } from "./args";
 
-/** "3" -> 3 (seeds 0..2); "0,4,7" -> [0, 4, 7]. */
+/** "3" -> 3 (seeds 0..2); "0,4,7" -> [0, 4, 7]. A lone "0" is a count, and too small. */
 export function parseSeeds(who: string, raw: string): number | number[] {
   const items = raw.split(",").map((s) => s.trim());
   if (items.some((s) => !/^\d+$/.test(s))) throw new ValueError(`${who} --seeds: expected a count (e.g. 3) or a list of seeds (e.g. 0,4,7), got ${describeValue(raw)}`);
+  if (items.length === 1 && Number(items[0]) === 0) throw new ValueError(`${who} --seeds: expected a count > 0 (one seed: 1), got "0"`);
   return items.length === 1 ? Number(items[0]) : items.map(Number);
 }
 

@@ -57,6 +57,7 @@ test("forgetting sweep/noise/removal with a value out of an option's range exit 
     [["noise", "s", "--fractions", "0.1", "--epochs", "0"], /noise --epochs: expected an integer >= 1, got "0"/],
     [["noise", "s", "--fractions", "1.5", "--epochs", "2"], /noise --fractions: expected numbers in \(0, 1\), got "1\.5"/],
     [["removal", "s", "--from", "e", "--remove", "2", "--random-seed", "-1"], /removal --random-seed: expected an integer >= 0, got "-1"/],
+    [["sweep", "e", "--budgets", "2", "--seeds", "0"], /sweep --seeds: expected a count > 0 \(one seed: 1\), got "0"/],
   ];
   for (const [args, re] of cases) {
     const { code, err } = await cli(args);
