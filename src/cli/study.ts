@@ -13,18 +13,17 @@ import { createNoiseStudy } from "../analysis/noiseStudy";
 import { createRemovalStudy } from "../analysis/removalStudy";
 import { summarizeAnalysis } from "../analysis/summarizeAnalysis";
 import { writeExports } from "../analysis/writeExports";
-import { ValueError, describeValue } from "../errors";
+import { ValueError } from "../errors";
 import { projectRoot } from "../notebook/kernel";
 import { NOISE_SUFFIX, REMOVAL_SUFFIX } from "../notebook/followUps";
 import { writeJsonAtomic } from "../runs/atomic";
 import { type ExperimentConfig, experimentSeeds, writeExperimentConfig } from "../runs/experiment";
 import { scanExperiment } from "../runs/scan";
-import { sweep } from "../runs/sweep";
 import type { TrainConfig } from "../train/config";
 import { NotebookCellError, runNotebooks } from "../report/runNotebooks";
 import { experimentSummary } from "../report/summary";
 import type { CliCommand } from "./args";
-import { parseIntegerList, reportSweep, sweepProgressPrinter } from "./sweep";
+import { parseFractionList, parseIntegerList, sweepAndReport } from "./sweep";
 
 /**
  * The study's training recipe: the digits MLP with the paper's MNIST optimizer (SGD lr 0.01,
@@ -54,12 +53,12 @@ export const command: CliCommand = {
     name: { type: "string", help: "experiment name (folder under --outputs)", default: "digits-study" },
     outputs: { type: "string", help: "folder holding experiment folders [default: <project>/outputs]" },
     budgets: { type: "list", help: "epoch budgets, one training run per budget and seed", default: ["5", "10", "20"] },
-    seeds: { type: "integer", help: "seeds per budget (K)", default: 8 },
-    workers: { type: "integer", help: "training processes at once [default: one per core]" },
+    seeds: { type: "integer", help: "seeds per budget (K)", default: 8, min: 1 },
+    workers: { type: "integer", help: "training processes at once [default: one per core]", min: 1 },
     "follow-ups": { type: "boolean", help: "also run the removal and label-noise experiments", default: true },
     "remove-fractions": { type: "list", help: "removal: fractions of the training set removed", default: ["0.25", "0.5"] },
     "noise-fractions": { type: "list", help: "label noise: fractions of labels flipped", default: ["0.1", "0.2"] },
-    "follow-up-seeds": { type: "integer", help: "seeds of each follow-up variant", default: 2 },
+    "follow-up-seeds": { type: "integer", help: "seeds of each follow-up variant", default: 2, min: 1 },
     notebooks: { type: "boolean", help: "execute the notebooks into HTML reports (needs `forgetting setup`)", default: true },
   },
   async run(options) {
@@ -68,16 +67,8 @@ export const command: CliCommand = {
     const name = String(options.name);
     const budgets = parseIntegerList("study --budgets", options.budgets as string[]);
     const seeds = options.seeds as number;
-    if (!(seeds > 0)) throw new ValueError(`study --seeds: expected an integer > 0, got ${describeValue(seeds)}`);
-    const fractions = (key: string) =>
-      (options[key] as string[]).map((raw) => {
-        const f = Number(raw);
-        if (!(f > 0 && f < 1)) throw new ValueError(`study --${key}: expected numbers in (0, 1), got ${describeValue(raw)}`);
-        return f;
-      });
-    const removeFractions = fractions("remove-fractions");
-    const noiseFractions = fractions("noise-fractions");
-    const workers = options.workers as number | undefined;
+    const removeFractions = parseFractionList("study --remove-fractions", options["remove-fractions"] as string[]);
+    const noiseFractions = parseFractionList("study --noise-fractions", options["noise-fractions"] as string[]);
     const base = STUDY_BASE_CONFIG;
 
     // 1. The main study: K seeds at every budget.
@@ -86,7 +77,7 @@ export const command: CliCommand = {
     const runCount = budgets.length * seeds;
     console.log(`study: ${name}: ${runCount} runs (budgets ${budgets.join(", ")} epochs x ${seeds} seeds) on the embedded digits, in ${experimentDir}`);
     let t = performance.now();
-    reportSweep("study", await sweep(experimentDir, { workers, onProgress: sweepProgressPrinter() }));
+    await sweepAndReport("study", experimentDir, options);
     console.log(`study: training done in ${since(t)} s`);
 
     // 2. The paper's follow-ups, beside the main experiment (notebook 05 finds them by name).
@@ -104,8 +95,8 @@ export const command: CliCommand = {
       });
       const noiseDir = createNoiseStudy({ outputsRoot, name: `${name}${NOISE_SUFFIX}`, base, fractions: noiseFractions, epochs: largest, seeds: options["follow-up-seeds"] as number });
       console.log(`study: follow-ups: removal (${removeFractions.join(", ")} of the training set, least forgotten vs random) and label noise (${noiseFractions.join(", ")}), ${largest} epochs`);
-      reportSweep("study (removal)", await sweep(removalDir, { workers, onProgress: sweepProgressPrinter() }));
-      reportSweep("study (label noise)", await sweep(noiseDir, { workers, onProgress: sweepProgressPrinter() }));
+      await sweepAndReport("study (removal)", removalDir, options);
+      await sweepAndReport("study (label noise)", noiseDir, options);
       console.log(`study: follow-ups done in ${since(t)} s`);
     }
 
