@@ -70,6 +70,8 @@ const CONV_CASES: ConvCase[] = [
   { x: [2, 8, 8, 8], filter: [3, 3, 8, 64], strides: 2, pad: "same" },
   { x: [2, 8, 8, 16], filter: [1, 1, 16, 64], strides: 2, pad: "valid" },
   { x: [3, 9, 9, 8], filter: [3, 3, 8, 64], strides: 2, pad: "valid" },
+  // The MNIST CNN's second conv: stride 1, valid padding, and still the GEMM route (cheaper col2im).
+  { x: [2, 12, 12, 10], filter: [5, 5, 10, 20], strides: 1, pad: "valid" },
 ];
 
 test("initBackend({backend: 'wasm'}) selects wasm for the gradient comparisons", async () => {
@@ -235,6 +237,8 @@ for (const c of [
 
 for (const c of [
   { x: [4, 24, 24, 10], size: 2, strides: 2, pad: "valid" as const },
+  // 2x2 windows that leave the last row and column out (odd sizes): they get zero gradient.
+  { x: [2, 9, 7, 3], size: 2, strides: 2, pad: "valid" as const },
   { x: [2, 9, 9, 3], size: 3, strides: 2, pad: "same" as const },
   { x: [3, 7, 8, 5], size: 3, strides: 1, pad: "valid" as const },
 ]) {
