@@ -2,20 +2,39 @@
  * The library's public surface. Importing it has no side effects: no backend is chosen
  * and no model is built until a function is called.
  */
+
+// errors and seeded randomness
 export * from "./errors";
 export * from "./random";
+
+// backend -> data -> models -> train (+ tracker) -> run files
+export * from "./backend/index";
+export * from "./backend/doctor";
 export * from "./data/types";
-export * from "./runs/layout";
-export * from "./runs/atomic";
-export * from "./runs/record";
-export * from "./runs/manifest";
+export * from "./data/index";
+export * from "./models/index";
+export * from "./train/config";
+export * from "./train/sgd";
+export * from "./train/schedules";
+export * from "./train/loop";
+export * from "./train/train";
 export * from "./forgetting/exampleStats";
 export * from "./forgetting/statsToCsv";
 export * from "./forgetting/writeStatsCsv";
 export * from "./forgetting/csvField";
-export * from "./data/index";
+export * from "./forgetting/tracker";
+export * from "./forgetting/exampleStatsFromFile";
+export * from "./runs/layout";
+export * from "./runs/atomic";
+export * from "./runs/record";
+export * from "./runs/manifest";
 export * from "./runs/scan";
-export * from "./backend/index";
+export * from "./runs/experiment";
+export * from "./runs/sweep";
+export * from "./runs/store";
+export * from "./runs/checkpoint";
+
+// analysis (reads run files only) -> frames/figures -> notebooks/reports
 export * from "./analysis/intersection";
 export * from "./analysis/union";
 export * from "./analysis/countMembers";
@@ -36,29 +55,24 @@ export * from "./analysis/analyzeBudget";
 export * from "./analysis/analyzeExperiment";
 export * from "./analysis/summarizeAnalysis";
 export * from "./analysis/formatSummary";
-export * from "./models/index";
 export * from "./analysis/neverLearnedByClass";
 export * from "./analysis/neverLearnedBudgetsByExample";
 export * from "./analysis/exampleTableCsv";
 export * from "./analysis/writeExports";
-export * from "./runs/experiment";
-export * from "./runs/sweep";
-export * from "./train/config";
-export * from "./train/sgd";
-export * from "./train/schedules";
-export * from "./train/loop";
-export * from "./train/train";
-export * from "./forgetting/tracker";
-export * from "./runs/store";
-export * from "./runs/checkpoint";
 export * from "./analysis/rocAuc";
 export * from "./analysis/removalIds";
 export * from "./analysis/noiseComparison";
 export * from "./analysis/removalStudy";
 export * from "./analysis/noiseStudy";
-export * from "./forgetting/exampleStatsFromFile";
 export * from "./analysis/spearmanMatrix";
-export * from "./backend/doctor";
+export * from "./frames/pixelStatistics";
+export * from "./frames/frames";
+export * from "./figures/types";
+export * from "./figures/data";
+export * from "./figures/training";
+export * from "./figures/forgetting";
+export * from "./figures/seeds";
+export * from "./figures/followUps";
 export * from "./notebook/kernel";
 export * from "./notebook/params";
 export * from "./notebook/html";
@@ -67,14 +81,6 @@ export * from "./notebook/images";
 export * from "./notebook/display";
 export * from "./notebook/experiment";
 export * from "./notebook/followUps";
-export * from "./figures/types";
-export * from "./figures/data";
-export * from "./figures/training";
-export * from "./figures/forgetting";
-export * from "./figures/seeds";
-export * from "./figures/followUps";
-export * from "./frames/pixelStatistics";
-export * from "./frames/frames";
 export * from "./report/notebookFile";
 export * from "./report/indexPage";
 export * from "./report/runNotebooks";
