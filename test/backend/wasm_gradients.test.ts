@@ -13,27 +13,9 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../src/backend";
-import { Random } from "../../src/random";
+import { randomArray, relativeError } from "./compare";
 
 const TOLERANCE = 1e-5;
-
-function randomArray(size: number, seed: number, key: string): Float32Array {
-  const rng = new Random(seed, key);
-  const out = new Float32Array(size);
-  for (let i = 0; i < size; i++) out[i] = rng.uniform(-1, 1);
-  return out;
-}
-
-function relativeError(actual: Float32Array, expected: Float32Array): number {
-  assert.equal(actual.length, expected.length);
-  let maxDiff = 0;
-  let maxRef = 0;
-  for (let i = 0; i < actual.length; i++) {
-    maxDiff = Math.max(maxDiff, Math.abs(actual[i] - expected[i]));
-    maxRef = Math.max(maxRef, Math.abs(expected[i]));
-  }
-  return maxDiff / Math.max(maxRef, 1e-30);
-}
 
 /** Runs `compute` with `backend` active and returns its outputs as plain arrays. */
 async function onBackend(backend: "wasm" | "cpu", compute: () => tf.Tensor[]): Promise<Float32Array[]> {

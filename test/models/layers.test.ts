@@ -10,24 +10,13 @@ import { initBackend } from "../../src/backend";
 import { BatchNorm } from "../../src/models/batch_norm";
 import { Conv2D } from "../../src/models/conv";
 import { OptionAShortcut } from "../../src/models/layers";
-import { Random } from "../../src/random";
+import { randomArray, relativeError } from "../backend/compare";
 
 const TOLERANCE = 1e-5;
 
-function randomArray(size: number, key: string): Float32Array {
-  const rng = new Random(21, key);
-  return Float32Array.from({ length: size }, () => rng.uniform(-2, 3));
-}
+/** Seeded inputs in [-2, 3). */
+const randomInputs = (size: number, key: string) => randomArray(size, 21, key, -2, 3);
 
-function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  let maxDiff = 0;
-  let maxRef = 0;
-  for (let i = 0; i < expected.length; i++) {
-    maxDiff = Math.max(maxDiff, Math.abs(actual[i] - expected[i]));
-    maxRef = Math.max(maxRef, Math.abs(expected[i]));
-  }
-  return maxDiff / Math.max(maxRef, 1e-30);
-}
 
 for (const shape of [
   [8, 6, 6, 5],
@@ -39,10 +28,10 @@ for (const shape of [
     const channels = shape[shape.length - 1];
     const n = shape.slice(0, -1).reduce((a, b) => a * b, 1);
     const axes = shape.slice(0, -1).map((_, i) => i);
-    const xValues = randomArray(n * channels, `x${shape}`);
-    const dyValues = randomArray(n * channels, `dy${shape}`);
-    const gammaValues = randomArray(channels, `g${shape}`);
-    const betaValues = randomArray(channels, `b${shape}`);
+    const xValues = randomInputs(n * channels, `x${shape}`);
+    const dyValues = randomInputs(n * channels, `dy${shape}`);
+    const gammaValues = randomInputs(channels, `g${shape}`);
+    const betaValues = randomInputs(channels, `b${shape}`);
 
     const layer = new BatchNorm({ epsilon: 1e-5, momentum: 0.1 });
     layer.build(shape.map((d, i) => (i === 0 ? null : d)));
@@ -133,9 +122,9 @@ for (const shape of [
   test(`OptionAShortcut gradient on x=[${shape}] puts dy[b, h/2, w/2, c + 2] at even h, w and zeros elsewhere`, async () => {
     await initBackend({ backend: "wasm" });
     const [batch, height, width, channels] = shape;
-    const xValues = randomArray(shape.reduce((a, b) => a * b), `sx${shape}`);
+    const xValues = randomInputs(shape.reduce((a, b) => a * b), `sx${shape}`);
     const outShape = [batch, Math.ceil(height / 2), Math.ceil(width / 2), channels + 5];
-    const dyValues = randomArray(outShape.reduce((a, b) => a * b), `sdy${shape}`);
+    const dyValues = randomInputs(outShape.reduce((a, b) => a * b), `sdy${shape}`);
     const layer = new OptionAShortcut({ strides: 2, before: 2, after: 3 });
     const ours = await tf.grad((x: tf.Tensor) => tf.sum(tf.mul(layer.apply(x) as tf.Tensor, tf.tensor(dyValues, outShape))))(tf.tensor(xValues, shape)).data();
     // Slow reference by index arithmetic.
