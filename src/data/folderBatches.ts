@@ -158,8 +158,9 @@ export function folderBatchSource(images: ImageFolderImages, options: FolderSour
   // and hashing each input costs about 1 ms of CPU per image. Turned off for the whole process.
   sharp.cache(false);
   // One libvips worker thread per image: libuv already runs 4 images at once, and on a few cores
-  // libvips' own per-image thread pool only adds hand-offs (measured: about 0.5 CPU ms per image
-  // less on the hymenoptera JPEGs, 2 cores). Process-wide, like the cache setting.
+  // libvips' own per-image thread pool only adds hand-offs (2 threads instead of 1 cost about
+  // 0.5 CPU ms more per image on the hymenoptera JPEGs, 2 cores). sharp already defaults to 1 on
+  // glibc Linux without jemalloc, but to the core count elsewhere. Process-wide, like the cache.
   sharp.concurrency(1);
   const labels = sourceLabels("folderBatchSource", images, options);
   const prefetch = checkPositiveInteger("folderBatchSource prefetch", options.prefetch ?? 3);
