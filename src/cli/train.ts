@@ -26,6 +26,7 @@ import {
 import type { TrainProgress } from "../train/loop";
 import { epochSummary, resumeRun, train } from "../train/train";
 import type { CliCommand, OptionSpec, ParsedOptions } from "./args";
+import { formatDuration } from "../formatDuration";
 
 /** One flag per config key. No `default` in the spec, so an absent flag leaves the preset's value. */
 function configOptions(): Record<string, OptionSpec> {
@@ -55,18 +56,13 @@ function configFromOptions(options: ParsedOptions): Partial<TrainConfig> {
   return out as Partial<TrainConfig>;
 }
 
-function formatSeconds(seconds: number): string {
-  if (!Number.isFinite(seconds)) return "?";
-  const s = Math.round(seconds);
-  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s` : `${s}s`;
-}
 
 /** "epoch 3/10  batch 45/90  loss 0.4123  acc 0.871  lr 0.05  1234 img/s  ETA 1m23s" */
 export function progressLine(p: TrainProgress): string {
   if (p.phase === "eval") return `epoch ${p.epoch}/${p.epochs}  evaluating on the test split...`;
   return (
     `epoch ${p.epoch}/${p.epochs}  batch ${p.batch}/${p.batches}  loss ${p.loss.toFixed(4)}  acc ${p.acc.toFixed(3)}  ` +
-    `lr ${Number(p.lr.toPrecision(3))}  ${p.imagesPerSec.toFixed(0)} img/s  ETA ${formatSeconds(p.etaSeconds)}`
+    `lr ${Number(p.lr.toPrecision(3))}  ${p.imagesPerSec.toFixed(0)} img/s  ETA ${formatDuration(p.etaSeconds)}`
   );
 }
 

@@ -11,7 +11,7 @@ export function splitChecksum(shape: ImageShape, pixels: Uint8Array, labels: Int
   return hash.digest("hex");
 }
 
-/** sha256 (hex) of a text (used for variant descriptions and file lists). */
-export function sha256Text(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
+/** sha256 (hex) of a text or bytes (variant descriptions, file lists, checkpoint files). */
+export function sha256Hex(data: string | Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
 }

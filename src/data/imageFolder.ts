@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { FileFormatError, ValueError, describeValue } from "../errors";
-import { sha256Text } from "./checksum";
+import { sha256Hex } from "./checksum";
 import type { ImageFolderImages } from "./types";
 
 /** ImageNet's class-index form: {"0": ["n01440764", "tench"], ...} (class id -> [folder, name]). */
@@ -209,7 +209,7 @@ export async function readImageFolder(root: string, options: ImageFolderOptions 
       labels: keptLabels,
       classNames,
       classFolders,
-      checksum: sha256Text(listing),
+      checksum: sha256Hex(listing),
     },
     skipped,
   };

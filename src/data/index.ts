@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { FileFormatError, ValueError, checkOneOf, checkInRange, checkPositiveInteger, describeValue } from "../errors";
 import { channelStats, inMemoryBatchSource } from "./batches";
-import { sha256Text } from "./checksum";
+import { sha256Hex } from "./checksum";
 import { readCifarFolder } from "./cifar";
 import { defaultDataRoot, readDigits } from "./digits";
 import { folderBatchSource } from "./folderBatches";
@@ -201,7 +201,7 @@ export async function openDataset(options: DatasetOptions): Promise<OpenedDatase
   let permutation: Int32Array | undefined;
   if (options.permutePixels && train.kind === "in-memory") {
     permutation = pixelPermutation(train.shape[0] * train.shape[1], seed);
-    variant.permutePixels = { seed, permutationChecksum: sha256Text(permutation.join(",")) };
+    variant.permutePixels = { seed, permutationChecksum: sha256Hex(permutation.join(",")) };
   }
   let subsetIds: Int32Array | undefined;
   if (options.removeIds && options.removeIds.length > 0) {
@@ -210,10 +210,10 @@ export async function openDataset(options: DatasetOptions): Promise<OpenedDatase
   }
   // The checksums cover the split and everything that changes what the model sees.
   const permutationKey = variant.permutePixels?.permutationChecksum ?? null;
-  const trainChecksum = sha256Text(
-    `${train.checksum}\n${JSON.stringify({ trainTransforms, labels: sha256Text(trainLabels.join(",")), permutation: permutationKey, subset: subsetIds ? sha256Text(subsetIds.join(",")) : null })}`,
+  const trainChecksum = sha256Hex(
+    `${train.checksum}\n${JSON.stringify({ trainTransforms, labels: sha256Hex(trainLabels.join(",")), permutation: permutationKey, subset: subsetIds ? sha256Hex(subsetIds.join(",")) : null })}`,
   );
-  const testChecksum = sha256Text(`${test.checksum}\n${JSON.stringify({ testTransforms, permutation: permutationKey })}`);
+  const testChecksum = sha256Hex(`${test.checksum}\n${JSON.stringify({ testTransforms, permutation: permutationKey })}`);
   const trainOptions = { seed, shuffle: true, transforms: trainTransforms, labels: trainLabels, subsetIds, checksum: trainChecksum };
   const testOptions = { seed, transforms: testTransforms, checksum: testChecksum };
   if (train.kind === "image-folder" && test.kind === "image-folder") {

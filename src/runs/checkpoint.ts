@@ -15,7 +15,7 @@
  * moment leaves one complete checkpoint: `checkpoint/`, or `checkpoint.prev/` if the crash
  * fell between the two renames.
  */
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../data/checksum";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
@@ -64,10 +64,6 @@ export interface CheckpointState {
   weights: Float32Array[];
   /** Momentum buffers. */
   momentum: Float32Array[];
-}
-
-function sha256(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
 }
 
 /** Concatenates arrays into one float32 buffer and records where each one sits. */
@@ -121,8 +117,8 @@ export function saveCheckpoint(
     weights: weights.entries,
     momentum: momentum.entries,
     files: {
-      [WEIGHTS_FILE]: { bytes: weights.bytes.length, sha256: sha256(weights.bytes) },
-      [OPTIMIZER_FILE]: { bytes: momentum.bytes.length, sha256: sha256(momentum.bytes) },
+      [WEIGHTS_FILE]: { bytes: weights.bytes.length, sha256: sha256Hex(weights.bytes) },
+      [OPTIMIZER_FILE]: { bytes: momentum.bytes.length, sha256: sha256Hex(momentum.bytes) },
     },
     createdAt: new Date().toISOString(),
   };
@@ -153,7 +149,7 @@ function readTensors(dir: string, file: string, info: CheckpointInfo, entries: T
   if (bytes.length !== expected.bytes) {
     throw new FileFormatError(full, `expected ${expected.bytes} bytes (per ${CHECKPOINT_FILE}), found ${bytes.length}`);
   }
-  if (sha256(bytes) !== expected.sha256) throw new FileFormatError(full, `expected sha256 ${expected.sha256}, found ${sha256(bytes)}: the file is corrupt`);
+  if (sha256Hex(bytes) !== expected.sha256) throw new FileFormatError(full, `expected sha256 ${expected.sha256}, found ${sha256Hex(bytes)}: the file is corrupt`);
   const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
   return entries.map((e) => {
     const size = e.shape.reduce((a, b) => a * b, 1);

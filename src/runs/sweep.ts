@@ -23,6 +23,7 @@ import type { RunManifest } from "./layout";
 import { readManifest } from "./manifest";
 import { type ExperimentConfig, type ExperimentVariant, type PlannedRun, planRuns, readExperimentConfig } from "./experiment";
 import { listRunFolders, readLogColumns } from "./scan";
+import { formatDuration } from "../formatDuration";
 
 export const SWEEP_DIR = ".sweep";
 
@@ -382,14 +383,8 @@ export async function sweep(experimentDir: string, options: SweepOptions = {}): 
 
 /** "b2-s0 ... 3/5 runs, 12/20 epochs, ETA 1m20s" for a terminal line. */
 export function formatSweepProgress(p: SweepProgress): string {
-  const eta = Number.isFinite(p.etaSeconds) ? `ETA ${formatSeconds(p.etaSeconds)}` : "ETA -";
+  const eta = Number.isFinite(p.etaSeconds) ? `ETA ${formatDuration(p.etaSeconds)}` : "ETA -";
   const running = p.running.map((r) => `${r.runId} ${r.epochsCompleted}/${r.budget}`).join(", ");
-  return `runs ${p.runsDone}/${p.runsTotal}  epochs ${p.epochsDone}/${p.epochsTotal}  ${formatSeconds(p.elapsedSeconds)} elapsed  ${eta}${running ? `  running: ${running}` : ""}`;
+  return `runs ${p.runsDone}/${p.runsTotal}  epochs ${p.epochsDone}/${p.epochsTotal}  ${formatDuration(p.elapsedSeconds)} elapsed  ${eta}${running ? `  running: ${running}` : ""}`;
 }
 
-function formatSeconds(seconds: number): string {
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  return h > 0 ? `${h}h${String(m).padStart(2, "0")}m` : m > 0 ? `${m}m${String(s % 60).padStart(2, "0")}s` : `${s}s`;
-}

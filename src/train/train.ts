@@ -14,7 +14,7 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { type BackendName, initBackend } from "../backend";
 import { type OpenedDataset, openDataset } from "../data";
-import { sha256Text } from "../data/checksum";
+import { sha256Hex } from "../data/checksum";
 import { FileFormatError, ValueError, describeValue } from "../errors";
 import { exampleStats } from "../forgetting/exampleStats";
 import { writeStatsCsv } from "../forgetting/writeStatsCsv";
@@ -53,7 +53,7 @@ export type ResumeOptions = Omit<TrainOptions, "outputsRoot" | "experiment" | "r
 
 /** sha256 of the canonical config JSON: ties a checkpoint to the config it was trained with. */
 function configSha256(config: TrainConfig): string {
-  return sha256Text(JSON.stringify(config));
+  return sha256Hex(JSON.stringify(config));
 }
 
 function openRunData(config: TrainConfig, dataRoot?: string): Promise<OpenedDataset> {
