@@ -201,7 +201,7 @@ async function activate(name: BackendName): Promise<void> {
     if (!ok) throw new ValueError(`initBackend: backend "${name}" is registered but failed to initialize`);
   }
   await tf.ready();
-  if (name === "wasm") registerWasmTrainingKernels();
+  if (name === "wasm") await registerWasmTrainingKernels(tf.backend());
 }
 
 function unavailableMessage(name: BackendName, requestedBy: string): string {

@@ -30,6 +30,7 @@
  * stays in wasm memory; intermediates are released with backend.disposeData.
  */
 import * as tf from "@tensorflow/tfjs";
+import { type SimdKernels, loadSimdKernels } from "./wasm_simd";
 
 type TensorInfo = tf.TensorInfo;
 type NamedAttrMap = tf.NamedAttrMap;
@@ -40,6 +41,17 @@ interface WasmBackendLike {
   incRef(dataId: object): void;
   makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
   typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array | Uint8Array;
+  getMemoryOffset(dataId: object): number;
+  wasm: { asm: { memory: WebAssembly.Memory } };
+}
+
+/** The SIMD loops of wasm_simd.ts, instantiated on each wasm backend's heap. */
+const simdByBackend = new WeakMap<object, SimdKernels>();
+
+function simd(backend: WasmBackendLike): SimdKernels {
+  const kernels = simdByBackend.get(backend);
+  if (!kernels) throw new Error("wasm training kernels: the SIMD loops are not loaded for this wasm backend; call initBackend() after creating it");
+  return kernels;
 }
 
 type Pad = "same" | "valid" | number | tf.backend_util.ExplicitPadding;
@@ -202,8 +214,8 @@ function backpropInputByConv(args: { inputs: tf.NamedTensorInfoMap; backend: unk
 
 /**
  * dx by GEMM + col2im: dPatches [positions, kh * kw * inC] = dy [positions, outC] x filter^T
- * on XNNPACK's GEMM, then each patch row is added back onto the pixels it came from (a
- * JavaScript loop on the heap). Does exactly the useful multiply-adds, so it wins where the
+ * on XNNPACK's GEMM, then each patch row is added back onto the pixels it came from (the
+ * SIMD col2im loop). Does exactly the useful multiply-adds, so it wins where the
  * conv route computes mostly zeros: stride 2 (the spread dy is 3/4 zeros) and small images
  * with large kernels (the "full" padding of MNIST's 5x5 convs).
  */
@@ -218,43 +230,34 @@ function backpropInputByGemm(backend: WasmBackendLike, dy: TensorInfo, filter: T
   const b = reshape(backend, filterT, [1, outChannels, patchSize]);
   const patches = run(backend, "BatchMatMul", { a, b }, { transposeA: false, transposeB: false }); // [1, positions, patch]
   const out = backend.makeOutput([batchSize, inHeight, inWidth, inChannels], "float32");
-  const cols = backend.typedArrayFromHeap(patches) as Float32Array;
-  const dx = backend.typedArrayFromHeap(out) as Float32Array;
-  dx.fill(0);
-  // For a patch row and a filter row i, the filter columns j that land inside the image form
-  // one contiguous run of (jEnd - jStart) * inC values in both the patch row and dx: one flat
-  // loop per run (per-element bounds checks made this loop 3x slower).
-  const rowStride = inWidth * inChannels;
-  let source = 0;
-  for (let n = 0; n < batchSize; n++) {
-    for (let r = 0; r < outHeight; r++) {
-      for (let c = 0; c < outWidth; c++, source += patchSize) {
-        const w0 = c * strideWidth - left;
-        const jStart = Math.max(0, -w0);
-        const jEnd = Math.min(filterWidth, inWidth - w0);
-        if (jEnd <= jStart) continue;
-        const length = (jEnd - jStart) * inChannels;
-        for (let i = 0; i < filterHeight; i++) {
-          const h = r * strideHeight + i - top;
-          if (h < 0 || h >= inHeight) continue;
-          const to = (n * inHeight + h) * rowStride + (w0 + jStart) * inChannels;
-          const from = source + (i * filterWidth + jStart) * inChannels;
-          for (let k = 0; k < length; k++) dx[to + k] += cols[from + k];
-        }
-      }
-    }
-  }
+  (backend.typedArrayFromHeap(out) as Float32Array).fill(0);
+  simd(backend).col2im(
+    backend.getMemoryOffset(patches.dataId),
+    backend.getMemoryOffset(out.dataId),
+    batchSize,
+    inHeight,
+    inWidth,
+    inChannels,
+    outHeight,
+    outWidth,
+    filterHeight,
+    filterWidth,
+    strideHeight,
+    strideWidth,
+    top,
+    left,
+  );
   release(backend, filter2d, filterT, a, b, patches);
   return out;
 }
 
 /**
- * Cost of one JavaScript add of col2im in multiply-adds of XNNPACK's GEMM, measured here with
- * the run-wise col2im loop: about 1.7 ms per million adds against 2 ms for a 20M multiply-add
- * GEMM, so about 17 (the per-element loop it replaced cost about 40). With it the MNIST CNN's
- * second conv takes the GEMM route (3.7 against 4.8 ms of CPU at batch 64).
+ * Cost of one col2im add in multiply-adds of XNNPACK's GEMM, measured here: the SIMD loop
+ * takes about 0.2 ms per million adds against 2 ms for a 20M multiply-add GEMM, so about 2
+ * (a JavaScript loop cost about 17). The MNIST CNN's second conv takes the GEMM route (2.3
+ * ms at batch 64, against 4.8 ms by the conv route).
  */
-const JS_ADD_COST = 17;
+const COL2IM_ADD_COST = 2;
 
 /**
  * dx [batch, inH, inW, inC] of a conv2d, from dy and the filter, by whichever of the two routes
@@ -271,7 +274,7 @@ function conv2DBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backend: unk
   const positions = info.batchSize * info.outHeight * info.outWidth;
   // The conv route runs a stride-1 conv producing dx, over the spread and padded dy.
   const convWork = info.batchSize * info.inHeight * info.inWidth * info.inChannels * taps * info.outChannels;
-  const gemmWork = positions * taps * info.inChannels * (info.outChannels + JS_ADD_COST);
+  const gemmWork = positions * taps * info.inChannels * (info.outChannels + COL2IM_ADD_COST);
   return gemmWork < convWork ? backpropInputByGemm(args.backend as WasmBackendLike, dy, filter, info) : backpropInputByConv(args);
 }
 
@@ -420,9 +423,11 @@ function leadingAxesReduction(kind: "Sum" | "Mean") {
 }
 
 /**
- * MaxPoolGrad in JavaScript straight on the wasm heap: each window's first maximum (strict >,
- * in row-major window order, as the cpu backend and PyTorch choose) receives dy. The stock
- * wasm kernel took 14 ms for the MNIST CNN's first pooling gradient at batch 64; this ~1 ms.
+ * MaxPoolGrad straight on the wasm heap: each window's first maximum (strict >, in row-major
+ * window order, as the cpu backend and PyTorch choose) receives dy. The 2x2 stride-2 pools of
+ * the CNNs take the SIMD loop (branch-free, 0.2 ms for the MNIST CNN's first pool at batch 64,
+ * where a JavaScript loop took 1.9 ms and the stock wasm kernel 14 ms); other windows take the
+ * JavaScript loop below.
  */
 function maxPoolGrad(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }): TensorInfo {
   const backend = args.backend as WasmBackendLike;
@@ -443,8 +448,11 @@ function maxPoolGrad(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; at
   const dx = backend.typedArrayFromHeap(out) as Float32Array;
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, strideHeight, strideWidth, filterHeight, filterWidth } = info;
   const { top, left } = info.padInfo;
-  if (filterHeight === 2 && filterWidth === 2 && strideHeight === 2 && strideWidth === 2 && top === 0 && left === 0) {
-    maxPool2x2Grad(x, grad, dx, info);
+  if (filterHeight === 2 && filterWidth === 2 && strideHeight === 2 && strideWidth === 2 && top === 0 && left === 0 && inChannels >= 4) {
+    // Rows and columns outside every window (odd sizes) get no gradient and are not written.
+    if (2 * outHeight !== inHeight || 2 * outWidth !== inWidth) dx.fill(0);
+    const offset = (info: TensorInfo) => backend.getMemoryOffset(info.dataId);
+    simd(backend).maxPool2x2Grad(offset(input), offset(dy), offset(out), batchSize, inHeight, inWidth, outHeight, outWidth, inChannels);
     return out;
   }
   dx.fill(0);
@@ -478,58 +486,6 @@ function maxPoolGrad(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; at
     }
   }
   return out;
-}
-
-/**
- * The 2x2, stride 2, unpadded case (both pools of the MNIST CNN), unrolled: every window lies
- * inside the image, so its four values are read straight, with the same first-maximum rule
- * (strict >, row-major; a window of NaNs passes no gradient), and all four dx entries are
- * written at once, so dx needs no zero-fill pass when the windows tile the image. The step is
- * memory-bound: this halves the traffic of the general loop.
- */
-function maxPool2x2Grad(x: Float32Array, grad: Float32Array, dx: Float32Array, info: tf.backend_util.Conv2DInfo): void {
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth } = info;
-  // Odd heights or widths leave a last row or column outside every window.
-  if (2 * outHeight !== inHeight || 2 * outWidth !== inWidth) dx.fill(0);
-  const rowStride = inWidth * inChannels;
-  let g = 0;
-  for (let b = 0; b < batchSize; b++) {
-    for (let oh = 0; oh < outHeight; oh++) {
-      for (let ow = 0; ow < outWidth; ow++) {
-        const start = ((b * inHeight + 2 * oh) * inWidth + 2 * ow) * inChannels;
-        for (let d = 0; d < inChannels; d++, g++) {
-          const i0 = start + d;
-          const i1 = i0 + inChannels;
-          const i2 = i0 + rowStride;
-          const i3 = i2 + inChannels;
-          const v0 = x[i0];
-          const v1 = x[i1];
-          const v2 = x[i2];
-          const v3 = x[i3];
-          let best = Number.NEGATIVE_INFINITY;
-          let which = -1;
-          if (v0 > best) {
-            best = v0;
-            which = 0;
-          }
-          if (v1 > best) {
-            best = v1;
-            which = 1;
-          }
-          if (v2 > best) {
-            best = v2;
-            which = 2;
-          }
-          if (v3 > best) which = 3;
-          const dy = grad[g];
-          dx[i0] = which === 0 ? dy : 0;
-          dx[i1] = which === 1 ? dy : 0;
-          dx[i2] = which === 2 ? dy : 0;
-          dx[i3] = which === 3 ? dy : 0;
-        }
-      }
-    }
-  }
 }
 
 /** Filters of ones, [1, 1, channels, 1], kept in the wasm heap outside tfjs' tensor count. */
@@ -638,11 +594,15 @@ const OUR_KERNELS: Array<[string, tf.KernelFunc]> = [
 let registered = false;
 
 /**
- * Registers the kernels above for the "wasm" backend and the FusedBatchNorm gradient.
- * Idempotent. The gradient registry of tfjs is global (not per backend); the replacement is
- * mathematically the same gradient, so other backends stay correct.
+ * Registers the kernels above for the "wasm" backend and the FusedBatchNorm gradient, and
+ * loads the SIMD loops onto the heap of `backend` (the active wasm backend). Registration is
+ * idempotent; the loops are loaded once per backend instance.
+ * The gradient registry of tfjs is global (not per backend); the replacement is mathematically
+ * the same gradient, so other backends stay correct.
  */
-export function registerWasmTrainingKernels(): void {
+export async function registerWasmTrainingKernels(backend: tf.KernelBackend): Promise<void> {
+  const wasmBackend = backend as unknown as WasmBackendLike;
+  if (!simdByBackend.has(wasmBackend)) simdByBackend.set(wasmBackend, await loadSimdKernels(wasmBackend.wasm.asm.memory));
   if (registered) return;
   for (const [name, kernelFunc] of OUR_KERNELS) {
     const existing = tf.getKernel(name, WASM);

@@ -221,6 +221,9 @@ for (const c of [
   { x: [4, 24, 24, 10], size: 2, strides: 2, pad: "valid" as const },
   // 2x2 windows that leave the last row and column out (odd sizes): they get zero gradient.
   { x: [2, 9, 7, 3], size: 2, strides: 2, pad: "valid" as const },
+  // The SIMD loop (channels >= 4) with odd sizes, and 6 channels: two overlapping vectors.
+  { x: [2, 9, 7, 6], size: 2, strides: 2, pad: "valid" as const },
+  { x: [3, 4, 6, 4], size: 2, strides: 2, pad: "valid" as const },
   { x: [2, 9, 9, 3], size: 3, strides: 2, pad: "same" as const },
   { x: [3, 7, 8, 5], size: 3, strides: 1, pad: "valid" as const },
 ]) {
