@@ -5,6 +5,7 @@
  * the ratio ours / torchvision.
  *
  *   node --import tsx bench/data/folder_pipeline.ts [--root <folder of class folders>] [--runs 5] [--epochs 3] [--peer false]
+ *     [--jpeg-decoder native|sharp]   (sharp: as on a machine where native/jpeg_turbo is not built)
  *
  * Setup: torchvision comes from Debian's python3-torchvision (run by /usr/bin/python3), installed
  * here if missing and running as root (apt-get install -y python3-torchvision); it is never a
@@ -16,7 +17,8 @@ import { execFileSync, spawnSync } from "node:child_process";
 import * as os from "node:os";
 import * as path from "node:path";
 import { readImageFolder } from "../../src/data/imageFolder";
-import { folderBatchSource } from "../../src/data/folderBatches";
+import { type JpegDecoder, folderBatchSource } from "../../src/data/folderBatches";
+import { jpegDecoderDescription } from "../../src/data/jpegTurbo";
 import { IMAGENET_MEAN, IMAGENET_STD } from "../../src/data/index";
 import type { Transform } from "../../src/data/transforms";
 
@@ -35,6 +37,7 @@ const root = path.resolve(option("root", path.resolve(__dirname, "../../../share
 const runs = Number(option("runs", "5"));
 const epochs = Number(option("epochs", "3"));
 const withPeer = option("peer", "true") !== "false";
+const jpegDecoder = option("jpeg-decoder", "native") as JpegDecoder;
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -50,7 +53,7 @@ async function prepareOurs(): Promise<{ run: () => Promise<{ imagesPerS: number;
     { kind: "horizontalFlip" },
     { kind: "normalize", mean: IMAGENET_MEAN, std: IMAGENET_STD },
   ];
-  const source = folderBatchSource(images, { seed: SEED, shuffle: true, transforms });
+  const source = folderBatchSource(images, { seed: SEED, shuffle: true, transforms, jpegDecoder });
   let epoch = 0;
   const pass = async () => {
     let n = 0;
@@ -99,6 +102,7 @@ function torchvisionRun(): { imagesPerS: number; cpuMsPerImage: number; nImages:
 async function main(): Promise<void> {
   console.log(`folder pipeline bench: ${root}`);
   console.log(`batch ${BATCH_SIZE}, RandomResizedCrop(${IMAGE_SIZE}) + flip + normalize -> float32; ${runs} runs x ${epochs} epochs after 1 warm-up epoch`);
+  console.log(`JPEG decoder: ${jpegDecoder === "sharp" ? "sharp (--jpeg-decoder sharp)" : jpegDecoderDescription()}`);
   console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model}), node ${process.version}, UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? "4 (default)"}`);
   const ours = await prepareOurs();
   const peer = withPeer && ensureTorchvision();
@@ -124,7 +128,7 @@ async function main(): Promise<void> {
   console.log(`load average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(", ")} (${os.cpus().length} cores)`);
   console.log("| pipeline | images in folder | images/s (median) | CPU ms per image (median, all threads/processes) |");
   console.log("|---|---|---|---|");
-  console.log(row("this project (sharp in libuv threads, 3 batches in flight, batch buffers released)", ours.nImages, oursRuns));
+  console.log(row(`this project (${jpegDecoder === "sharp" ? "sharp" : "native libjpeg-turbo path"} in libuv threads, 3 batches in flight, batch buffers released)`, ours.nImages, oursRuns));
   if (theirRuns.length > 0) {
     console.log(row(`torchvision ImageFolder + DataLoader, 2 workers (${versions})`, theirImages, theirRuns));
     const ratio = median(oursRuns.map((x) => x.imagesPerS)) / median(theirRuns.map((x) => x.imagesPerS));

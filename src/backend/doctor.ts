@@ -1,7 +1,7 @@
 /**
  * The doctor: what this machine can run and what to do about what it cannot. Checks the tfjs
  * backends (and why the better ones are unavailable), the GPU stack that tfjs-node-gpu needs,
- * Node/npm/tfjs versions, Jupyter and the project's tslab kernel. Each failed check carries the
+ * Node/npm/tfjs versions, the native JPEG decoder, Jupyter and the project's tslab kernel. Each failed check carries the
  * command or step that fixes it. `doctor()` returns data (a notebook can show it);
  * `formatDoctorReport()` renders the text the CLI prints.
  */
@@ -12,6 +12,7 @@ import { KERNEL_LAUNCHER, KERNEL_NAME, findJupyterPython, jupyterInstallPlan, ma
 import { type BackendName, BACKEND_PACKAGES, GPU_RUNTIME_LIBRARIES, VALID_BACKENDS, backendReport, initBackend, probeBackends } from "./index";
 import { commandOutput, findExecutable, findSharedLibrary, installedPackageVersion, listNvidiaGpus, nvidiaDriverVersion } from "./system";
 import { WASM_TRAINING_KERNELS } from "./wasm_gradients";
+import { jpegDecoderDescription } from "../data/jpegTurbo";
 
 /** libtensorflow that tfjs-node(-gpu) 4.22 downloads, and the CUDA stack its GPU build was made for. */
 export const LIBTENSORFLOW_VERSION = "2.9.1";
@@ -162,6 +163,17 @@ export async function doctor(): Promise<DoctorReport> {
     ok: Number(process.versions.node.split(".")[0]) >= 20,
     detail: process.versions.node,
     fix: Number(process.versions.node.split(".")[0]) >= 20 ? undefined : "install Node.js 20 or newer",
+  });
+
+  const jpegDecoder = jpegDecoderDescription();
+  versions["jpeg-decoder"] = jpegDecoder;
+  checks.push({
+    name: "jpeg decoder",
+    ok: jpegDecoder.startsWith("libjpeg-turbo"),
+    detail: jpegDecoder,
+    fix: jpegDecoder.startsWith("libjpeg-turbo")
+      ? undefined
+      : "for image folders at full speed and PIL's exact pixels: install a C compiler and libjpeg-turbo's headers (Debian: apt-get install build-essential libjpeg62-turbo-dev), then `npm run build`",
   });
 
   const jupyter = jupyterState();

@@ -2,11 +2,14 @@
  * Batches from an image folder, decoded and augmented ahead of the training step.
  *
  * Each image is read, its size taken from the header, and the leading geometric transforms
- * (RandomResizedCrop, Resize, CenterCrop) are turned into one sharp pipeline (extract ->
- * resize -> extract, bilinear "linear" kernel). Pixels are taken as PIL's `convert("RGB")`
- * gives them: no EXIF rotation, embedded ICC profiles ignored, first GIF frame, alpha
- * dropped, grey expanded to RGB. sharp runs in libuv's thread pool, so while the model trains
- * on batch b, batches b+1..b+prefetch are being decoded. The remaining transforms (flip,
+ * (RandomResizedCrop, Resize, CenterCrop) are turned into one crop -> resize -> crop plan.
+ * JPEGs go through the native libjpeg-turbo path where it is built (jpegTurbo.ts: exactly
+ * the pixels of torchvision's PIL loader, PIL's bilinear resize included); other formats, and
+ * every file where it is not built, through one sharp pipeline (extract -> resize -> extract,
+ * bilinear "linear" kernel, within a few levels of PIL's). Pixels are taken as PIL's
+ * `convert("RGB")` gives them: no EXIF rotation, embedded ICC profiles ignored, first GIF
+ * frame, alpha dropped, grey expanded to RGB. Both decoders run in libuv's thread pool, so
+ * while the model trains on batch b, batches b+1..b+prefetch are being decoded. The remaining transforms (flip,
  * normalize, cutout, ...) run on the float image; flip + normalize, the common tail, is
  * fused into the copy into the batch buffer through a lookup table.
  * Random parameters follow transforms.ts, drawn from new Random(seed, "augment", epoch, exampleId).
@@ -20,6 +23,7 @@ import { Random } from "../random";
 import { type SourceOptions, sourceLabels, splitBatchSource } from "./batches";
 import { applyTransforms, centerCropBox, randomResizedCropBox, resizeShape, transformedSize, type CropBox, type FloatImage, type Transform } from "./transforms";
 import { imageSizeFromHeader } from "./imageHeader";
+import { UnsupportedJpegError, decodeJpegNative, isJpeg } from "./jpegTurbo";
 import type { Batch, BatchSource, ImageFolderImages } from "./types";
 
 /** The callback readFile, promisified: about half the CPU of fs.promises.readFile per small file (Node 20). */
@@ -30,22 +34,26 @@ export interface FolderSourceOptions extends SourceOptions {
   transforms: readonly Transform[];
   /** Batches decoded ahead of the consumer; default 3. */
   prefetch?: number;
+  /** "sharp" sends JPEGs through sharp too, as on a machine without the native path; default "native" (where built). */
+  jpegDecoder?: JpegDecoder;
 }
 
-/** The sharp part of a pipeline for one image, and where the float part starts. */
-interface SharpPlan {
+export type JpegDecoder = "native" | "sharp";
+
+/** The crop/resize part of a pipeline for one image (native JPEG path or sharp), and where the float part starts. */
+interface CropResizePlan {
   pre?: CropBox;
   resize?: [height: number, width: number];
   post?: CropBox;
   height: number;
   width: number;
-  /** Index of the first transform not done by sharp. */
+  /** Index of the first transform not done by the crop/resize plan. */
   rest: number;
 }
 
-/** Draws the parameters of the leading geometric transforms (in pipeline order) and maps them to sharp steps. */
-function planSharp(transforms: readonly Transform[], height: number, width: number, rng: Random): SharpPlan {
-  const plan: SharpPlan = { height, width, rest: transforms.length };
+/** Draws the parameters of the leading geometric transforms (in pipeline order) and maps them to crop/resize steps. */
+function planCropResize(transforms: readonly Transform[], height: number, width: number, rng: Random): CropResizePlan {
+  const plan: CropResizePlan = { height, width, rest: transforms.length };
   for (let k = 0; k < transforms.length; k++) {
     const t = transforms[k];
     if (t.kind === "randomResizedCrop" && !plan.pre && !plan.resize) {
@@ -76,11 +84,16 @@ export interface RawImage {
 }
 
 /**
- * Decodes one image file and applies the leading geometric transforms (in sharp).
+ * Decodes one image file and applies the leading geometric transforms (native JPEG path or sharp).
  * @returns the RGB pixels and the transforms still to apply (flip, normalize, ...).
  * @throws FileFormatError naming the file if it cannot be read or decoded.
  */
-export async function decodeImage(file: string, transforms: readonly Transform[], rng: Random): Promise<{ raw: RawImage; rest: readonly Transform[] }> {
+export async function decodeImage(
+  file: string,
+  transforms: readonly Transform[],
+  rng: Random,
+  jpegDecoder: JpegDecoder = "native",
+): Promise<{ raw: RawImage; rest: readonly Transform[] }> {
   let bytes: Buffer;
   try {
     bytes = await readFileAsync(file);
@@ -95,7 +108,10 @@ export async function decodeImage(file: string, transforms: readonly Transform[]
       if (!meta.width || !meta.height) throw new Error("no image size in the header");
       size = [meta.height, meta.width];
     }
-    const plan = planSharp(transforms, size[0], size[1], rng);
+    const plan = planCropResize(transforms, size[0], size[1], rng);
+    const rest = transforms.slice(plan.rest);
+    const pixels = jpegDecoder === "native" && isJpeg(bytes) ? await decodeJpegOrNull(bytes, plan, size) : null;
+    if (pixels) return { raw: { pixels, height: plan.height, width: plan.width }, rest };
     let pipeline = sharp(bytes, { ignoreIcc: true });
     if (plan.pre) pipeline = pipeline.extract({ left: plan.pre.left, top: plan.pre.top, width: plan.pre.width, height: plan.pre.height });
     if (plan.resize) pipeline = pipeline.resize(plan.resize[1], plan.resize[0], { fit: "fill", kernel: "linear" });
@@ -105,15 +121,28 @@ export async function decodeImage(file: string, transforms: readonly Transform[]
     if (info.channels !== 3 || info.width !== plan.width || info.height !== plan.height) {
       throw new Error(`decoded to ${info.width}x${info.height}x${info.channels}, expected ${plan.width}x${plan.height}x3`);
     }
-    return { raw: { pixels: data, height: info.height, width: info.width }, rest: transforms.slice(plan.rest) };
+    return { raw: { pixels: data, height: info.height, width: info.width }, rest };
   } catch (err) {
     throw new FileFormatError(file, `expected a decodable image, got ${(err as Error).message}`);
   }
 }
 
+/** The native JPEG path for one image (see jpegTurbo.ts); null where it is not built or the JPEG is CMYK. */
+async function decodeJpegOrNull(bytes: Buffer, plan: CropResizePlan, [height, width]: [number, number]): Promise<Uint8Array | null> {
+  const pre = plan.pre ?? { top: 0, left: 0, height, width };
+  const resize: [number, number] = plan.resize ?? [pre.height, pre.width];
+  const post = plan.post ?? { top: 0, left: 0, height: resize[0], width: resize[1] };
+  try {
+    return await decodeJpegNative(bytes, { pre, resize, post });
+  } catch (err) {
+    if (err instanceof UnsupportedJpegError) return null;
+    throw err;
+  }
+}
+
 /** Decodes and fully transforms one image: floats [height, width, 3], in [0, 1] unless normalized. */
-export async function loadImage(file: string, transforms: readonly Transform[], rng: Random): Promise<FloatImage> {
-  const { raw, rest } = await decodeImage(file, transforms, rng);
+export async function loadImage(file: string, transforms: readonly Transform[], rng: Random, jpegDecoder: JpegDecoder = "native"): Promise<FloatImage> {
+  const { raw, rest } = await decodeImage(file, transforms, rng, jpegDecoder);
   return applyTransforms(rawToFloat(raw), rest, rng);
 }
 
@@ -164,6 +193,10 @@ export function folderBatchSource(images: ImageFolderImages, options: FolderSour
   sharp.concurrency(1);
   const labels = sourceLabels("folderBatchSource", images, options);
   const prefetch = checkPositiveInteger("folderBatchSource prefetch", options.prefetch ?? 3);
+  const jpegDecoder = options.jpegDecoder ?? "native";
+  if (jpegDecoder !== "native" && jpegDecoder !== "sharp") {
+    throw new ValueError(`folderBatchSource jpegDecoder: expected "native" or "sharp", got ${describeValue(jpegDecoder)}`);
+  }
   // The output size must not depend on the input size: any input gives the same shape.
   const [h1, w1] = transformedSize(1000, 700, options.transforms);
   const [h2, w2] = transformedSize(300, 500, options.transforms);
@@ -171,9 +204,9 @@ export function folderBatchSource(images: ImageFolderImages, options: FolderSour
     throw new ValueError(`folderBatchSource transforms: expected a pipeline with a fixed output size (a crop last), got ${describeValue(options.transforms.map((t) => t.kind))}`);
   }
   const imageSize = h1 * w1 * 3;
-  // The float part is the same for every image when sharp takes all leading geometric steps.
-  const sharpSteps = options.transforms.findIndex((t) => !["randomResizedCrop", "resize", "centerCrop"].includes(t.kind));
-  const fused = fusedTail(options.transforms.slice(sharpSteps < 0 ? options.transforms.length : sharpSteps));
+  // The float part is the same for every image when the plan takes all leading geometric steps.
+  const geometricSteps = options.transforms.findIndex((t) => !["randomResizedCrop", "resize", "centerCrop"].includes(t.kind));
+  const fused = fusedTail(options.transforms.slice(geometricSteps < 0 ? options.transforms.length : geometricSteps));
 
   // Released batch buffers (see Batch.release), reused before allocating new ones.
   const freeBuffers: Float32Array[] = [];
@@ -188,8 +221,8 @@ export function folderBatchSource(images: ImageFolderImages, options: FolderSour
       Array.from(ids, async (id, i) => {
         const rng = new Random(options.seed, "augment", epoch, id);
         const file = path.join(images.root, images.files[id]);
-        const { raw, rest } = await decodeImage(file, options.transforms, rng);
-        // sharp may leave a step for the float path (a center crop larger than the image).
+        const { raw, rest } = await decodeImage(file, options.transforms, rng, jpegDecoder);
+        // the plan may leave a step for the float path (a center crop larger than the image).
         if (fused && rest.length === fused.length) writeFused(out, i * imageSize, raw, fused.flipP > 0 && rng.next() < fused.flipP, fused.lut);
         else out.set(applyTransforms(rawToFloat(raw), rest, rng).data, i * imageSize);
       }),

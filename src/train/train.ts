@@ -15,6 +15,7 @@ import * as tf from "@tensorflow/tfjs";
 import { type BackendName, initBackend } from "../backend";
 import { type OpenedDataset, openDataset } from "../data";
 import { sha256Hex } from "../data/checksum";
+import { jpegDecoderDescription } from "../data/jpegTurbo";
 import { FileFormatError, ValueError, describeValue } from "../errors";
 import { exampleStats } from "../forgetting/exampleStats";
 import { writeStatsCsv } from "../forgetting/writeStatsCsv";
@@ -96,7 +97,9 @@ export async function train(config: Partial<TrainConfig>, options: TrainOptions 
     }
     return resumeRun(dir, options);
   }
-  const environment = await initBackend({ backend: options.backend });
+  const backend = await initBackend({ backend: options.backend });
+  // Image-folder pixels depend on the JPEG decoder (native libjpeg-turbo + PIL resize, or sharp).
+  const environment = resolved.dataset === "folder" ? { ...backend, versions: { ...backend.versions, "jpeg-decoder": jpegDecoderDescription() } } : backend;
   const data = await openRunData(resolved, options.dataRoot);
   const { manifest } = createRun({ outputsRoot, experiment, runId, config: resolved as unknown as RunManifest["config"], data, environment });
   return runEpochs(dir, manifest, resolved, data, { checkpoint: null, log: [] }, options);

@@ -169,7 +169,7 @@ test("readImageFolder(hymenoptera train): 245 images in 2 classes, with 'ant pho
   second.forEach((b, i) => assert.ok(b.images.every((v, k) => v === first[i].images[k])));
 });
 
-test("folderBatchSource(images) runs libvips with one thread per image; decodeImage pixels equal those of libvips' multi-threaded decode", async (t) => {
+test("folderBatchSource(images) runs libvips with one thread per image; decodeImage(..., 'sharp') pixels equal those of libvips' multi-threaded decode", async (t) => {
   const reason = missingShared("hymenoptera_data");
   if (reason) return t.skip(reason);
   const { images } = await readImageFolder(path.join(SHARED_DATA, "hymenoptera_data", "train"));
@@ -180,7 +180,7 @@ test("folderBatchSource(images) runs libvips with one thread per image; decodeIm
     // Every 12th file (21 of the 245 JPEGs), random crops resized to 224.
     const files = images.files.filter((_, k) => k % 12 === 0).map((f) => path.join(images.root, f));
     const transforms = [{ kind: "randomResizedCrop", size: 224 }] as const;
-    const decodeAll = () => Promise.all(files.map((f, k) => decodeImage(f, [...transforms], new Random(5, "augment", k))));
+    const decodeAll = () => Promise.all(files.map((f, k) => decodeImage(f, [...transforms], new Random(5, "augment", k), "sharp")));
     const single = await decodeAll();
     sharp.concurrency(4);
     const multi = await decodeAll();
