@@ -7,13 +7,15 @@
  *   were 10x slower (the wasm Slice kernel copies element by element).
  * - Conv2DBackpropInput exists but is a plain C++ loop nest. Ours is either a forward XNNPACK
  *   Conv2D of dy (zero-dilated for stride > 1) with the filter flipped and its channel axes
- *   swapped, or a GEMM to patches plus col2im, whichever does less work for the geometry.
+ *   swapped, or a GEMM to patches plus col2im (a SIMD loop), whichever does less work for
+ *   the geometry.
  * - BatchMatMul with a transposed operand falls back to a naive loop; ours transposes the
  *   operand explicitly (a copy) and then uses the XNNPACK GEMM. Dense-layer gradients need it.
  * - Slice copies element by element; ours copies contiguous runs (see slice()).
  * - Multiply/Add/Sub of a tensor and a per-channel vector broadcast slowly; ours run as one
  *   XNNPACK depthwise 1x1 convolution (see channelBroadcast()).
- * - MaxPoolGrad: a plain JavaScript loop over the heap is 10x faster than the stock kernel.
+ * - MaxPoolGrad: the stock kernel is slow; ours is a branch-free WebAssembly SIMD loop
+ *   (wasm_simd.ts) for 2x2 stride-2 pools and a JavaScript loop over the heap otherwise.
  * - Sum and Mean over leading axes transpose first; ours are one XNNPACK average pooling.
  * - Identity (used by tf.clone, and so for every tensor the gradient tape saves) copies the
  *   data in wasm; ours shares it by reference count, as the cpu backend does. wasm tensors are
@@ -26,8 +28,8 @@
  * convolutions. Unusual configurations (NCHW, dilated filters) fall back to stock kernels or
  * throw the stock "not registered" error, as before.
  *
- * Every kernel here is composed of stock wasm kernels through their kernelFuncs, so the data
- * stays in wasm memory; intermediates are released with backend.disposeData.
+ * Every kernel here is composed of stock wasm kernels through their kernelFuncs and the SIMD
+ * loops, so the data stays in wasm memory; intermediates are released with backend.disposeData.
  */
 import * as tf from "@tensorflow/tfjs";
 import { type SimdKernels, loadSimdKernels } from "./wasm_simd";
