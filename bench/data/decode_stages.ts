@@ -1,8 +1,8 @@
 /**
  * Where the CPU of one image goes in the folder pipeline: sharp's header read, a 1-pixel
- * extract (fixed cost of a libvips pipeline), a full JPEG decode, the bench's decode +
- * RandomResizedCrop(224) resize, and, beside them, PIL's decode + convert("RGB") (what
- * torchvision's loader does) on the same files. One image at a time, CPU ms per image
+ * extract (fixed cost of a libvips pipeline), a full JPEG decode, decode + RandomResizedCrop(224)
+ * through sharp and through the native libjpeg-turbo path (where built), and, beside them,
+ * PIL's decode + convert("RGB") (what torchvision's loader does) on the same files. One image at a time, CPU ms per image
  * (process.cpuUsage / Python's process_time), median of 5 passes after 1 warm-up pass.
  *
  *   node --import tsx bench/data/decode_stages.ts [--root <folder of class folders>]
@@ -14,6 +14,7 @@ import sharp from "sharp";
 import { Random } from "../../src/random";
 import { randomResizedCropBox } from "../../src/data/transforms";
 import { imageSizeFromHeader } from "../../src/data/imageHeader";
+import { decodeJpegNative, isJpeg, jpegDecoderDescription } from "../../src/data/jpegTurbo";
 
 const PASSES = 5;
 const i = process.argv.indexOf("--root");
@@ -36,6 +37,12 @@ const stages: Record<string, (bytes: Buffer, k: number) => Promise<unknown>> = {
     const box = randomResizedCropBox(height, width, new Random(1, "augment", 0, k));
     return sharp(b, { ignoreIcc: true }).extract(box).resize(224, 224, { fit: "fill", kernel: "linear" }).removeAlpha().toColourspace("srgb").raw().toBuffer();
   },
+  "native libjpeg-turbo decode + RandomResizedCrop(224) (JPEGs; sharp for the rest)": (b, k) => {
+    const [height, width] = imageSizeFromHeader(b)!;
+    const box = randomResizedCropBox(height, width, new Random(1, "augment", 0, k));
+    const native = isJpeg(b) ? decodeJpegNative(b, { pre: box, resize: [224, 224], post: { top: 0, left: 0, height: 224, width: 224 } }) : null;
+    return native ?? sharp(b, { ignoreIcc: true }).extract(box).resize(224, 224, { fit: "fill", kernel: "linear" }).raw().toBuffer();
+  },
 };
 
 const PIL_SCRIPT = `
@@ -51,7 +58,7 @@ print(sorted(times[1:])[len(times[1:]) // 2])
 `;
 
 async function main(): Promise<void> {
-  console.log(`decode stages, one image at a time: ${files.length} files in ${root}`);
+  console.log(`decode stages, one image at a time: ${files.length} files in ${root}; JPEG decoder: ${jpegDecoderDescription()}`);
   console.log("| stage | CPU ms per image (median of 5 passes) |");
   console.log("|---|---|");
   for (const [name, stage] of Object.entries(stages)) {

@@ -32,7 +32,7 @@
  * loops, so the data stays in wasm memory; intermediates are released with backend.disposeData.
  */
 import * as tf from "@tensorflow/tfjs";
-import { type SimdKernels, loadSimdKernels } from "./wasm_simd";
+import { MAX_SINGLE_CHANNEL_FILTER_WIDTH, type SimdKernels, loadSimdKernels } from "./wasm_simd";
 
 type TensorInfo = tf.TensorInfo;
 type NamedAttrMap = tf.NamedAttrMap;
@@ -126,6 +126,10 @@ function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: un
   checkSupported("Conv2DBackpropFilter", info);
   const { inHeight, inWidth, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth } = info;
   const { top, left } = info.padInfo;
+  const unpadded = top === 0 && left === 0 && info.padInfo.bottom === 0 && info.padInfo.right === 0;
+  if (info.inChannels === 1 && strideHeight === 1 && strideWidth === 1 && unpadded && filterWidth <= MAX_SINGLE_CHANNEL_FILTER_WIDTH) {
+    return filterGradSingleChannel(backend, x, dy, info);
+  }
   const temps: TensorInfo[] = [];
 
   const xSwapped = run(backend, "Transpose", { x }, { perm: [3, 1, 2, 0] }); // [inC, inH, inW, batch]
@@ -149,6 +153,33 @@ function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: un
   const result = run(backend, "Transpose", { x: grad }, { perm: [1, 2, 0, 3] }); // [kh, kw, inC, outC]
   release(backend, ...temps);
   return result;
+}
+
+/**
+ * The filter gradient of a first layer on grey images (one input channel, stride 1, no
+ * padding) by the SIMD loop: XNNPACK's conv route runs it with a 25-row output and 10
+ * columns padded to 16, at about half its usual rate (2.7 against 1.4 ms for the MNIST CNN's
+ * conv1 at batch 64, the transpose of dy included).
+ */
+function filterGradSingleChannel(backend: WasmBackendLike, x: TensorInfo, dy: TensorInfo, info: tf.backend_util.Conv2DInfo): TensorInfo {
+  const dyT = run(backend, "Transpose", { x: dy }, { perm: [3, 0, 1, 2] }); // [outC, batch, outH, outW]
+  const out = backend.makeOutput([info.filterHeight, info.filterWidth, 1, info.outChannels], "float32");
+  const offset = (t: TensorInfo) => backend.getMemoryOffset(t.dataId);
+  simd(backend).filterGradSingleChannel(
+    offset(x),
+    offset(dyT),
+    offset(out),
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.outHeight,
+    info.outWidth,
+    info.filterHeight,
+    info.filterWidth,
+    info.outChannels,
+  );
+  release(backend, dyT);
+  return out;
 }
 
 /**

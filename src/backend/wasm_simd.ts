@@ -10,6 +10,10 @@
  */
 import { ValueError } from "../errors";
 
+/** Filter columns the single-channel filter-gradient loop handles in one pass (widths 1..8). */
+export const MAX_SINGLE_CHANNEL_FILTER_WIDTH = 8;
+const TAPS = Array.from({ length: MAX_SINGLE_CHANNEL_FILTER_WIDTH }, (_, j) => j);
+
 const SOURCE = String.raw`
 (module
   ;; The tfjs wasm backend's heap.
@@ -100,6 +104,69 @@ const SOURCE = String.raw`
         (local.set $from (i32.add (local.get $from) (i32.const 4)))
         (br $scalars))))
 
+  ;; Filter gradient of a single-input-channel, stride-1, unpadded conv2d (the MNIST CNN's
+  ;; first layer), filter width <= 8: dW[i, j, 0, o] = sum over b, r, s of
+  ;; x[b, r + i, s + j] * dyT[o, b, r, s], with dy given channel-major (dyT [outC, batch, outH,
+  ;; outW]) so both operands are contiguous along s. One pass over dy per (o, i) feeds all
+  ;; filter columns j at once (accumulators acc0..acc7, four positions per vector; the last
+  ;; outW % 4 positions in tail0..tail7).
+  (func (export "filterGradSingleChannel")
+    (param $x i32) (param $dyT i32) (param $dW i32)
+    (param $batch i32) (param $inH i32) (param $inW i32) (param $outH i32) (param $outW i32)
+    (param $kh i32) (param $kw i32) (param $outC i32)
+    (local $o i32) (local $i i32) (local $b i32) (local $r i32) (local $s i32)
+    (local $vectorEnd i32) (local $xAt i32) (local $dyRow i32) (local $d v128) (local $dScalar f32)
+    ${TAPS.map((j) => `(local $acc${j} v128) (local $tail${j} f32)`).join(" ")}
+    (local.set $vectorEnd (i32.and (local.get $outW) (i32.const -4)))
+    (local.set $dyRow (local.get $dyT))
+    (loop $outputs
+      (local.set $i (i32.const 0))
+      (loop $filterRows
+        ${TAPS.map((j) => `(local.set $acc${j} (v128.const f32x4 0 0 0 0)) (local.set $tail${j} (f32.const 0))`).join("\n        ")}
+        (local.set $dyRow (i32.add (local.get $dyT)
+          (i32.shl (i32.mul (i32.mul (local.get $o) (local.get $batch)) (i32.mul (local.get $outH) (local.get $outW))) (i32.const 2))))
+        (local.set $b (i32.const 0))
+        (loop $images
+          (local.set $r (i32.const 0))
+          (loop $rows
+            ;; x[b, r + i, 0]
+            (local.set $xAt (i32.add (local.get $x) (i32.shl
+              (i32.mul (i32.add (i32.mul (local.get $b) (local.get $inH)) (i32.add (local.get $r) (local.get $i))) (local.get $inW)) (i32.const 2))))
+            (local.set $s (i32.const 0))
+            (block $vectorsDone
+              (loop $vectors
+                (br_if $vectorsDone (i32.ge_s (local.get $s) (local.get $vectorEnd)))
+                (local.set $d (v128.load (i32.add (local.get $dyRow) (i32.shl (local.get $s) (i32.const 2)))))
+                ${TAPS.map((j) => `(if (i32.gt_s (local.get $kw) (i32.const ${j})) (then (local.set $acc${j} (f32x4.add (local.get $acc${j})
+                  (f32x4.mul (local.get $d) (v128.load offset=${4 * j} (local.get $xAt)))))))`).join("\n                ")}
+                (local.set $xAt (i32.add (local.get $xAt) (i32.const 16)))
+                (local.set $s (i32.add (local.get $s) (i32.const 4)))
+                (br $vectors)))
+            (block $done
+              (loop $scalars
+                (br_if $done (i32.ge_s (local.get $s) (local.get $outW)))
+                (local.set $dScalar (f32.load (i32.add (local.get $dyRow) (i32.shl (local.get $s) (i32.const 2)))))
+                ${TAPS.map((j) => `(if (i32.gt_s (local.get $kw) (i32.const ${j})) (then (local.set $tail${j} (f32.add (local.get $tail${j})
+                  (f32.mul (local.get $dScalar) (f32.load offset=${4 * j} (local.get $xAt)))))))`).join("\n                ")}
+                (local.set $xAt (i32.add (local.get $xAt) (i32.const 4)))
+                (local.set $s (i32.add (local.get $s) (i32.const 1)))
+                (br $scalars)))
+            (local.set $dyRow (i32.add (local.get $dyRow) (i32.shl (local.get $outW) (i32.const 2))))
+            (local.set $r (i32.add (local.get $r) (i32.const 1)))
+            (br_if $rows (i32.lt_s (local.get $r) (local.get $outH))))
+          (local.set $b (i32.add (local.get $b) (i32.const 1)))
+          (br_if $images (i32.lt_s (local.get $b) (local.get $batch))))
+        ;; dW[i, j, 0, o] = the four lanes and the tail, added in a fixed order.
+        ${TAPS.map((j) => `(if (i32.gt_s (local.get $kw) (i32.const ${j})) (then (f32.store
+          (i32.add (local.get $dW) (i32.shl (i32.add (local.get $o) (i32.mul (i32.add (i32.mul (local.get $i) (local.get $kw)) (i32.const ${j})) (local.get $outC))) (i32.const 2)))
+          (f32.add (f32.add (f32.add (f32x4.extract_lane 0 (local.get $acc${j})) (f32x4.extract_lane 1 (local.get $acc${j})))
+                            (f32.add (f32x4.extract_lane 2 (local.get $acc${j})) (f32x4.extract_lane 3 (local.get $acc${j}))))
+                   (local.get $tail${j})))))`).join("\n        ")}
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $filterRows (i32.lt_s (local.get $i) (local.get $kh))))
+      (local.set $o (i32.add (local.get $o) (i32.const 1)))
+      (br_if $outputs (i32.lt_s (local.get $o) (local.get $outC)))))
+
   ;; col2im of a conv2d input gradient, NHWC: every row of patches [positions, kh * kw * C]
   ;; (positions = batch * outH * outW, in order) is added onto the pixels of dx it was taken
   ;; from. dx must be zero on entry. For a patch row and a filter row i, the filter columns
@@ -153,6 +220,8 @@ const SOURCE = String.raw`
 export interface SimdKernels {
   /** See the module source: byte offsets of x, dy, dx; sizes in pixels; channels >= 4. */
   maxPool2x2Grad(x: number, dy: number, dx: number, batch: number, inH: number, inW: number, outH: number, outW: number, channels: number): void;
+  /** See the module source: byte offsets of x, dy channel-major and dW; geometry in pixels. */
+  filterGradSingleChannel(x: number, dyT: number, dW: number, batch: number, inH: number, inW: number, outH: number, outW: number, kh: number, kw: number, outC: number): void;
   /** See the module source: byte offsets of patches and dx (zeroed); geometry in pixels. */
   col2im(
     patches: number,

@@ -44,6 +44,9 @@ const CONV_CASES: ConvCase[] = [
   { x: [1, 9, 9, 2], filter: [1, 1, 2, 3], strides: 2, pad: "same" },
   { x: [2, 9, 9, 6], filter: [3, 3, 6, 16], strides: 1, pad: "valid" },
   { x: [1, 12, 12, 1], filter: [5, 5, 1, 10], strides: 1, pad: "valid" },
+  // One input channel, stride 1, valid: the SIMD filter-gradient loop (outW 10: a scalar tail).
+  { x: [3, 9, 12, 1], filter: [2, 3, 1, 6], strides: 1, pad: "valid" },
+  { x: [2, 28, 28, 1], filter: [5, 5, 1, 10], strides: 1, pad: "valid" },
   { x: [4, 13, 13, 2], filter: [5, 5, 2, 3], strides: 2, pad: "same" },
   { x: [2, 16, 16, 3], filter: [7, 7, 3, 8], strides: 2, pad: "same" },
   { x: [1, 14, 14, 4], filter: [7, 7, 4, 2], strides: 1, pad: "valid" },
