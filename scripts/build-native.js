@@ -21,7 +21,7 @@ function findNodeGyp() {
 
 function skip(reason) {
   console.log(`native/jpeg_turbo not built: ${reason}`);
-  console.log("  Image folders will decode with sharp (same work, about twice the CPU per JPEG, resize within a few levels of PIL's).");
+  console.log("  Image folders will decode with sharp (same work, about twice the CPU per JPEG, a resize that is not PIL's).");
   console.log("  To build it: a C compiler, make, python3 and libjpeg-turbo's headers (Debian: apt-get install build-essential libjpeg62-turbo-dev), then npm run build.");
 }
 

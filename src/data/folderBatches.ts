@@ -6,7 +6,7 @@
  * JPEGs go through the native libjpeg-turbo path where it is built (jpegTurbo.ts: exactly
  * the pixels of torchvision's PIL loader, PIL's bilinear resize included); other formats, and
  * every file where it is not built, through one sharp pipeline (extract -> resize -> extract,
- * bilinear "linear" kernel, within a few levels of PIL's). Pixels are taken as PIL's
+ * bilinear "linear" kernel, not PIL's filter: values differ by 1.75 levels on average). Pixels are taken as PIL's
  * `convert("RGB")` gives them: no EXIF rotation, embedded ICC profiles ignored, first GIF
  * frame, alpha dropped, grey expanded to RGB. Both decoders run in libuv's thread pool, so
  * while the model trains on batch b, batches b+1..b+prefetch are being decoded. The remaining transforms (flip,
