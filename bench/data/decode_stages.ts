@@ -12,9 +12,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import sharp from "sharp";
 import { Random } from "../../src/random";
-import { randomResizedCropBox } from "../../src/data/transforms";
+import { type CropBox, randomResizedCropBox } from "../../src/data/transforms";
+import { sniffImageFormat } from "../../src/data/imageFolder";
 import { imageSizeFromHeader } from "../../src/data/imageHeader";
-import { decodeJpegNative, isJpeg, jpegDecoderDescription } from "../../src/data/jpegTurbo";
+import { decodeJpegNative, jpegDecoderDescription } from "../../src/data/jpegTurbo";
 
 const PASSES = 5;
 const i = process.argv.indexOf("--root");
@@ -28,20 +29,25 @@ const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length
 sharp.cache(false);
 sharp.concurrency(1);
 
+/** The RandomResizedCrop box of file k, from the generator folderBatchSource uses. */
+function cropBox(bytes: Buffer, k: number): CropBox {
+  const [height, width] = imageSizeFromHeader(bytes)!;
+  return randomResizedCropBox(height, width, new Random(1, "augment", 0, k));
+}
+
+/** sharp's crop + 224 resize, as folderBatchSource runs it. */
+const sharpCropResize = (bytes: Buffer, box: CropBox) =>
+  sharp(bytes, { ignoreIcc: true }).extract(box).resize(224, 224, { fit: "fill", kernel: "linear" }).removeAlpha().toColourspace("srgb").raw().toBuffer();
+
 const stages: Record<string, (bytes: Buffer, k: number) => Promise<unknown>> = {
   "sharp metadata (header only)": (b) => sharp(b, { ignoreIcc: true }).metadata(),
   "sharp 1-pixel extract (pipeline fixed cost)": (b) => sharp(b, { ignoreIcc: true }).extract({ left: 0, top: 0, width: 1, height: 1 }).raw().toBuffer(),
   "sharp full decode to raw RGB": (b) => sharp(b, { ignoreIcc: true }).raw().toBuffer(),
-  "sharp decode + RandomResizedCrop(224), as folderBatchSource": (b, k) => {
-    const [height, width] = imageSizeFromHeader(b)!;
-    const box = randomResizedCropBox(height, width, new Random(1, "augment", 0, k));
-    return sharp(b, { ignoreIcc: true }).extract(box).resize(224, 224, { fit: "fill", kernel: "linear" }).removeAlpha().toColourspace("srgb").raw().toBuffer();
-  },
+  "sharp decode + RandomResizedCrop(224), as folderBatchSource": (b, k) => sharpCropResize(b, cropBox(b, k)),
   "native libjpeg-turbo decode + RandomResizedCrop(224) (JPEGs; sharp for the rest)": (b, k) => {
-    const [height, width] = imageSizeFromHeader(b)!;
-    const box = randomResizedCropBox(height, width, new Random(1, "augment", 0, k));
-    const native = isJpeg(b) ? decodeJpegNative(b, { pre: box, resize: [224, 224], post: { top: 0, left: 0, height: 224, width: 224 } }) : null;
-    return native ?? sharp(b, { ignoreIcc: true }).extract(box).resize(224, 224, { fit: "fill", kernel: "linear" }).raw().toBuffer();
+    const box = cropBox(b, k);
+    const native = sniffImageFormat(b) === "jpeg" ? decodeJpegNative(b, { pre: box, resize: [224, 224], post: { top: 0, left: 0, height: 224, width: 224 } }) : null;
+    return native ?? sharpCropResize(b, box);
   },
 };
 

@@ -12,7 +12,7 @@ import { KERNEL_LAUNCHER, KERNEL_NAME, findJupyterPython, jupyterInstallPlan, ma
 import { type BackendName, BACKEND_PACKAGES, GPU_RUNTIME_LIBRARIES, VALID_BACKENDS, backendReport, initBackend, probeBackends } from "./index";
 import { commandOutput, findExecutable, findSharedLibrary, installedPackageVersion, listNvidiaGpus, nvidiaDriverVersion } from "./system";
 import { WASM_TRAINING_KERNELS } from "./wasm_gradients";
-import { jpegDecoderDescription } from "../data/jpegTurbo";
+import { jpegDecoderDescription, nativeJpegBuilt } from "../data/jpegTurbo";
 
 /** libtensorflow that tfjs-node(-gpu) 4.22 downloads, and the CUDA stack its GPU build was made for. */
 export const LIBTENSORFLOW_VERSION = "2.9.1";
@@ -166,12 +166,13 @@ export async function doctor(): Promise<DoctorReport> {
   });
 
   const jpegDecoder = jpegDecoderDescription();
+  const nativeJpeg = nativeJpegBuilt();
   versions["jpeg-decoder"] = jpegDecoder;
   checks.push({
     name: "jpeg decoder",
-    ok: jpegDecoder.startsWith("libjpeg-turbo"),
+    ok: nativeJpeg,
     detail: jpegDecoder,
-    fix: jpegDecoder.startsWith("libjpeg-turbo")
+    fix: nativeJpeg
       ? undefined
       : "for image folders at full speed and PIL's exact pixels: install a C compiler and libjpeg-turbo's headers (Debian: apt-get install build-essential libjpeg62-turbo-dev), then `npm run build`",
   });

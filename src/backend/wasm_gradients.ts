@@ -50,6 +50,11 @@ interface WasmBackendLike {
 /** The SIMD loops of wasm_simd.ts, instantiated on each wasm backend's heap. */
 const simdByBackend = new WeakMap<object, SimdKernels>();
 
+/** Byte offset of a tensor's data in the wasm heap, as the SIMD loops take it. */
+function heapOffset(backend: WasmBackendLike, info: TensorInfo): number {
+  return backend.getMemoryOffset(info.dataId);
+}
+
 function simd(backend: WasmBackendLike): SimdKernels {
   const kernels = simdByBackend.get(backend);
   if (!kernels) throw new Error("wasm training kernels: the SIMD loops are not loaded for this wasm backend; call initBackend() after creating it");
@@ -164,11 +169,10 @@ function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: un
 function filterGradSingleChannel(backend: WasmBackendLike, x: TensorInfo, dy: TensorInfo, info: tf.backend_util.Conv2DInfo): TensorInfo {
   const dyT = run(backend, "Transpose", { x: dy }, { perm: [3, 0, 1, 2] }); // [outC, batch, outH, outW]
   const out = backend.makeOutput([info.filterHeight, info.filterWidth, 1, info.outChannels], "float32");
-  const offset = (t: TensorInfo) => backend.getMemoryOffset(t.dataId);
   simd(backend).filterGradSingleChannel(
-    offset(x),
-    offset(dyT),
-    offset(out),
+    heapOffset(backend, x),
+    heapOffset(backend, dyT),
+    heapOffset(backend, out),
     info.batchSize,
     info.inHeight,
     info.inWidth,
@@ -265,8 +269,8 @@ function backpropInputByGemm(backend: WasmBackendLike, dy: TensorInfo, filter: T
   const out = backend.makeOutput([batchSize, inHeight, inWidth, inChannels], "float32");
   (backend.typedArrayFromHeap(out) as Float32Array).fill(0);
   simd(backend).col2im(
-    backend.getMemoryOffset(patches.dataId),
-    backend.getMemoryOffset(out.dataId),
+    heapOffset(backend, patches),
+    heapOffset(backend, out),
     batchSize,
     inHeight,
     inWidth,
@@ -484,8 +488,7 @@ function maxPoolGrad(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; at
   if (filterHeight === 2 && filterWidth === 2 && strideHeight === 2 && strideWidth === 2 && top === 0 && left === 0 && inChannels >= 4) {
     // Rows and columns outside every window (odd sizes) get no gradient and are not written.
     if (2 * outHeight !== inHeight || 2 * outWidth !== inWidth) dx.fill(0);
-    const offset = (info: TensorInfo) => backend.getMemoryOffset(info.dataId);
-    simd(backend).maxPool2x2Grad(offset(input), offset(dy), offset(out), batchSize, inHeight, inWidth, outHeight, outWidth, inChannels);
+    simd(backend).maxPool2x2Grad(heapOffset(backend, input), heapOffset(backend, dy), heapOffset(backend, out), batchSize, inHeight, inWidth, outHeight, outWidth, inChannels);
     return out;
   }
   dx.fill(0);

@@ -23,7 +23,8 @@ import { Random } from "../random";
 import { type SourceOptions, sourceLabels, splitBatchSource } from "./batches";
 import { applyTransforms, centerCropBox, randomResizedCropBox, resizeShape, transformedSize, type CropBox, type FloatImage, type Transform } from "./transforms";
 import { imageSizeFromHeader } from "./imageHeader";
-import { UnsupportedJpegError, decodeJpegNative, isJpeg } from "./jpegTurbo";
+import { sniffImageFormat } from "./imageFolder";
+import { UnsupportedJpegError, decodeJpegNative } from "./jpegTurbo";
 import type { Batch, BatchSource, ImageFolderImages } from "./types";
 
 /** The callback readFile, promisified: about half the CPU of fs.promises.readFile per small file (Node 20). */
@@ -110,7 +111,7 @@ export async function decodeImage(
     }
     const plan = planCropResize(transforms, size[0], size[1], rng);
     const rest = transforms.slice(plan.rest);
-    const pixels = jpegDecoder === "native" && isJpeg(bytes) ? await decodeJpegOrNull(bytes, plan, size) : null;
+    const pixels = jpegDecoder === "native" && sniffImageFormat(bytes) === "jpeg" ? await decodeJpegOrNull(bytes, plan, size) : null;
     if (pixels) return { raw: { pixels, height: plan.height, width: plan.width }, rest };
     let pipeline = sharp(bytes, { ignoreIcc: true });
     if (plan.pre) pipeline = pipeline.extract({ left: plan.pre.left, top: plan.pre.top, width: plan.pre.width, height: plan.pre.height });

@@ -31,11 +31,6 @@ function loadAddon(): JpegTurboAddon | null {
   return addon;
 }
 
-/** True if the bytes start like a JPEG file (SOI marker), whatever the file is called. */
-export function isJpeg(bytes: Uint8Array): boolean {
-  return bytes.length > 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
-}
-
 /** The geometric steps of one image: crop `pre` of the decoded image, resize it, crop `post` of that. */
 export interface JpegPlan {
   pre: CropBox;
@@ -61,6 +56,11 @@ export function decodeJpegNative(bytes: Buffer, plan: JpegPlan): Promise<Uint8Ar
       else resolve(pixels!);
     });
   });
+}
+
+/** True where native/jpeg_turbo is built and loads, so JPEGs take the native path. */
+export function nativeJpegBuilt(): boolean {
+  return loadAddon() !== null;
 }
 
 /** Which decoder JPEGs of image folders go through here, for run manifests and the doctor. */
