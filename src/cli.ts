@@ -2,7 +2,7 @@
  * The command-line interface: every operation of the library without Jupyter.
  * Each command lives in src/cli/<name>.ts; this file only dispatches.
  */
-import { ValueError, FileFormatError } from "./errors";
+import { ValueError, FileFormatError } from "./core/errors";
 import { type CliCommand, commandHelp, parseArgs } from "./cli/args";
 
 const PROGRAM = "forgetting";

@@ -4,33 +4,33 @@
  */
 
 // errors and seeded randomness
-export * from "./errors";
-export * from "./random";
+export * from "./core/errors";
+export * from "./core/random";
 
 // backend -> data -> models -> train (+ tracker) -> run files
 export * from "./backend/index";
-export * from "./backend/doctor";
+export * from "./setup/doctor";
 export * from "./data/types";
 export * from "./data/index";
 export * from "./models/index";
-export * from "./train/config";
+export * from "./config/train";
 export * from "./train/sgd";
 export * from "./train/schedules";
 export * from "./train/loop";
 export * from "./train/train";
-export * from "./forgetting/exampleStats";
-export * from "./forgetting/statsToCsv";
-export * from "./forgetting/writeStatsCsv";
-export * from "./forgetting/csvField";
-export * from "./forgetting/tracker";
-export * from "./forgetting/exampleStatsFromFile";
+export * from "./runs/exampleStats";
+export * from "./runs/statsToCsv";
+export * from "./runs/writeStatsCsv";
+export * from "./core/csv";
+export * from "./train/tracker";
+export * from "./runs/exampleStatsFromFile";
 export * from "./runs/layout";
-export * from "./runs/atomic";
+export * from "./core/atomic";
 export * from "./runs/record";
 export * from "./runs/manifest";
 export * from "./runs/scan";
-export * from "./runs/experiment";
-export * from "./runs/sweep";
+export * from "./config/experiment";
+export * from "./experiments/sweep";
 export * from "./runs/store";
 export * from "./runs/checkpoint";
 
@@ -62,8 +62,8 @@ export * from "./analysis/writeExports";
 export * from "./analysis/rocAuc";
 export * from "./analysis/removalIds";
 export * from "./analysis/noiseComparison";
-export * from "./analysis/removalStudy";
-export * from "./analysis/noiseStudy";
+export * from "./experiments/removal";
+export * from "./experiments/noise";
 export * from "./analysis/spearmanMatrix";
 export * from "./frames/pixelStatistics";
 export * from "./frames/frames";
@@ -73,14 +73,14 @@ export * from "./figures/training";
 export * from "./figures/forgetting";
 export * from "./figures/seeds";
 export * from "./figures/followUps";
-export * from "./notebook/kernel";
+export * from "./setup/kernel";
 export * from "./notebook/params";
 export * from "./notebook/html";
 export * from "./notebook/plotly";
 export * from "./notebook/images";
 export * from "./notebook/display";
-export * from "./notebook/experiment";
-export * from "./notebook/followUps";
+
+export * from "./analysis/followUps";
 export * from "./report/notebookFile";
 export * from "./report/indexPage";
 export * from "./report/runNotebooks";

@@ -26,9 +26,9 @@ import { intersection } from "../../src/analysis/intersection";
 import { union } from "../../src/analysis/union";
 import { perClassCounts } from "../../src/analysis/perClassCounts";
 import { countMembers } from "../../src/analysis/countMembers";
-import { exampleStatsFromFile } from "../../src/forgetting/exampleStatsFromFile";
+import { exampleStatsFromFile } from "../../src/runs/exampleStatsFromFile";
 import { correctRowBytes } from "../../src/runs/layout";
-import { Random } from "../../src/random";
+import { Random } from "../../src/core/random";
 
 const N_CLASSES = 1000;
 

@@ -8,10 +8,11 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { type BackendName, initBackend } from "../../src/backend";
-import { type ModelName, buildModel } from "../../src/models";
-import { Random } from "../../src/random";
+import { buildModel } from "../../src/models";
+import { Random } from "../../src/core/random";
 import { trainStep } from "../../src/train/loop";
 import { Sgd } from "../../src/train/sgd";
+import { type ModelName } from "../../src/config/train";
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

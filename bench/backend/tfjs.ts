@@ -18,10 +18,11 @@ import * as fs from "node:fs";
 import * as tf from "@tensorflow/tfjs";
 import { type BackendName, initBackend } from "../../src/backend";
 import type { Batch } from "../../src/data/types";
-import { type ModelName, buildModel, countTrainableParams } from "../../src/models";
-import { Random } from "../../src/random";
+import { buildModel, countTrainableParams } from "../../src/models";
+import { Random } from "../../src/core/random";
 import { trainStep } from "../../src/train/loop";
 import { Sgd } from "../../src/train/sgd";
+import { type ModelName } from "../../src/config/train";
 
 const SEED = 1337;
 const INPUT_SHAPES: Record<string, [number, number, number]> = {

@@ -11,7 +11,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import sharp from "sharp";
-import { Random } from "../../src/random";
+import { Random } from "../../src/core/random";
 import { type CropBox, randomResizedCropBox } from "../../src/data/transforms";
 import { sniffImageFormat } from "../../src/data/imageFolder";
 import { imageSizeFromHeader } from "../../src/data/imageHeader";

@@ -16,10 +16,11 @@ import * as os from "node:os";
 import * as tf from "@tensorflow/tfjs";
 import { type BackendName, initBackend } from "../../src/backend";
 import type { Batch } from "../../src/data/types";
-import { type ModelName, buildModel } from "../../src/models";
-import { Random } from "../../src/random";
+import { buildModel } from "../../src/models";
+import { Random } from "../../src/core/random";
 import { type StepTracking, trainStep } from "../../src/train/loop";
 import { Sgd } from "../../src/train/sgd";
+import { type ModelName } from "../../src/config/train";
 
 const SEED = 1337;
 const MODES: StepTracking[] = ["off", "presentation", "eval"];

@@ -3,8 +3,8 @@
  * K seeds: the never-learned sets (all seeds, any seed, per seed), unforgettable in all
  * seeds, the forgetting ranking, seed-pair stability and histograms.
  */
-import { ValueError } from "../errors";
-import type { ExampleStats } from "../forgetting/exampleStats";
+import { ValueError } from "../core/errors";
+import type { ExampleStats } from "../runs/exampleStats";
 import { countMembers } from "./countMembers";
 import { type ForgettingRanking, forgettingRanking } from "./forgettingRanking";
 import { integerHistogram } from "./integerHistogram";

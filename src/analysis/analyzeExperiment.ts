@@ -5,8 +5,8 @@
  * "consistently never learned" sets. This is the edge that reads files; every statistic is
  * a pure function called from here.
  */
-import { ValueError } from "../errors";
-import { exampleStatsFromFile } from "../forgetting/exampleStatsFromFile";
+import { ValueError } from "../core/errors";
+import { exampleStatsFromFile } from "../runs/exampleStatsFromFile";
 import { readFloatRecord } from "../runs/record";
 import { type ExperimentScan, loadRunRecord, presentedMask, readLogColumns, readRunExamples } from "../runs/scan";
 import { type BudgetAnalysis, analyzeBudget } from "./analyzeBudget";

@@ -1,5 +1,5 @@
 /** Number of examples in both of two [nExamples] 0/1 sets. */
-import { checkSameLength } from "../errors";
+import { checkSameLength } from "../core/errors";
 
 export function countCommon(a: Uint8Array, b: Uint8Array): number {
   checkSameLength("countCommon", { a: a.length, b: b.length });

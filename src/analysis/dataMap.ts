@@ -4,7 +4,7 @@
  * deviation (population, ddof = 0, as in the cartography code) and correctness = fraction
  * of presentations classified correctly.
  */
-import { ValueError } from "../errors";
+import { ValueError } from "../core/errors";
 import { correctAt, type CorrectRecord } from "../runs/record";
 
 export interface DataMap {

@@ -9,9 +9,9 @@
  * forgetting_events_s<s>, first_learned_epoch_s<s> (empty = never learned), then the data
  * map averaged over seeds: confidence, variability, correctness (empty without prob.f32).
  */
-import { ValueError } from "../errors";
-import { csvField } from "../forgetting/csvField";
-import { NEVER_LEARNED_EPOCH } from "../forgetting/exampleStats";
+import { ValueError } from "../core/errors";
+import { csvField } from "../core/csv";
+import { NEVER_LEARNED_EPOCH } from "../runs/exampleStats";
 import type { ExperimentAnalysis } from "./analyzeExperiment";
 
 /** @returns CSV text ending in a newline. */

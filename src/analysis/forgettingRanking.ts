@@ -4,8 +4,8 @@
  * K runs, where a run in which the example was never learned counts as that run's number of
  * presentations (a stand-in for "infinitely forgotten").
  */
-import { ValueError } from "../errors";
-import type { ExampleStats } from "../forgetting/exampleStats";
+import { ValueError } from "../core/errors";
+import type { ExampleStats } from "../runs/exampleStats";
 
 export interface ForgettingRanking {
   /** [nExamples] summed forgetting score over the runs. */

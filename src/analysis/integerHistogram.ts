@@ -1,5 +1,5 @@
 /** Histogram of non-negative integer values (forgetting counts, first learned epochs). */
-import { ValueError } from "../errors";
+import { ValueError } from "../core/errors";
 
 export interface IntegerHistogramOptions {
   /** [n] 1 for values to count; absent: all. */

@@ -3,7 +3,7 @@
  * [nExamples] Uint8Array indicator (1 = member): compact (1.3 MB at ImageNet scale) and
  * combined in one pass.
  */
-import { ValueError, checkSameLength } from "../errors";
+import { ValueError, checkSameLength } from "../core/errors";
 
 /** @returns [nExamples] 0/1. @throws ValueError for no sets or sets of unequal length. */
 export function intersection(sets: readonly Uint8Array[]): Uint8Array {

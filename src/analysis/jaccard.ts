@@ -1,5 +1,5 @@
 /** Jaccard overlap of two example sets. */
-import { checkSameLength } from "../errors";
+import { checkSameLength } from "../core/errors";
 
 /**
  * @param a [nExamples] 0/1 set, e.g. never learned in seed i.

@@ -2,7 +2,7 @@
  * The reference study's per-budget export: `{class_name: [example names]}` for the examples
  * never learned in all seeds of one budget.
  */
-import { ValueError } from "../errors";
+import { ValueError } from "../core/errors";
 import type { ExperimentAnalysis } from "./analyzeExperiment";
 
 /**

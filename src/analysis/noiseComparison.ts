@@ -2,8 +2,8 @@
  * Forgetting of examples with flipped labels versus clean ones in one run (Toneva et al.
  * 2019, section 5: noisy examples are forgotten much more often).
  */
-import { checkSameLength } from "../errors";
-import type { ExampleStats } from "../forgetting/exampleStats";
+import { checkSameLength } from "../core/errors";
+import type { ExampleStats } from "../runs/exampleStats";
 import { rocAuc } from "./rocAuc";
 
 export interface GroupForgetting {

@@ -1,5 +1,5 @@
 /** Per-class sizes of an example set. */
-import { ValueError, checkSameLength } from "../errors";
+import { ValueError, checkSameLength } from "../core/errors";
 
 /**
  * @param set [nExamples] 0/1 membership.
@@ -17,4 +17,9 @@ export function perClassCounts(set: Uint8Array, labels: ArrayLike<number>, nClas
     counts[label]++;
   }
   return counts;
+}
+
+/** Examples per class of a split, [nClasses]. */
+export function classCounts(split: { labels: Int32Array; classNames: readonly string[] }): Int32Array {
+  return perClassCounts(new Uint8Array(split.labels.length).fill(1), split.labels, split.classNames.length);
 }

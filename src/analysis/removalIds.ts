@@ -3,8 +3,8 @@
  * least forgotten examples by the summed forgetting ranking, or n examples drawn at random
  * as the control.
  */
-import { ValueError } from "../errors";
-import { Random } from "../random";
+import { ValueError } from "../core/errors";
+import { Random } from "../core/random";
 import type { ForgettingRanking } from "./forgettingRanking";
 
 export const VALID_REMOVAL_METHODS = ["least-forgotten", "random"] as const;

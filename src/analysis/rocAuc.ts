@@ -4,7 +4,7 @@
  * Mann-Whitney statistic: the probability that a random positive scores higher than a
  * random negative, ties counting one half.
  */
-import { checkSameLength } from "../errors";
+import { checkSameLength } from "../core/errors";
 import { averageRanks } from "./averageRanks";
 
 /**

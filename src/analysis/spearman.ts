@@ -1,5 +1,5 @@
 /** Spearman's rank correlation: Pearson's correlation of the average ranks. */
-import { checkSameLength } from "../errors";
+import { checkSameLength } from "../core/errors";
 import { averageRanks } from "./averageRanks";
 
 /**

@@ -3,7 +3,7 @@
  * seeds): each series is ranked once, then Pearson's correlation of the ranks is taken per
  * pair, so K series cost K rankings instead of K * (K + 1).
  */
-import { ValueError } from "../errors";
+import { ValueError } from "../core/errors";
 import { averageRanks } from "./averageRanks";
 
 /**

@@ -1,5 +1,5 @@
 /** Examples in at least one of several [nExamples] 0/1 sets (e.g. never learned in some seed). */
-import { ValueError, checkSameLength } from "../errors";
+import { ValueError, checkSameLength } from "../core/errors";
 
 /** @returns [nExamples] 0/1. @throws ValueError for no sets or sets of unequal length. */
 export function union(sets: readonly Uint8Array[]): Uint8Array {

@@ -6,7 +6,7 @@
  * - examples-b<budget>.csv: one row per example with every statistic (see exampleTableCsv)
  */
 import * as path from "node:path";
-import { writeFileAtomic, writeJsonAtomic } from "../runs/atomic";
+import { writeFileAtomic, writeJsonAtomic } from "../core/atomic";
 import type { ExperimentAnalysis } from "./analyzeExperiment";
 import { exampleTableCsv } from "./exampleTableCsv";
 import { neverLearnedBudgetsByExample } from "./neverLearnedBudgetsByExample";

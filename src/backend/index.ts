@@ -16,7 +16,7 @@
  */
 import * as os from "node:os";
 import * as tf from "@tensorflow/tfjs";
-import { ValueError, describeValue } from "../errors";
+import { ValueError, describeValue } from "../core/errors";
 import type { EnvironmentInfo } from "../runs/layout";
 import { findSharedLibrary, installedPackageVersion, listNvidiaGpus } from "./system";
 import { registerWasmTrainingKernels } from "./wasm_gradients";

@@ -8,7 +8,7 @@
  * The source is WebAssembly text below, assembled once per process by wabt (about 50 ms) when
  * the wasm backend is activated. Every function takes byte offsets (i32) and element counts.
  */
-import { ValueError } from "../errors";
+import { ValueError } from "../core/errors";
 
 /** Filter columns the single-channel filter-gradient loop handles in one pass (widths 1..8). */
 export const MAX_SINGLE_CHANNEL_FILTER_WIDTH = 8;

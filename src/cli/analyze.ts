@@ -9,13 +9,14 @@ import * as path from "node:path";
 import { analyzeExperiment } from "../analysis/analyzeExperiment";
 import { formatSummary } from "../analysis/formatSummary";
 import { summarizeAnalysis } from "../analysis/summarizeAnalysis";
-import { ValueError, describeValue } from "../errors";
-import { writeJsonAtomic } from "../runs/atomic";
-import { experimentSeeds, readExperimentConfig } from "../runs/experiment";
+import { ValueError, describeValue } from "../core/errors";
+import { writeJsonAtomic } from "../core/atomic";
+import { experimentSeeds } from "../config/experiment";
 import { EXPERIMENT_FILE } from "../runs/layout";
 import { type ExperimentScan, type ScanOptions, scanExperiment } from "../runs/scan";
 import { type CliCommand, type OptionSpec, type ParsedOptions, onePositional } from "./args";
 import { parseIntegerList, parseSeeds } from "./sweep";
+import { readExperimentConfig } from "../runs/experiment";
 
 /** Options shared by analyze and export. */
 export const ANALYSIS_OPTIONS: Record<string, OptionSpec> = {

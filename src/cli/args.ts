@@ -3,7 +3,7 @@
  * a default and help text; `--key=value` and `--key value` are accepted, kebab-case only.
  * An unknown option, a missing value or a wrong type is an error that lists what is valid.
  */
-import { ValueError, describeValue } from "../errors";
+import { ValueError, describeValue } from "../core/errors";
 
 export type OptionType = "string" | "number" | "integer" | "boolean" | "list";
 

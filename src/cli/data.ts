@@ -4,7 +4,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ValueError, checkOneOf } from "../errors";
+import { ValueError, checkOneOf } from "../core/errors";
 import { defaultDataRoot } from "../data/digits";
 import { DOWNLOADS, VALID_DOWNLOADS, fetchDataset, md5File } from "../data/download";
 import type { CliCommand } from "./args";

@@ -1,6 +1,6 @@
 /** `forgetting doctor`: what this machine can run (backend, GPU stack, versions, Jupyter) and how to fix the rest. */
 import type { CliCommand } from "./args";
-import { doctor, formatDoctorReport } from "../backend/doctor";
+import { doctor, formatDoctorReport } from "../setup/doctor";
 
 export const command: CliCommand = {
   name: "doctor",

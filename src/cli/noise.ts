@@ -5,11 +5,12 @@
  * noisy-label detector; writes outputs/<study>/analysis/noise.json.
  */
 import * as path from "node:path";
-import { createNoiseStudy, noiseResults } from "../analysis/noiseStudy";
-import { writeJsonAtomic } from "../runs/atomic";
-import { VALID_PRESETS } from "../train/config";
+import { createNoiseStudy } from "../experiments/noise";
+import { writeJsonAtomic } from "../core/atomic";
+import { VALID_PRESETS } from "../config/train";
 import { type CliCommand, onePositional } from "./args";
 import { SWEEP_OPTIONS, baseConfigFromOptions, parseFractionList, parseSeeds, sweepAndReport } from "./sweep";
+import { noiseResults } from "../analysis/followUps";
 
 const fixed = (v: number, digits = 3) => (Number.isFinite(v) ? v.toFixed(digits) : "n/a");
 

@@ -4,7 +4,7 @@
  * <dir>/reports/. Stops at the first failing cell and prints that cell's message.
  */
 import * as path from "node:path";
-import { ValueError } from "../errors";
+import { ValueError } from "../core/errors";
 import type { CliCommand } from "./args";
 import { NOTEBOOK_ENV } from "../notebook/params";
 import { NotebookCellError, runNotebooks } from "../report/runNotebooks";

@@ -5,12 +5,13 @@
  * test accuracy vs fraction removed to outputs/<study>/analysis/removal.{json,csv}.
  */
 import * as path from "node:path";
-import { type RemovalResultRow, createRemovalStudy, removalResults } from "../analysis/removalStudy";
-import { ValueError } from "../errors";
-import { writeFileAtomic, writeJsonAtomic } from "../runs/atomic";
+import { createRemovalStudy } from "../experiments/removal";
+import { ValueError } from "../core/errors";
+import { writeFileAtomic, writeJsonAtomic } from "../core/atomic";
 import { scanExperiment } from "../runs/scan";
 import { type CliCommand, onePositional } from "./args";
 import { SWEEP_OPTIONS, parseFractionList, parseIntegerList, parseSeeds, sweepAndReport } from "./sweep";
+import { type RemovalResultRow, removalResults } from "../analysis/followUps";
 
 const fixed = (v: number) => (Number.isFinite(v) ? (v * 100).toFixed(2) : "n/a");
 

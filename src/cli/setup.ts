@@ -7,11 +7,13 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ValueError } from "../errors";
+import { ValueError } from "../core/errors";
 import type { CliCommand } from "./args";
-import { KERNEL_NAME, aptInstallJupyter, findJupyterPython, jupyterInstallPlan, machineFacts, notebookKernelMetadata, projectRoot, registerKernel } from "../notebook/kernel";
+import { aptInstallJupyter, jupyterInstallPlan, machineFacts, registerKernel } from "../setup/kernel";
 import { plotlyBundle } from "../notebook/plotly";
 import { NotebookCellError, runNotebooks } from "../report/runNotebooks";
+import { projectRoot } from "../core/paths";
+import { KERNEL_NAME, findJupyterPython, notebookKernelMetadata } from "../report/jupyter";
 
 /** A one-cell notebook that fails unless the kernel can import the compiled library from ./dist. */
 function smokeNotebook(): object {

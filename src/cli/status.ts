@@ -7,8 +7,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { EXPERIMENT_FILE } from "../runs/layout";
 import { describeScan, scanExperiment } from "../runs/scan";
-import { sweepStatus } from "../runs/sweep";
 import { type CliCommand, onePositional } from "./args";
+import { sweepStatus } from "../runs/status";
 
 const percent = (v: number | null) => (v === null ? "-" : (v * 100).toFixed(2));
 

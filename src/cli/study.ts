@@ -9,21 +9,22 @@
 import * as path from "node:path";
 import { analyzeExperiment } from "../analysis/analyzeExperiment";
 import { formatSummary } from "../analysis/formatSummary";
-import { createNoiseStudy } from "../analysis/noiseStudy";
-import { createRemovalStudy } from "../analysis/removalStudy";
+import { createNoiseStudy } from "../experiments/noise";
+import { createRemovalStudy } from "../experiments/removal";
 import { summarizeAnalysis } from "../analysis/summarizeAnalysis";
 import { writeExports } from "../analysis/writeExports";
-import { ValueError } from "../errors";
-import { projectRoot } from "../notebook/kernel";
-import { NOISE_SUFFIX, REMOVAL_SUFFIX } from "../notebook/followUps";
-import { writeJsonAtomic } from "../runs/atomic";
-import { type ExperimentConfig, experimentSeeds, writeExperimentConfig } from "../runs/experiment";
+import { ValueError } from "../core/errors";
+import { writeJsonAtomic } from "../core/atomic";
+import { type ExperimentConfig, experimentSeeds } from "../config/experiment";
 import { scanExperiment } from "../runs/scan";
-import type { TrainConfig } from "../train/config";
+import type { TrainConfig } from "../config/train";
 import { NotebookCellError, runNotebooks } from "../report/runNotebooks";
 import { experimentSummary } from "../report/summary";
 import type { CliCommand } from "./args";
 import { parseFractionList, parseIntegerList, sweepAndReport } from "./sweep";
+import { projectRoot } from "../core/paths";
+import { NOISE_SUFFIX, REMOVAL_SUFFIX } from "../runs/layout";
+import { writeExperimentConfig } from "../runs/experiment";
 
 /**
  * The study's training recipe: the digits MLP with the paper's MNIST optimizer (SGD lr 0.01,

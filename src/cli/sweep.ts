@@ -4,11 +4,13 @@
  * processes. With --budgets and --seeds it first writes (or extends) experiment.json.
  */
 import * as path from "node:path";
-import { ValueError, describeValue } from "../errors";
-import { type ExperimentConfig, writeExperimentConfig } from "../runs/experiment";
-import { type SweepProgress, type SweepSummary, formatSweepProgress, sweep } from "../runs/sweep";
-import { TRAIN_PRESETS, type TrainConfig, VALID_PRESETS } from "../train/config";
+import { ValueError, describeValue } from "../core/errors";
+import { type ExperimentConfig } from "../config/experiment";
+import { type SweepSummary, sweep } from "../experiments/sweep";
+import { TRAIN_PRESETS, type TrainConfig, VALID_PRESETS } from "../config/train";
 import { type CliCommand, type OptionSpec, type ParsedOptions, onePositional } from "./args";
+import { writeExperimentConfig } from "../runs/experiment";
+import { type SweepProgress, formatSweepProgress } from "../core/progress";
 
 /** "3" -> 3 (seeds 0..2); "0,4,7" -> [0, 4, 7]. A lone "0" is a count, and too small. */
 export function parseSeeds(who: string, raw: string): number | number[] {

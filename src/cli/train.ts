@@ -7,8 +7,8 @@
  */
 import * as path from "node:path";
 import { VALID_BACKENDS, type BackendName } from "../backend";
-import { ValueError, describeValue } from "../errors";
-import { exampleStats } from "../forgetting/exampleStats";
+import { ValueError, describeValue } from "../core/errors";
+import { exampleStats } from "../runs/exampleStats";
 import type { RunManifest } from "../runs/layout";
 import { readManifest } from "../runs/manifest";
 import { readCorrectRecord } from "../runs/record";
@@ -22,11 +22,10 @@ import {
   kebabCaseKey,
   parseConfigValue,
   resolveTrainConfig,
-} from "../train/config";
-import type { TrainProgress } from "../train/loop";
+} from "../config/train";
 import { epochSummary, resumeRun, train } from "../train/train";
 import type { CliCommand, OptionSpec, ParsedOptions } from "./args";
-import { formatDuration } from "../formatDuration";
+import { type TrainProgress, formatDuration, formatTrainProgress } from "../core/progress";
 
 /** One flag per config key. No `default` in the spec, so an absent flag leaves the preset's value. */
 function configOptions(): Record<string, OptionSpec> {
@@ -57,15 +56,6 @@ function configFromOptions(options: ParsedOptions): Partial<TrainConfig> {
 }
 
 
-/** "epoch 3/10  batch 45/90  loss 0.4123  acc 0.871  lr 0.05  1234 img/s  ETA 1m23s" */
-export function progressLine(p: TrainProgress): string {
-  if (p.phase === "eval") return `epoch ${p.epoch}/${p.epochs}  evaluating on the test split...`;
-  return (
-    `epoch ${p.epoch}/${p.epochs}  batch ${p.batch}/${p.batches}  loss ${p.loss.toFixed(4)}  acc ${p.acc.toFixed(3)}  ` +
-    `lr ${Number(p.lr.toPrecision(3))}  ${p.imagesPerSec.toFixed(0)} img/s  ETA ${formatDuration(p.etaSeconds)}`
-  );
-}
-
 /** A progress display on stderr: one rewritten line on a terminal, epoch lines only otherwise. */
 function progressDisplay(quiet: boolean) {
   const tty = process.stderr.isTTY === true;
@@ -78,7 +68,7 @@ function progressDisplay(quiet: boolean) {
       const now = Date.now();
       if (quiet || !tty || (now - lastDraw < 250 && p.phase === "train" && p.batch !== p.batches)) return;
       lastDraw = now;
-      process.stderr.write(`\r\x1b[K${progressLine(p)}`);
+      process.stderr.write(`\r\x1b[K${formatTrainProgress(p)}`);
     },
     onEpoch(log: Parameters<typeof epochSummary>[0]) {
       if (quiet) return;

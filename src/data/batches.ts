@@ -5,8 +5,8 @@
  * - augmentation: each example draws from `new Random(seed, "augment", epoch, exampleId)`;
  * - the last partial batch is kept (drop_last = false).
  */
-import { ValueError, checkPositiveInteger, describeValue } from "../errors";
-import { Random } from "../random";
+import { ValueError, checkPositiveInteger, describeValue } from "../core/errors";
+import { Random } from "../core/random";
 import { applyTransforms, transformedSize, type FloatImage, type Transform } from "./transforms";
 import type { Batch, BatchSource, ImageShape, ImageSplit, InMemoryImages } from "./types";
 

@@ -6,8 +6,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { FileFormatError } from "../errors";
-import { splitChecksum } from "./checksum";
+import { FileFormatError } from "../core/errors";
+import { splitChecksum } from "../core/checksum";
 import type { InMemoryImages } from "./types";
 
 const SIDE = 32;

@@ -12,10 +12,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
-import { FileFormatError } from "../errors";
-import { Random } from "../random";
+import { FileFormatError } from "../core/errors";
+import { Random } from "../core/random";
 import type { InMemoryImages } from "./types";
-import { splitChecksum } from "./checksum";
+import { splitChecksum } from "../core/checksum";
 
 /** Seed of the fixed train/test split of the embedded digits (not the run seed). */
 export const DIGITS_SPLIT_SEED = 1797;

@@ -13,7 +13,7 @@ import * as http from "node:http";
 import * as https from "node:https";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
-import { FileFormatError, ValueError, checkOneOf } from "../errors";
+import { FileFormatError, ValueError, checkOneOf } from "../core/errors";
 
 /** One file as published, with its recorded size and md5. */
 export interface RemoteFile {

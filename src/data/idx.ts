@@ -7,8 +7,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
-import { FileFormatError } from "../errors";
-import { splitChecksum } from "./checksum";
+import { FileFormatError } from "../core/errors";
+import { splitChecksum } from "../core/checksum";
 import type { InMemoryImages } from "./types";
 
 const IDX_UBYTE = 0x08;

@@ -6,8 +6,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { FileFormatError, ValueError, describeValue } from "../errors";
-import { sha256Hex } from "./checksum";
+import { FileFormatError, ValueError, describeValue } from "../core/errors";
+import { sha256Hex } from "../core/checksum";
 import type { ImageFolderImages } from "./types";
 
 /** ImageNet's class-index form: {"0": ["n01440764", "tench"], ...} (class id -> [folder, name]). */

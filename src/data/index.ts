@@ -5,9 +5,9 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { FileFormatError, ValueError, checkOneOf, checkInRange, checkPositiveInteger, describeValue } from "../errors";
+import { FileFormatError, ValueError, checkOneOf, checkInRange, checkPositiveInteger, describeValue } from "../core/errors";
 import { channelStats, inMemoryBatchSource } from "./batches";
-import { sha256Hex } from "./checksum";
+import { sha256Hex } from "../core/checksum";
 import { readCifarFolder } from "./cifar";
 import { defaultDataRoot, readDigits } from "./digits";
 import { folderBatchSource } from "./folderBatches";
@@ -16,21 +16,8 @@ import { readMnistFolder } from "./idx";
 import type { Transform } from "./transforms";
 import type { BatchSource, ImageFolderImages, InMemoryImages } from "./types";
 import { addLabelNoise, pixelPermutation, subsetWithout } from "./variants";
-
-export const VALID_DATASETS = ["digits", "mnist", "fashion-mnist", "cifar10", "cifar100", "folder"] as const;
-export type DatasetName = (typeof VALID_DATASETS)[number];
-
-/**
- * Named augmentation pipelines (training split only; every pipeline ends with normalize):
- * - none: normalize only.
- * - flip: horizontal flip (p 0.5).
- * - crop-flip: RandomCrop(side, padding 4) + flip (the paper's CIFAR setting).
- * - crop-flip-cutout: crop-flip, then Cutout with one 16-px hole after normalize (paper's CIFAR + cutout).
- * - rrc-flip: RandomResizedCrop(imageSize) + flip (the ImageNet recipe).
- * - default: none for digits/mnist/fashion-mnist, crop-flip for CIFAR, rrc-flip for folders.
- */
-export const VALID_AUGMENTATIONS = ["default", "none", "flip", "crop-flip", "crop-flip-cutout", "rrc-flip"] as const;
-export type AugmentationName = (typeof VALID_AUGMENTATIONS)[number];
+import { type AugmentationName, type DatasetName, type DatasetRef, VALID_AUGMENTATIONS, VALID_DATASETS } from "../config/train";
+import type { ImageSplit } from "./types";
 
 /** ImageNet per-channel statistics (RGB, [0, 1] scale): the normalization of image folders. */
 export const IMAGENET_MEAN = [0.485, 0.456, 0.406];
@@ -244,3 +231,32 @@ export { folderBatchSource, loadImage, decodeImage, type RawImage } from "./fold
 export type { Transform, FloatImage, CropBox } from "./transforms";
 export { applyTransforms, randomResizedCropBox, centerCropBox, cutoutBox, resizeShape, VALID_TRANSFORM_KINDS } from "./transforms";
 export { fetchDataset, manualInstructions, md5File, DOWNLOADS, VALID_DOWNLOADS, type DatasetDownload, type RemoteFile } from "./download";
+
+/**
+ * The raw training and test images of a dataset, for tables and pictures (no variants, no
+ * normalization; exampleIds as in training). In-memory datasets are read from
+ * `<dataRoot>/<name>/`; a folder dataset is listed (its images stay on disk).
+ * @throws ValueError for an unknown dataset, FileFormatError for missing files.
+ */
+export async function readImageSplits(ref: DatasetRef, dataRoot: string = defaultDataRoot()): Promise<{ train: ImageSplit; test: ImageSplit }> {
+  switch (ref.dataset) {
+    case "digits":
+      return readDigits(dataRoot);
+    case "mnist":
+    case "fashion-mnist":
+      return readMnistFolder(path.join(dataRoot, ref.dataset), ref.dataset);
+    case "cifar10":
+    case "cifar100":
+      return readCifarFolder(path.join(dataRoot, ref.dataset), ref.dataset);
+    case "folder": {
+      if (!ref.folder) throw new ValueError('readImageSplits: expected the root folder of dataset "folder" (config.folder), got none');
+      const options = { name: "folder", classIndex: ref.classIndex, skipBadFiles: ref.skipBadFiles };
+      const train = (await readImageFolder(path.join(ref.folder, "train"), { ...options, split: "train" })).images;
+      const testRoot = ["val", "test"].map((name) => path.join(ref.folder!, name)).find((dir) => fs.existsSync(dir)) ?? path.join(ref.folder, "val");
+      const test = (await readImageFolder(testRoot, { ...options, split: "test", classFolders: train.classFolders })).images;
+      return { train, test: { ...test, classNames: train.classNames } };
+    }
+    default:
+      throw new ValueError(`readImageSplits: expected one of ${VALID_DATASETS.join(", ")}, got ${JSON.stringify(ref.dataset)}`);
+  }
+}

@@ -10,8 +10,8 @@
  * antialiasing; the image-folder pipeline does its crop and resize in sharp instead (see
  * imageFolder.ts), with the same crop parameters.
  */
-import { ValueError, describeValue } from "../errors";
-import type { Random } from "../random";
+import { ValueError, describeValue } from "../core/errors";
+import type { Random } from "../core/random";
 
 /** One float image, [height, width, channels] row-major. */
 export interface FloatImage {

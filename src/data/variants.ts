@@ -3,8 +3,8 @@
  * run seed plus a purpose key and recorded in the run: label noise, permuted pixels, and
  * training subsets (the removal experiment).
  */
-import { ValueError, checkInRange, describeValue } from "../errors";
-import { Random } from "../random";
+import { ValueError, checkInRange, describeValue } from "../core/errors";
+import { Random } from "../core/random";
 
 /**
  * Flips `round(fraction * nExamples)` labels, each to a different class drawn uniformly among

@@ -1,7 +1,7 @@
 /**
  * Figures of the data exploration: class distribution, mean image per class, pixel values.
  */
-import { ValueError } from "../errors";
+import { ValueError } from "../core/errors";
 import { PALETTE, type PlotlyFigure, axis, baseLayout } from "./types";
 
 /** Counts per class of one split, [nClasses]. */

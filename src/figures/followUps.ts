@@ -2,6 +2,7 @@
  * Figures of the paper's follow-up experiments (Toneva et al. 2019, sections 5 and 6):
  * test accuracy after removing examples, and forgetting of flipped versus clean labels.
  */
+import type { GroupHistogram } from "../analysis/followUps";
 import { PALETTE, type PlotlyFigure, type PlotlyTrace, axis, baseLayout, finiteOrNull } from "./types";
 
 /** One variant of a removal study (the fields of removalResults' rows). */
@@ -45,14 +46,6 @@ export function removalCurveFigure(points: readonly RemovalPoint[], options: { t
       yaxis: axis("best test accuracy (%)"),
     }),
   };
-}
-
-/** A forgetting histogram of one group of examples, pooled over seeds. */
-export interface GroupHistogram {
-  /** counts[k] = learned examples with k forgetting events. */
-  counts: readonly number[];
-  /** Examples never learned. */
-  never: number;
 }
 
 /**

@@ -3,7 +3,7 @@
  * across budgets, per-class counts, pairwise seed overlap and rank stability. Inputs are the
  * analysis results (src/analysis: BudgetAnalysis, Nesting, summarizeAnalysis), unchanged.
  */
-import { ValueError } from "../errors";
+import { ValueError } from "../core/errors";
 import { PALETTE, type PlotlyFigure, type PlotlyTrace, axis, baseLayout, finiteOrNull } from "./types";
 
 /** Per-budget set sizes (the fields of summarizeAnalysis(...).budgets[i]). */

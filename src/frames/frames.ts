@@ -3,7 +3,7 @@
  * data layer or the analysis computed (src/analysis, ./pixelStatistics); it computes none.
  */
 import type { DataFrame } from "danfojs-node";
-import { ValueError } from "../errors";
+import { ValueError } from "../core/errors";
 import type { ResultsRow } from "../analysis/resultsTable";
 import type { PixelStatistics } from "./pixelStatistics";
 

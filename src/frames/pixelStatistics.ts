@@ -3,7 +3,7 @@
  * mean and standard deviation of pixel intensity and the share of "ink" pixels, the mean
  * image of each class, and how often each raw pixel value occurs.
  */
-import { ValueError } from "../errors";
+import { ValueError } from "../core/errors";
 import type { InMemoryImages } from "../data/types";
 
 export interface PixelStatistics {

@@ -3,7 +3,7 @@
  * softmax: the loss applies log-softmax itself) and is initialized from a seed alone.
  */
 import type * as tf from "@tensorflow/tfjs";
-import { ValueError, checkOneOf, checkPositiveInteger, describeValue } from "../errors";
+import { ValueError, checkOneOf, checkPositiveInteger, describeValue } from "../core/errors";
 import { digitsCnn } from "./digits_cnn";
 import { digitsMlp } from "./digits_mlp";
 import { type InitScheme, initializeWeights } from "./init";
@@ -11,9 +11,7 @@ import { registerCustomLayers } from "./layers";
 import { mnistCnn } from "./mnist_cnn";
 import { resnet18Cifar, resnet20Cifar } from "./resnet_cifar";
 import { resnet50 } from "./resnet50";
-
-export const VALID_MODELS = ["mnist-cnn", "digits-mlp", "digits-cnn", "resnet20-cifar", "resnet18-cifar", "resnet50"] as const;
-export type ModelName = (typeof VALID_MODELS)[number];
+import { type ModelName, VALID_MODELS } from "../config/train";
 
 export interface BuildModelOptions {
   /** One image, [H, W, C]: [28, 28, 1] MNIST, [8, 8, 1] digits, [32, 32, 3] CIFAR, [224, 224, 3] ImageNet. */

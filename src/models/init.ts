@@ -11,7 +11,7 @@
  *   keeps PyTorch's default. BatchNorm: gamma 1, beta 0, running mean 0, running variance 1.
  */
 import * as tf from "@tensorflow/tfjs";
-import { Random } from "../random";
+import { Random } from "../core/random";
 
 export const VALID_INIT_SCHEMES = ["pytorch-default", "kaiming-fan-out"] as const;
 export type InitScheme = (typeof VALID_INIT_SCHEMES)[number];

@@ -11,6 +11,7 @@ import type { DataFrame } from "danfojs-node";
 import type { PlotlyFigure } from "../figures/types";
 import { NOTEBOOK_CSS, type HtmlTableOptions, htmlTable } from "./html";
 import { figureHtml, plotlyBundle, plotlyBundleHtml } from "./plotly";
+import { type TrainProgress, formatTrainProgress } from "../core/progress";
 
 /** The part of tslab's Display interface used here. */
 interface DisplayLike {
@@ -126,5 +127,19 @@ export function progressDisplay(): ProgressDisplay {
         console.log(text);
       }
     },
+  };
+}
+
+/**
+ * An onProgress callback for train() that rewrites `display` at most every `intervalMs`
+ * milliseconds, and always at an epoch's last batch (so the final state is shown).
+ */
+export function trainingProgress(display: ProgressDisplay, intervalMs = 250): (p: TrainProgress) => void {
+  let last = 0;
+  return (p) => {
+    const now = Date.now();
+    if (now - last < intervalMs && !(p.batch === p.batches && p.phase === "train")) return;
+    last = now;
+    display.update(formatTrainProgress(p));
   };
 }

@@ -4,7 +4,7 @@
  * nbconvert's export and needs no script or canvas.
  */
 import sharp from "sharp";
-import { ValueError } from "../errors";
+import { ValueError } from "../core/errors";
 import type { ImageSplit, InMemoryImages } from "../data/types";
 import { escapeHtml } from "./html";
 

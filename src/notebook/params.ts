@@ -8,8 +8,9 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { FileFormatError, ValueError, describeValue } from "../errors";
-import { projectRoot } from "./kernel";
+import { type DatasetName, VALID_DATASETS } from "../config/train";
+import { FileFormatError, ValueError, checkOneOf, describeValue } from "../core/errors";
+import { projectRoot } from "../core/paths";
 
 /** Environment variables read by `notebookParams`. */
 export const NOTEBOOK_ENV = {
@@ -25,7 +26,7 @@ export const NOTEBOOK_ENV = {
 
 /** The experiment the notebooks open when nothing is set: the one `forgetting study` makes. */
 export const DEFAULT_EXPERIMENT = "outputs/digits-study";
-export const DEFAULT_DATASET = "digits";
+export const DEFAULT_DATASET: DatasetName = "digits";
 
 /** Parameters as given (file or variables), before defaults. */
 export interface NotebookParamsInput {
@@ -40,8 +41,8 @@ export interface NotebookParams {
   experimentDir: string;
   /** Its name (the folder's base name), shown in titles. */
   experiment: string;
-  /** Dataset id for the EDA notebook when the experiment has no runs yet. */
-  dataset: string;
+  /** Dataset of the EDA notebook when the experiment has no runs yet. */
+  dataset: DatasetName;
   /** Whether notebook 02 trains its short demo run. */
   trainDemo: boolean;
 }
@@ -81,7 +82,7 @@ function readParamsFile(file: string): NotebookParamsInput {
 export function notebookParams(env: NodeJS.ProcessEnv = process.env, root: string = projectRoot()): NotebookParams {
   const fromFile = env[NOTEBOOK_ENV.params] ? readParamsFile(path.resolve(root, env[NOTEBOOK_ENV.params] as string)) : {};
   const experiment = env[NOTEBOOK_ENV.experiment] || fromFile.experiment || DEFAULT_EXPERIMENT;
-  const dataset = env[NOTEBOOK_ENV.dataset] || fromFile.dataset || DEFAULT_DATASET;
+  const dataset = checkOneOf(NOTEBOOK_ENV.dataset, env[NOTEBOOK_ENV.dataset] || fromFile.dataset || DEFAULT_DATASET, VALID_DATASETS);
   const trainDemoRaw = env[NOTEBOOK_ENV.trainDemo];
   const trainDemo = trainDemoRaw !== undefined && trainDemoRaw !== "" ? parseBoolean(NOTEBOOK_ENV.trainDemo, trainDemoRaw) : (fromFile.trainDemo ?? true);
   const experimentDir = path.resolve(root, experiment);

@@ -6,11 +6,11 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ValueError } from "../errors";
+import { ValueError } from "../core/errors";
 import type { PlotlyFigure } from "../figures/types";
-import { writeFileAtomic } from "../runs/atomic";
+import { writeFileAtomic } from "../core/atomic";
 import { escapeHtml } from "./html";
-import { projectRoot } from "./kernel";
+import { projectRoot } from "../core/paths";
 
 /** Bundle files tried in order inside the plotly.js-dist package (minified first). */
 const BUNDLE_FILES = ["plotly.min.js", "dist/plotly.min.js", "plotly.js"];

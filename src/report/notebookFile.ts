@@ -4,7 +4,7 @@
  * stream output (the kernel's error reply carries no message), so that is where it is read.
  */
 import * as fs from "node:fs";
-import { FileFormatError } from "../errors";
+import { FileFormatError } from "../core/errors";
 
 export interface NotebookOutput {
   output_type: "stream" | "display_data" | "execute_result" | "error" | string;

@@ -13,13 +13,14 @@
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ValueError } from "../errors";
-import { writeFileAtomic } from "../runs/atomic";
+import { ValueError } from "../core/errors";
+import { writeFileAtomic } from "../core/atomic";
 import { REPORTS_DIR } from "../runs/layout";
-import { KERNEL_LAUNCHER, KERNEL_NAME, findJupyterPython, projectRoot, registeredKernelSpec } from "../notebook/kernel";
 import { NOTEBOOK_ENV } from "../notebook/params";
 import { type ReportEntry, type SummaryTable, reportIndexHtml } from "./indexPage";
 import { cellErrorMessage, notebookTitle, readNotebook } from "./notebookFile";
+import { projectRoot } from "../core/paths";
+import { KERNEL_LAUNCHER, KERNEL_NAME, findJupyterPython, registeredKernelSpec } from "./jupyter";
 
 export const NOTEBOOKS_DIR = "notebooks";
 export const EXECUTE_SCRIPT = "scripts/execute_notebook.py";

@@ -15,13 +15,13 @@
  * moment leaves one complete checkpoint: `checkpoint/`, or `checkpoint.prev/` if the crash
  * fell between the two renames.
  */
-import { sha256Hex } from "../data/checksum";
+import { sha256Hex } from "../core/checksum";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { FileFormatError } from "../errors";
-import { writeFileAtomic, writeJsonAtomic } from "./atomic";
-import { fieldFailure, readJsonFile } from "./jsonFile";
+import { FileFormatError } from "../core/errors";
+import { writeFileAtomic, writeJsonAtomic } from "../core/atomic";
+import { fieldFailure, readJsonFile } from "../core/jsonFile";
 import { CHECKPOINT_DIR } from "./layout";
 
 export const CHECKPOINT_FILE = "checkpoint.json";

@@ -15,7 +15,9 @@
  *   outputs/<experiment>/<runId>/checkpoint/      weights + optimizer + RNG + epoch for resume
  *   outputs/<experiment>/reports/                 executed notebooks and HTML reports
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
+import type { FloatRecordName, TrackingMode } from "../config/train";
 
 /** Current version of the run-file schema, stored in every manifest. */
 export const SCHEMA_VERSION = 1;
@@ -30,8 +32,7 @@ export const SCHEMA_VERSION = 1;
 export const CORRECT_FILE = "correct.bits";
 
 /** Optional per-example float records: float32 little-endian, [nEpochs, nExamples]. */
-export const FLOAT_RECORDS = { loss: "loss.f32", margin: "margin.f32", prob: "prob.f32" } as const;
-export type FloatRecordName = keyof typeof FLOAT_RECORDS;
+export const FLOAT_RECORDS: Record<FloatRecordName, string> = { loss: "loss.f32", margin: "margin.f32", prob: "prob.f32" };
 
 export const MANIFEST_FILE = "manifest.json";
 export const LOG_FILE = "log.csv";
@@ -54,9 +55,8 @@ export const LOG_COLUMNS = [
   "images_per_s",
 ] as const;
 
-export const VALID_TRACKING_MODES = ["presentation", "eval"] as const;
-/** How correctness is taken: see ../../DESIGN notes in README ("Tracking modes"). */
-export type TrackingMode = (typeof VALID_TRACKING_MODES)[number];
+/** One row of log.csv; null where a value was not measured (no evaluation that epoch). */
+export type LogRow = Record<(typeof LOG_COLUMNS)[number], number | null>;
 
 export const VALID_RUN_STATUSES = ["running", "completed", "failed"] as const;
 export type RunStatus = (typeof VALID_RUN_STATUSES)[number];
@@ -115,4 +115,14 @@ export function runDir(outputsRoot: string, experiment: string, runId: string): 
 /** Bytes in one row of correct.bits. */
 export function correctRowBytes(nExamples: number): number {
   return Math.ceil(nExamples / 8);
+}
+
+/** Suffixes of the follow-up studies `forgetting study` writes beside the main experiment. */
+export const REMOVAL_SUFFIX = "-removal";
+export const NOISE_SUFFIX = "-noise";
+
+/** The folders of an experiment's follow-up studies that exist (hold an experiment.json), else null. */
+export function followUpStudies(experimentDir: string): { removal: string | null; noise: string | null } {
+  const existing = (dir: string) => (fs.existsSync(path.join(dir, EXPERIMENT_FILE)) ? dir : null);
+  return { removal: existing(`${experimentDir}${REMOVAL_SUFFIX}`), noise: existing(`${experimentDir}${NOISE_SUFFIX}`) };
 }

@@ -3,9 +3,10 @@
  * fail with a message naming the file and field instead of a crash deep inside.
  */
 import * as path from "node:path";
-import { writeJsonAtomic } from "./atomic";
-import { fieldFailure, readJsonFile } from "./jsonFile";
-import { MANIFEST_FILE, type RunManifest, SCHEMA_VERSION, VALID_RUN_STATUSES, VALID_TRACKING_MODES } from "./layout";
+import { writeJsonAtomic } from "../core/atomic";
+import { fieldFailure, readJsonFile } from "../core/jsonFile";
+import { MANIFEST_FILE, type RunManifest, SCHEMA_VERSION, VALID_RUN_STATUSES } from "./layout";
+import { VALID_TRACKING_MODES } from "../config/train";
 
 /** Writes `<runDir>/manifest.json` atomically, stamping `updatedAt`. */
 export function writeManifest(runDir: string, manifest: RunManifest): void {

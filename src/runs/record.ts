@@ -4,9 +4,10 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { FileFormatError } from "../errors";
-import { appendAtOffset } from "./atomic";
-import { CORRECT_FILE, FLOAT_RECORDS, type FloatRecordName, correctRowBytes } from "./layout";
+import { FileFormatError } from "../core/errors";
+import { appendAtOffset } from "../core/atomic";
+import { CORRECT_FILE, FLOAT_RECORDS, correctRowBytes } from "./layout";
+import { type FloatRecordName } from "../config/train";
 
 /** A correctness record in memory: `nEpochs` rows of `rowBytes` bit-packed bytes. */
 export interface CorrectRecord {

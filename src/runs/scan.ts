@@ -11,7 +11,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { FileFormatError, ValueError, describeValue } from "../errors";
+import { FileFormatError, ValueError, describeValue } from "../core/errors";
 import { CORRECT_FILE, EXAMPLES_FILE, LOG_FILE, MANIFEST_FILE, type RunManifest, correctRowBytes } from "./layout";
 import { readManifest } from "./manifest";
 import { type CorrectRecord, readCorrectRecord } from "./record";
@@ -372,4 +372,22 @@ export function readRunExamples(runDir: string, nExamples: number): RunExamples 
   const missing = labels.indexOf(-1);
   if (missing >= 0) throw new FileFormatError(file, `expected a row for each of ${nExamples} examples, exampleId ${missing} has none`);
   return { labels, names };
+}
+
+/**
+ * The run a single-run notebook shows: the given budget and seed when present, otherwise
+ * the smallest seed of the largest budget.
+ * @throws ValueError when the scan has no usable run.
+ */
+export function chooseRun(scan: ExperimentScan, options: { budget?: number; seed?: number } = {}): ScannedRun {
+  if (scan.budgets.length === 0) {
+    throw new ValueError(`chooseRun: expected a usable run in ${scan.experimentDir}, got none (${scan.leftOut.length} left out); run \`forgetting study\` or a sweep first`);
+  }
+  const budget = scan.budgets.find((b) => b.budget === options.budget) ?? scan.budgets[scan.budgets.length - 1];
+  return budget.runs.find((r) => r.seed === options.seed) ?? budget.runs[0];
+}
+
+/** scanExperiment of `experimentDir`, or null when the folder does not exist yet. */
+export function scanIfPresent(experimentDir: string): ExperimentScan | null {
+  return fs.existsSync(experimentDir) ? scanExperiment(experimentDir) : null;
 }

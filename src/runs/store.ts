@@ -7,13 +7,12 @@
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { DatasetVariant, OpenedDataset } from "../data";
-import { FileFormatError, ValueError } from "../errors";
-import { csvField } from "../forgetting/csvField";
-import type { LogRow } from "../train/loop";
-import { writeFileAtomic, writeJsonAtomic } from "./atomic";
-import { EXAMPLES_FILE, type EnvironmentInfo, LOG_COLUMNS, LOG_FILE, MANIFEST_FILE, type RunManifest, SCHEMA_VERSION, runDir } from "./layout";
+import { FileFormatError, ValueError } from "../core/errors";
+import { csvField } from "../core/csv";
+import { writeFileAtomic, writeJsonAtomic } from "../core/atomic";
+import { EXAMPLES_FILE, type EnvironmentInfo, LOG_COLUMNS, LOG_FILE, MANIFEST_FILE, type RunManifest, SCHEMA_VERSION, runDir, type LogRow } from "./layout";
 import { writeManifest } from "./manifest";
+import { checkFolderName } from "../core/paths";
 
 /** The data variant of the run: transforms, normalization, split checksums (noise ids in noise.json). */
 export const DATASET_FILE = "dataset.json";
@@ -25,14 +24,6 @@ export async function newRunId(): Promise<string> {
   // nanoid 5 is ESM-only; a dynamic import keeps this module CommonJS.
   const { nanoid } = await import("nanoid");
   return nanoid(10);
-}
-
-/** Run ids and experiment names become folder names: letters, digits, ".", "_" and "-" only. */
-export function checkFolderName(who: string, name: string): string {
-  if (typeof name !== "string" || !/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/.test(name)) {
-    throw new ValueError(`${who}: expected 1-64 characters from A-Z a-z 0-9 . _ - (not starting with "."), got ${JSON.stringify(name)}`);
-  }
-  return name;
 }
 
 /** The project's git commit and whether tracked files differ from it; nulls outside a repository. */
@@ -54,13 +45,39 @@ export function examplesCsv(labels: Int32Array, names?: readonly string[]): stri
   return lines.join("\n") + "\n";
 }
 
+/** The label noise a run trained with: which exampleIds were flipped. */
+export interface LabelNoiseRecord {
+  fraction: number;
+  seed: number;
+  noisyIds: number[];
+}
+
+/**
+ * What createRun records of the data a run trains on (data/'s OpenedDataset has this shape):
+ * the training split's identity and labels, and the variant, written whole as dataset.json.
+ */
+export interface RunData {
+  train: {
+    datasetId: string;
+    checksum: string;
+    nExamples: number;
+    nClasses: number;
+    classNames: string[];
+    /** [nExamples] label of each exampleId as trained (after label noise). */
+    labels: Int32Array;
+    exampleNames?: string[];
+    subsetIds?: Int32Array;
+  };
+  variant: { labelNoise?: LabelNoiseRecord };
+}
+
 export interface CreateRunOptions {
   outputsRoot: string;
   experiment: string;
   runId: string;
   /** The resolved TrainConfig. */
   config: RunManifest["config"];
-  data: OpenedDataset;
+  data: RunData;
   environment: EnvironmentInfo;
 }
 
@@ -109,7 +126,7 @@ export function createRun(options: CreateRunOptions): { dir: string; manifest: R
 }
 
 /** noise.json content: which exampleIds were flipped, to which label. */
-function noiseRecord(noise: NonNullable<DatasetVariant["labelNoise"]>, trainedLabels: Int32Array) {
+function noiseRecord(noise: LabelNoiseRecord, trainedLabels: Int32Array) {
   return {
     fraction: noise.fraction,
     seed: noise.seed,

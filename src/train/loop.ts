@@ -14,37 +14,16 @@
  * writes record rows, log.csv, stats and the checkpoint), stop.
  */
 import * as tf from "@tensorflow/tfjs";
+import type { TrainProgress } from "../core/progress";
 import type { Batch, BatchSource } from "../data/types";
-import { ForgettingTracker } from "../forgetting/tracker";
-import type { FloatRecordName, LOG_COLUMNS, TrackingMode } from "../runs/layout";
-import type { TrainConfig } from "./config";
+import { ForgettingTracker } from "./tracker";
+import type { LOG_COLUMNS, LogRow } from "../runs/layout";
+import { type TrainConfig, type FloatRecordName, type TrackingMode } from "../config/train";
 import { learningRateAt } from "./schedules";
 import type { Sgd } from "./sgd";
 
 /** What a step reads back: "off" (loss only) exists for benchmarks of the tracking cost. */
 export type StepTracking = TrackingMode | "off";
-
-/** One row of log.csv; null where a value was not measured (no evaluation that epoch). */
-export type LogRow = Record<(typeof LOG_COLUMNS)[number], number | null>;
-
-/** Progress of a running training, for the CLI's progress line and notebook callbacks. */
-export interface TrainProgress {
-  phase: "train" | "eval";
-  /** 1-based epoch being trained, of `epochs`. */
-  epoch: number;
-  epochs: number;
-  /** 1-based minibatch within the epoch, of `batches`. */
-  batch: number;
-  batches: number;
-  /** Mean training loss (nats) and tracked accuracy of the epoch so far. */
-  loss: number;
-  acc: number;
-  lr: number;
-  /** Training throughput of this session, images per second. */
-  imagesPerSec: number;
-  /** Estimated seconds until the last epoch ends (NaN until measurable). */
-  etaSeconds: number;
-}
 
 /** What an epoch hands to the run files. */
 export interface EpochResult {

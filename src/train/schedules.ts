@@ -2,7 +2,7 @@
  * Learning-rate schedules. Each is a pure function of the config and the position in
  * training, so a resumed run recomputes the same rate without stored state.
  */
-import type { TrainConfig } from "./config";
+import type { TrainConfig } from "../config/train";
 
 /** Where training is: `epoch` 0-based, `iteration` 0-based within the epoch. */
 export interface SchedulePosition {

@@ -11,7 +11,7 @@
  * checkpoint bit for bit.
  */
 import * as tf from "@tensorflow/tfjs";
-import { ValueError } from "../errors";
+import { ValueError } from "../core/errors";
 
 export interface SgdOptions {
   /** Momentum factor in [0, 1). Default 0. */

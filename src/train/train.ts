@@ -14,20 +14,22 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { type BackendName, initBackend } from "../backend";
 import { type OpenedDataset, openDataset } from "../data";
-import { sha256Hex } from "../data/checksum";
+import { sha256Hex } from "../core/checksum";
 import { jpegDecoderDescription } from "../data/jpegTurbo";
-import { FileFormatError, ValueError, describeValue } from "../errors";
-import { exampleStats } from "../forgetting/exampleStats";
-import { writeStatsCsv } from "../forgetting/writeStatsCsv";
-import { type ModelName, buildModel } from "../models";
+import { FileFormatError, ValueError, describeValue } from "../core/errors";
+import { exampleStats } from "../runs/exampleStats";
+import { writeStatsCsv } from "../runs/writeStatsCsv";
+import { buildModel } from "../models";
 import { CHECKPOINT_FILE, type CheckpointState, loadCheckpointWeights, readCheckpoint, saveCheckpoint } from "../runs/checkpoint";
-import { CHECKPOINT_DIR, CORRECT_FILE, FLOAT_RECORDS, LOG_FILE, MANIFEST_FILE, type RunManifest, correctRowBytes, runDir as runFolder } from "../runs/layout";
+import { CHECKPOINT_DIR, CORRECT_FILE, FLOAT_RECORDS, LOG_FILE, MANIFEST_FILE, type RunManifest, correctRowBytes, runDir as runFolder, type LogRow } from "../runs/layout";
 import { readManifest, writeManifest } from "../runs/manifest";
 import { type CorrectRecord, appendCorrectRow, appendFloatRow, readCorrectRecord } from "../runs/record";
-import { checkFolderName, createRun, newRunId, readLog, writeLog } from "../runs/store";
-import { type TrainConfig, configDifferences, resolveTrainConfig } from "./config";
-import { type LogRow, type TrainProgress, trainLoop } from "./loop";
+import { createRun, newRunId, readLog, writeLog } from "../runs/store";
+import { type TrainConfig, configDifferences, resolveTrainConfig, type ModelName } from "../config/train";
+import { trainLoop } from "./loop";
 import { Sgd } from "./sgd";
+import { checkFolderName } from "../core/paths";
+import { type TrainProgress } from "../core/progress";
 
 export interface TrainOptions {
   /** Folder holding experiment folders. Default "<cwd>/outputs". */

@@ -6,7 +6,7 @@ import { analyzeBudget } from "../../src/analysis/analyzeBudget";
 import { analyzeExperiment } from "../../src/analysis/analyzeExperiment";
 import { summarizeAnalysis } from "../../src/analysis/summarizeAnalysis";
 import { formatSummary } from "../../src/analysis/formatSummary";
-import { exampleStats } from "../../src/forgetting/exampleStats";
+import { exampleStats } from "../../src/runs/exampleStats";
 import { recordFromRows } from "../../src/runs/record";
 import { scanExperiment } from "../../src/runs/scan";
 import { makeTempDir, writeFakeRun } from "./fakeRuns";

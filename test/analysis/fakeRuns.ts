@@ -7,7 +7,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { writeManifest } from "../../src/runs/manifest";
 import { appendCorrectRow, appendFloatRow, packCorrectRow } from "../../src/runs/record";
-import { LOG_COLUMNS, type FloatRecordName, type RunManifest, SCHEMA_VERSION } from "../../src/runs/layout";
+import { LOG_COLUMNS, type RunManifest, SCHEMA_VERSION } from "../../src/runs/layout";
+import { type FloatRecordName } from "../../src/config/train";
 
 export interface FakeRun {
   runId: string;

@@ -6,13 +6,15 @@ import { rocAuc } from "../../src/analysis/rocAuc";
 import { removalIds } from "../../src/analysis/removalIds";
 import { forgettingRanking } from "../../src/analysis/forgettingRanking";
 import { noiseComparison } from "../../src/analysis/noiseComparison";
-import { createRemovalStudy, removalResults } from "../../src/analysis/removalStudy";
-import { createNoiseStudy, noiseResults, readNoisyMask } from "../../src/analysis/noiseStudy";
-import { exampleStats } from "../../src/forgetting/exampleStats";
+import { createRemovalStudy } from "../../src/experiments/removal";
+import { createNoiseStudy } from "../../src/experiments/noise";
+import { exampleStats } from "../../src/runs/exampleStats";
 import { recordFromRows } from "../../src/runs/record";
-import { planRuns, readExperimentConfig, writeExperimentConfig } from "../../src/runs/experiment";
-import { Random } from "../../src/random";
+import { planRuns } from "../../src/config/experiment";
+import { Random } from "../../src/core/random";
 import { makeTempDir, writeFakeRun } from "./fakeRuns";
+import { removalResults, noiseResults, readNoisyMask } from "../../src/analysis/followUps";
+import { readExperimentConfig, writeExperimentConfig } from "../../src/runs/experiment";
 
 const run = (sequences: number[][]) => exampleStats(recordFromRows(sequences[0].map((_, e) => sequences.map((s) => s[e])), sequences.length));
 

@@ -5,9 +5,9 @@ import { averageRanks } from "../../src/analysis/averageRanks";
 import { spearman } from "../../src/analysis/spearman";
 import { spearmanMatrix } from "../../src/analysis/spearmanMatrix";
 import { pairwiseMatrix } from "../../src/analysis/pairwiseMatrix";
-import { exampleStats } from "../../src/forgetting/exampleStats";
+import { exampleStats } from "../../src/runs/exampleStats";
 import { recordFromRows } from "../../src/runs/record";
-import { Random } from "../../src/random";
+import { Random } from "../../src/core/random";
 
 /** Record from per-example sequences [nExamples][nEpochs]. */
 const run = (sequences: number[][]) => exampleStats(recordFromRows(sequences[0].map((_, e) => sequences.map((s) => s[e])), sequences.length));

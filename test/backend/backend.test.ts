@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { VALID_BACKENDS, backendReport, initBackend, probeBackends } from "../../src/backend";
-import { ValueError } from "../../src/errors";
+import { ValueError } from "../../src/core/errors";
 
 const ROOT = path.resolve(__dirname, "../..");
 

@@ -1,6 +1,6 @@
 /** Helpers shared by the tests that compare wasm kernels with the cpu backend. */
 import assert from "node:assert/strict";
-import { Random } from "../../src/random";
+import { Random } from "../../src/core/random";
 
 /** `size` seeded uniform values in [low, high). */
 export function randomArray(size: number, seed: number, key: string, low = -1, high = 1): Float32Array {

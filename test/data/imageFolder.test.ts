@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import sharp from "sharp";
-import { Random } from "../../src/random";
+import { Random } from "../../src/core/random";
 import { readImageFolder, sniffImageFormat } from "../../src/data/imageFolder";
 import { decodeImage, folderBatchSource, loadImage } from "../../src/data/folderBatches";
 import type { Batch } from "../../src/data/types";

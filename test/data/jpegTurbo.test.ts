@@ -10,7 +10,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import sharp from "sharp";
-import { Random } from "../../src/random";
+import { Random } from "../../src/core/random";
 import { decodeImage } from "../../src/data/folderBatches";
 import { readImageFolder, sniffImageFormat } from "../../src/data/imageFolder";
 import { randomResizedCropBox } from "../../src/data/transforms";

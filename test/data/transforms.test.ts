@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Random } from "../../src/random";
+import { Random } from "../../src/core/random";
 import {
   applyTransform,
   applyTransforms,

@@ -2,7 +2,8 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../src/backend";
-import { VALID_MODELS, buildModel, countTrainableParams } from "../../src/models";
+import { buildModel, countTrainableParams } from "../../src/models";
+import { VALID_MODELS } from "../../src/config/train";
 
 /**
  * Trainable parameter counts, worked by hand from each architecture (PyTorch counts the same

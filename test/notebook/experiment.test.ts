@@ -3,9 +3,11 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { chooseRun, classCounts, experimentDataset, readImageSplits } from "../../src/notebook/experiment";
-import { followUpStudies } from "../../src/notebook/followUps";
-import type { ExperimentScan } from "../../src/runs/scan";
+import { type ExperimentScan, chooseRun } from "../../src/runs/scan";
+import { followUpStudies } from "../../src/runs/layout";
+import { classCounts } from "../../src/analysis/perClassCounts";
+import { experimentDataset } from "../../src/runs/experiment";
+import { readImageSplits } from "../../src/data/index";
 
 const sharedData = path.resolve(__dirname, "..", "..", "..", "shared", "data");
 

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { FileFormatError } from "../../src/errors";
+import { FileFormatError } from "../../src/core/errors";
 import { buildModel } from "../../src/models";
 import { loadCheckpointWeights, readCheckpoint, saveCheckpoint } from "../../src/runs/checkpoint";
 

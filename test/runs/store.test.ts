@@ -4,11 +4,12 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { openDataset } from "../../src/data";
-import { FileFormatError, ValueError } from "../../src/errors";
+import { FileFormatError, ValueError } from "../../src/core/errors";
 import { readManifest } from "../../src/runs/manifest";
-import { checkFolderName, createRun, examplesCsv, gitState, newRunId, readLog, writeLog } from "../../src/runs/store";
-import { resolveTrainConfig } from "../../src/train/config";
-import type { LogRow } from "../../src/train/loop";
+import { createRun, examplesCsv, gitState, newRunId, readLog, writeLog } from "../../src/runs/store";
+import { resolveTrainConfig } from "../../src/config/train";
+import { checkFolderName } from "../../src/core/paths";
+import { type LogRow } from "../../src/runs/layout";
 
 const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), "forgetting-store-"));
 const ENV = { backend: "cpu", backendPackage: "@tensorflow/tfjs-backend-cpu", device: "CPU", versions: {}, platform: "test" };

@@ -3,7 +3,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { FileFormatError, ValueError } from "../../src/errors";
+import { FileFormatError, ValueError } from "../../src/core/errors";
 import { resumeRun, train } from "../../src/train/train";
 
 const CONFIG = { epochs: 3, batchSize: 64, seed: 11 };

@@ -4,7 +4,6 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { main } from "../../src/cli";
-import { progressLine } from "../../src/cli/train";
 
 /** Runs the CLI in-process, capturing what it prints. */
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -83,7 +82,3 @@ test("forgetting train --epochs 2 --run-id r writes the run, prints its summary;
   fs.rmSync(outputs, { recursive: true, force: true });
 });
 
-test("progressLine(progress) shows epoch, batch, loss, acc, lr, images/s and ETA", () => {
-  const line = progressLine({ phase: "train", epoch: 3, epochs: 10, batch: 45, batches: 90, loss: 0.41234, acc: 0.8712, lr: 0.05, imagesPerSec: 1234.4, etaSeconds: 83 });
-  assert.equal(line, "epoch 3/10  batch 45/90  loss 0.4123  acc 0.871  lr 0.05  1234 img/s  ETA 1m23s");
-});

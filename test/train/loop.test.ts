@@ -3,10 +3,11 @@ import * as assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../src/backend";
 import { openDataset } from "../../src/data";
-import { type ModelName, buildModel } from "../../src/models";
-import { type TrainConfig, resolveTrainConfig } from "../../src/train/config";
-import { type EpochResult, type TrainProgress, exampleRows, trainLoop } from "../../src/train/loop";
+import { buildModel } from "../../src/models";
+import { type TrainConfig, resolveTrainConfig, type ModelName } from "../../src/config/train";
+import { type EpochResult, exampleRows, trainLoop } from "../../src/train/loop";
 import { Sgd } from "../../src/train/sgd";
+import { type TrainProgress } from "../../src/core/progress";
 
 test("exampleRows(logits, labels, floats) gives correct, loss, margin and prob per example (hand-worked)", async () => {
   await initBackend({ backend: "wasm" });

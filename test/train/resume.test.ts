@@ -6,7 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { train, resumeRun } from "../../src/train/train";
 import { readManifest } from "../../src/runs/manifest";
-import { Random } from "../../src/random";
+import { Random } from "../../src/core/random";
 
 const PROJECT = path.resolve(__dirname, "../..");
 const CHILD = path.join(__dirname, "fixtures", "trainChild.ts");

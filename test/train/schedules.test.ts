@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { learningRateAt } from "../../src/train/schedules";
-import { DEFAULT_TRAIN_CONFIG } from "../../src/train/config";
+import { DEFAULT_TRAIN_CONFIG } from "../../src/config/train";
 
 const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-12, `${a} vs ${b}`);
 

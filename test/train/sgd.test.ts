@@ -2,7 +2,7 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { Sgd } from "../../src/train/sgd";
-import { ValueError } from "../../src/errors";
+import { ValueError } from "../../src/core/errors";
 
 /** Runs two steps with the constant gradient [0.5, -1] from p = [1, -2]; returns p after each step. */
 async function twoSteps(options: ConstructorParameters<typeof Sgd>[1], lr = 0.1): Promise<number[][]> {

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { ForgettingTracker } from "../../src/forgetting/tracker";
-import { ValueError } from "../../src/errors";
+import { ForgettingTracker } from "../../src/train/tracker";
+import { ValueError } from "../../src/core/errors";
 
 test("ForgettingTracker.add(exampleIds, correct, floats) stores values by exampleId, not batch order", () => {
   const t = new ForgettingTracker(10, ["loss"]);

@@ -1,0 +1,159 @@
+/**
+ * Results of the paper's follow-up studies, read from their run files: the removal study's
+ * best test accuracy per variant, the label-noise study's detection of flipped labels by
+ * forgetting (ROC AUC, mean scores) and its forgetting histograms of flipped and clean examples.
+ */
+import * as path from "node:path";
+import { fieldFailure, readJsonFile } from "../core/jsonFile";
+import { exampleStats } from "../runs/exampleStats";
+import { exampleStatsFromFile } from "../runs/exampleStatsFromFile";
+import { readManifest } from "../runs/manifest";
+import { readCorrectRecord } from "../runs/record";
+import { presentedMask } from "../runs/scan";
+import { sweepStatus, sweepStatusByVariant } from "../runs/status";
+import { NOISE_FILE } from "../runs/store";
+import { countMembers } from "./countMembers";
+import { integerHistogram } from "./integerHistogram";
+import { type NoiseComparison, noiseComparison } from "./noiseComparison";
+import { resultsTable } from "./resultsTable";
+
+export interface RemovalResultRow {
+  variant: string;
+  method: string;
+  removed: number;
+  /** removed / nExamples. */
+  fraction: number;
+  seeds: number[];
+  /** Best test accuracy per completed seed, [0, 1]. */
+  best: number[];
+  mean: number;
+  std: number;
+  /** Seeds whose run is not completed yet. */
+  missingSeeds: number[];
+}
+
+/**
+ * The test accuracy of every variant of a removal study (completed runs only).
+ * @throws FileFormatError if the study has no valid experiment.json.
+ */
+export function removalResults(studyDir: string): RemovalResultRow[] {
+  return sweepStatusByVariant(studyDir).map(({ variant, runs }) => {
+    const done = runs.filter((s) => s.state === "completed" && s.bestAcc !== null);
+    const row = resultsTable(done.map((s) => ({ budget: s.budget, seed: s.seed, acc: [s.bestAcc!] })))[0];
+    return {
+      variant: variant.name,
+      method: String(variant.meta?.method ?? ""),
+      removed: Number(variant.meta?.removed ?? 0),
+      fraction: Number(variant.meta?.fraction ?? 0),
+      seeds: row?.seeds ?? [],
+      best: row?.best ?? [],
+      mean: row?.mean ?? NaN,
+      std: row?.std ?? NaN,
+      missingSeeds: runs.filter((s) => !done.includes(s)).map((s) => s.seed),
+    };
+  });
+}
+
+/**
+ * The flipped ids of a run, from its noise.json.
+ * @returns [nExamples] 1 for flipped examples.
+ * @throws FileFormatError if noise.json is missing or holds ids out of range.
+ */
+export function readNoisyMask(runDir: string, nExamples: number): Uint8Array {
+  const file = path.join(runDir, NOISE_FILE);
+  const value = readJsonFile(file, "label-noise record is missing (the run was trained without labelNoise?)") as { noisyIds?: unknown };
+  const fail = fieldFailure(file);
+  const ids = value.noisyIds;
+  if (!Array.isArray(ids)) return fail("noisyIds", "an array of exampleIds", ids);
+  const mask = new Uint8Array(nExamples);
+  for (const id of ids as unknown[]) {
+    if (typeof id !== "number" || !Number.isInteger(id) || id < 0 || id >= nExamples) return fail("noisyIds", `ids in [0, ${nExamples})`, id);
+    mask[id] = 1;
+  }
+  return mask;
+}
+
+export interface NoiseRunResult extends NoiseComparison {
+  variant: string;
+  labelNoise: number;
+  seed: number;
+  runId: string;
+}
+
+export interface NoiseVariantResult {
+  variant: string;
+  labelNoise: number;
+  runs: NoiseRunResult[];
+  /** Mean over seeds of the per-run AUC. */
+  meanAuc: number;
+  /** Mean over seeds of the mean forgetting score of flipped / clean examples. */
+  meanScoreNoisy: number;
+  meanScoreClean: number;
+  missingSeeds: number[];
+}
+
+/** Forgetting of flipped vs clean examples in every completed run of a noise study. */
+export function noiseResults(studyDir: string): NoiseVariantResult[] {
+  const mean = (values: number[]) => (values.length ? values.reduce((s, v) => s + v, 0) / values.length : NaN);
+  return sweepStatusByVariant(studyDir).map(({ variant, runs: rows }) => {
+    const runs: NoiseRunResult[] = rows
+      .filter((s) => s.state === "completed")
+      .map((s) => {
+        const manifest = readManifest(s.dir);
+        const { nExamples } = manifest.dataset;
+        const stats = exampleStatsFromFile(s.dir, nExamples, manifest.config.epochs, { presented: presentedMask(manifest) });
+        return { variant: variant.name, labelNoise: Number(variant.meta?.labelNoise), seed: s.seed, runId: s.runId, ...noiseComparison(stats, readNoisyMask(s.dir, nExamples)) };
+      });
+    return {
+      variant: variant.name,
+      labelNoise: Number(variant.meta?.labelNoise),
+      runs,
+      meanAuc: mean(runs.map((r) => r.auc)),
+      meanScoreNoisy: mean(runs.map((r) => r.noisy.meanScore)),
+      meanScoreClean: mean(runs.map((r) => r.clean.meanScore)),
+      missingSeeds: rows.filter((s) => s.state !== "completed").map((s) => s.seed),
+    };
+  });
+}
+
+/** A forgetting histogram of one group of examples, pooled over seeds. */
+export interface GroupHistogram {
+  /** counts[k] = learned examples with k forgetting events. */
+  counts: readonly number[];
+  /** Examples never learned. */
+  never: number;
+}
+
+/**
+ * Forgetting-event histograms of flipped and clean examples over the completed runs of one
+ * variant of a label-noise study, counts summed over seeds.
+ */
+export function noiseHistograms(studyDir: string, variant: string): { noisy: GroupHistogram; clean: GroupHistogram; runs: number } {
+  const noisy: GroupHistogram = { counts: [], never: 0 };
+  const clean: GroupHistogram = { counts: [], never: 0 };
+  const add = (into: GroupHistogram, counts: number[], never: number) => {
+    const sum = into.counts as number[];
+    counts.forEach((c, k) => (sum[k] = (sum[k] ?? 0) + c));
+    into.never += never;
+  };
+  let runs = 0;
+  for (const status of sweepStatus(studyDir)) {
+    if (status.variant !== variant || status.state !== "completed") continue;
+    const manifest = readManifest(status.dir);
+    const n = manifest.dataset.nExamples;
+    const stats = exampleStats(readCorrectRecord(status.dir, n, manifest.config.epochs), { presented: presentedMask(manifest) });
+    const flipped = readNoisyMask(status.dir, n);
+    for (const [group, want] of [[noisy, 1], [clean, 0]] as const) {
+      const learned = new Uint8Array(n);
+      const never = new Uint8Array(n);
+      for (let i = 0; i < n; i++) {
+        const member = stats.presented[i] && flipped[i] === want ? 1 : 0;
+        learned[i] = member & (stats.neverLearned[i] ^ 1);
+        never[i] = member & stats.neverLearned[i];
+      }
+      add(group, integerHistogram(stats.forgettingEvents, { mask: learned }).counts, countMembers(never));
+    }
+    runs++;
+  }
+  return { noisy, clean, runs };
+}

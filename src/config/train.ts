@@ -1,0 +1,383 @@
+/**
+ * The training configuration: one `TrainConfig` interface, its defaults, presets for the
+ * paper's recipes, validation, and `--key=value` overrides parsed by each key's type.
+ * The resolved config is written whole into the run's manifest.json.
+ */
+import { ValueError, checkFinite, checkOneOf, checkPositive, checkPositiveInteger, describeValue } from "../core/errors";
+
+export const VALID_SCHEDULES = ["constant", "multistep", "warmup-cosine"] as const;
+/** How the learning rate changes over training (see ./schedules.ts). */
+export type ScheduleName = (typeof VALID_SCHEDULES)[number];
+
+export const VALID_MODELS = ["mnist-cnn", "digits-mlp", "digits-cnn", "resnet20-cifar", "resnet18-cifar", "resnet50"] as const;
+export type ModelName = (typeof VALID_MODELS)[number];
+
+export const VALID_DATASETS = ["digits", "mnist", "fashion-mnist", "cifar10", "cifar100", "folder"] as const;
+export type DatasetName = (typeof VALID_DATASETS)[number];
+
+/**
+ * Named augmentation pipelines (training split only; every pipeline ends with normalize):
+ * - none: normalize only.
+ * - flip: horizontal flip (p 0.5).
+ * - crop-flip: RandomCrop(side, padding 4) + flip (the paper's CIFAR setting).
+ * - crop-flip-cutout: crop-flip, then Cutout with one 16-px hole after normalize (paper's CIFAR + cutout).
+ * - rrc-flip: RandomResizedCrop(imageSize) + flip (the ImageNet recipe).
+ * - default: none for digits/mnist/fashion-mnist, crop-flip for CIFAR, rrc-flip for folders.
+ */
+export const VALID_AUGMENTATIONS = ["default", "none", "flip", "crop-flip", "crop-flip-cutout", "rrc-flip"] as const;
+export type AugmentationName = (typeof VALID_AUGMENTATIONS)[number];
+
+export const VALID_TRACKING_MODES = ["presentation", "eval"] as const;
+/** How correctness is taken: see README ("Tracking modes"). */
+export type TrackingMode = (typeof VALID_TRACKING_MODES)[number];
+
+export const VALID_FLOAT_RECORDS = ["loss", "margin", "prob"] as const;
+/** Optional per-example float records: training loss (nats), margin (true logit minus the largest other) and true-class probability. */
+export type FloatRecordName = (typeof VALID_FLOAT_RECORDS)[number];
+
+/** Everything that defines a training run. Units and defaults are given per field. */
+export interface TrainConfig {
+  /** Model name, one of VALID_MODELS. Default "digits-mlp". */
+  model: ModelName;
+  /** Dataset name, one of VALID_DATASETS. Default "digits". */
+  dataset: DatasetName;
+  /** Root folder of an image-folder dataset (ImageNet layout). Default: none. */
+  folder?: string;
+  /** Number of epochs (passes over the training split), integer > 0. Default 10. */
+  epochs: number;
+  /** Examples per minibatch, integer > 0. Default 32. */
+  batchSize: number;
+  /** Peak learning rate (before the schedule), finite >= 0. Default 0.05. */
+  lr: number;
+  /** SGD momentum factor in [0, 1). 0 means plain SGD. Default 0.9. */
+  momentum: number;
+  /** Use Nesterov momentum (PyTorch semantics; needs momentum > 0). Default false. */
+  nesterov: boolean;
+  /** L2 weight decay, added to the gradient as wd * p (PyTorch semantics), >= 0. Default 0. */
+  weightDecay: number;
+  /** Skip weight decay on batch-norm parameters and biases (all parameters of rank 1). Default false. */
+  weightDecayExcludeBnAndBias: boolean;
+  /** Learning-rate schedule, one of VALID_SCHEDULES. Default "constant". */
+  schedule: ScheduleName;
+  /** "warmup-cosine": epochs of linear warmup from 0, >= 0, may be fractional. Default 0. */
+  warmupEpochs: number;
+  /** "multistep": epochs (0-based epoch index at which the decay first applies) where lr is multiplied by gamma. Default []. */
+  milestones: number[];
+  /** "multistep": factor applied at each milestone, > 0. Default 0.1. */
+  gamma: number;
+  /** How correctness is taken: "presentation" (training forward before the step) or "eval" (extra inference forward). Default "presentation". */
+  trackingMode: TrackingMode;
+  /** Optional per-example float records to write each epoch: "loss", "margin", "prob". Default []. */
+  recordFloats: FloatRecordName[];
+  /** Run seed (integer >= 0): initialization, shuffling, augmentation, label noise. Default 0. */
+  seed: number;
+  /** Training augmentation pipeline, one of VALID_AUGMENTATIONS ("default": none for digits/MNIST, crop-flip for CIFAR, rrc-flip for folders). Default "default". */
+  augment: AugmentationName;
+  /** Fraction of training labels flipped to another class, in [0, 1). Default 0. */
+  labelNoise: number;
+  /** Apply one fixed pixel permutation drawn from the seed (permuted MNIST). Default false. */
+  permutePixels: boolean;
+  /** exampleIds left out of training (removal experiment). Default: none. */
+  removeIds?: number[];
+  /** Dataset "folder": side of the square network input in pixels, integer > 0. Default (unset): 224, tested on Resize(256) + CenterCrop(224). */
+  imageSize?: number;
+  /** Dataset "folder": path of an ImageNet-form class-index JSON ({"0": ["n01440764", "tench"], ...}). Default (unset): class folders in sorted order. */
+  classIndex?: string;
+  /** Dataset "folder": skip non-image or unreadable files (listed in the manifest) instead of failing. Default (unset): false. */
+  skipBadFiles?: boolean;
+  /** Per-channel normalization mean on the [0, 1] pixel scale, one per channel; set with normalizeStd. Default (unset): training-split statistics (ImageNet's for folders). */
+  normalizeMean?: number[];
+  /** Per-channel normalization std on the [0, 1] pixel scale, each > 0; set with normalizeMean. Default (unset): training-split statistics (ImageNet's for folders). */
+  normalizeStd?: number[];
+  /** Evaluate on the test split every this many epochs (the last epoch always), integer > 0. Default 1. */
+  evalEvery: number;
+}
+
+/** Which dataset a config trains on: the name, plus where and how a "folder" dataset is read. */
+export type DatasetRef = Pick<TrainConfig, "dataset" | "folder" | "classIndex" | "skipBadFiles">;
+
+export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
+  model: "digits-mlp",
+  dataset: "digits",
+  epochs: 10,
+  batchSize: 32,
+  lr: 0.05,
+  momentum: 0.9,
+  nesterov: false,
+  weightDecay: 0,
+  weightDecayExcludeBnAndBias: false,
+  schedule: "constant",
+  warmupEpochs: 0,
+  milestones: [],
+  gamma: 0.1,
+  trackingMode: "presentation",
+  recordFloats: [],
+  seed: 0,
+  augment: "default",
+  labelNoise: 0,
+  permutePixels: false,
+  evalEvery: 1,
+};
+
+/** The value type of each config key; drives validation and `--key=value` parsing. */
+type KeyType = "string" | "number" | "integer" | "boolean" | "integer-list" | "number-list" | "string-list";
+
+/**
+ * Type and one-line help (with unit) of every key, in the order --help lists them.
+ * `unsetDefault` says what an optional key left unset means, for --help.
+ */
+export const TRAIN_CONFIG_KEYS: Record<keyof TrainConfig, { type: KeyType; help: string; choices?: readonly string[]; unsetDefault?: string }> = {
+  model: { type: "string", help: "model architecture", choices: VALID_MODELS },
+  dataset: { type: "string", help: "dataset name", choices: VALID_DATASETS },
+  folder: { type: "string", help: "root folder of an image-folder dataset" },
+  epochs: { type: "integer", help: "number of epochs" },
+  batchSize: { type: "integer", help: "examples per minibatch" },
+  lr: { type: "number", help: "peak learning rate" },
+  momentum: { type: "number", help: "SGD momentum factor in [0, 1)" },
+  nesterov: { type: "boolean", help: "Nesterov momentum" },
+  weightDecay: { type: "number", help: "L2 weight decay added to the gradient (PyTorch semantics)" },
+  weightDecayExcludeBnAndBias: { type: "boolean", help: "no weight decay on batch-norm parameters and biases" },
+  schedule: { type: "string", help: "learning-rate schedule", choices: VALID_SCHEDULES },
+  warmupEpochs: { type: "number", help: "warmup-cosine: epochs of linear warmup from 0" },
+  milestones: { type: "integer-list", help: "multistep: comma-separated epochs where lr is multiplied by gamma" },
+  gamma: { type: "number", help: "multistep: lr factor at each milestone" },
+  trackingMode: { type: "string", help: "how correctness is taken", choices: VALID_TRACKING_MODES },
+  recordFloats: { type: "string-list", help: "per-example float records to write", choices: VALID_FLOAT_RECORDS },
+  seed: { type: "integer", help: "run seed" },
+  augment: { type: "string", help: "training augmentation pipeline", choices: VALID_AUGMENTATIONS },
+  labelNoise: { type: "number", help: "fraction of training labels flipped, in [0, 1)" },
+  permutePixels: { type: "boolean", help: "one fixed pixel permutation per seed (permuted MNIST)" },
+  removeIds: { type: "integer-list", help: "comma-separated exampleIds left out of training" },
+  imageSize: { type: "integer", help: "folder datasets: side of the square input in pixels", unsetDefault: "224, tested on Resize 256 + CenterCrop 224" },
+  classIndex: { type: "string", help: 'folder datasets: ImageNet-form class-index JSON ({"0": ["n01440764", "tench"], ...})', unsetDefault: "class folders in sorted order" },
+  skipBadFiles: { type: "boolean", help: "folder datasets: skip unreadable files (listed in the manifest) instead of failing", unsetDefault: "false" },
+  normalizeMean: { type: "number-list", help: "comma-separated per-channel mean on the [0, 1] scale (with --normalize-std)", unsetDefault: "training-split statistics, ImageNet's for folders" },
+  normalizeStd: { type: "number-list", help: "comma-separated per-channel std on the [0, 1] scale, each > 0 (with --normalize-mean)", unsetDefault: "training-split statistics, ImageNet's for folders" },
+  evalEvery: { type: "integer", help: "evaluate on the test split every N epochs" },
+};
+
+/** The paper's recipes (DESIGN.md) as partial configs; spread one and override fields. */
+export const TRAIN_PRESETS = {
+  /** Embedded UCI 8x8 digits with a small MLP: learns in a few epochs on any CPU. */
+  digits: { model: "digits-mlp", dataset: "digits", epochs: 10, batchSize: 32, lr: 0.05, momentum: 0.9 },
+  /** Toneva et al. MNIST: paper's CNN, SGD lr 0.01 momentum 0.5, batch 64, 200 epochs. */
+  mnist: { model: "mnist-cnn", dataset: "mnist", epochs: 200, batchSize: 64, lr: 0.01, momentum: 0.5 },
+  /** Toneva et al. CIFAR-10: ResNet-18, batch 128, lr 0.1 Nesterov 0.9, wd 5e-4, x0.2 at 60/120/160, 200 epochs. */
+  cifar: {
+    model: "resnet18-cifar",
+    dataset: "cifar10",
+    epochs: 200,
+    batchSize: 128,
+    lr: 0.1,
+    momentum: 0.9,
+    nesterov: true,
+    weightDecay: 5e-4,
+    schedule: "multistep",
+    milestones: [60, 120, 160],
+    gamma: 0.2,
+    augment: "crop-flip",
+  },
+  /** The ImageNet reference study (dataset "folder": set `folder`): ResNet-50, batch 256, lr 0.1 m 0.9 wd 1e-4, 5 warmup epochs then cosine, 90 epochs. */
+  imagenet: {
+    model: "resnet50",
+    dataset: "folder",
+    epochs: 90,
+    batchSize: 256,
+    lr: 0.1,
+    momentum: 0.9,
+    weightDecay: 1e-4,
+    schedule: "warmup-cosine",
+    warmupEpochs: 5,
+    augment: "rrc-flip",
+    trackingMode: "eval",
+  },
+} satisfies Record<string, Partial<TrainConfig>>;
+
+export type TrainPresetName = keyof typeof TRAIN_PRESETS;
+export const VALID_PRESETS = Object.keys(TRAIN_PRESETS) as TrainPresetName[];
+
+const WHO = "resolveTrainConfig";
+
+function checkKeyType(key: string, type: KeyType, value: unknown): void {
+  const who = `${WHO}: config.${key}`;
+  const fail = (expected: string): never => {
+    throw new ValueError(`${who}: expected ${expected}, got ${describeValue(value)}`);
+  };
+  switch (type) {
+    case "string":
+      if (typeof value !== "string") fail("a string");
+      break;
+    case "boolean":
+      if (typeof value !== "boolean") fail("true or false");
+      break;
+    case "number":
+      checkFinite(who, value);
+      break;
+    case "integer":
+      if (typeof value !== "number" || !Number.isInteger(value)) fail("an integer");
+      break;
+    case "integer-list":
+      if (!Array.isArray(value) || value.some((v) => !Number.isInteger(v))) fail("an array of integers");
+      break;
+    case "number-list":
+      if (!Array.isArray(value) || value.some((v) => typeof v !== "number" || !Number.isFinite(v))) fail("an array of finite numbers");
+      break;
+    case "string-list":
+      if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) fail("an array of strings");
+      break;
+  }
+}
+
+/**
+ * Fills `partial` from DEFAULT_TRAIN_CONFIG and checks every field.
+ * @throws ValueError naming the field, what was expected and what arrived; an unknown key
+ *   lists the valid keys, an unknown model/dataset/mode lists the valid choices.
+ */
+export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainConfig {
+  if (typeof partial !== "object" || partial === null || Array.isArray(partial)) {
+    throw new ValueError(`${WHO}: expected a config object, got ${describeValue(partial)}`);
+  }
+  const validKeys = Object.keys(TRAIN_CONFIG_KEYS);
+  for (const key of Object.keys(partial)) {
+    if (!validKeys.includes(key)) {
+      throw new ValueError(`${WHO}: unknown config key "${key}"; valid keys: ${validKeys.join(", ")}`);
+    }
+  }
+  const config: TrainConfig = { ...DEFAULT_TRAIN_CONFIG };
+  for (const [key, value] of Object.entries(partial) as [keyof TrainConfig, unknown][]) {
+    if (value !== undefined) (config as unknown as Record<string, unknown>)[key] = value;
+  }
+  for (const [key, spec] of Object.entries(TRAIN_CONFIG_KEYS)) {
+    const value = (config as unknown as Record<string, unknown>)[key];
+    if (value === undefined) continue;
+    checkKeyType(key, spec.type, value);
+    if (spec.choices) {
+      if (spec.type === "string-list") (value as string[]).forEach((v) => checkOneOf(`${WHO}: config.${key}`, v, spec.choices!));
+      else checkOneOf(`${WHO}: config.${key}`, value, spec.choices);
+    }
+  }
+  checkPositiveInteger(`${WHO}: config.epochs`, config.epochs);
+  checkPositiveInteger(`${WHO}: config.batchSize`, config.batchSize);
+  checkPositiveInteger(`${WHO}: config.evalEvery`, config.evalEvery);
+  if (config.lr < 0) throw new ValueError(`${WHO}: config.lr: expected a finite number >= 0, got ${config.lr}`);
+  if (config.momentum < 0 || config.momentum >= 1) {
+    throw new ValueError(`${WHO}: config.momentum: expected a number in [0, 1), got ${config.momentum}`);
+  }
+  if (config.nesterov && config.momentum === 0) {
+    throw new ValueError(`${WHO}: config.nesterov: expected momentum > 0 with Nesterov momentum, got momentum 0`);
+  }
+  if (config.weightDecay < 0) throw new ValueError(`${WHO}: config.weightDecay: expected a number >= 0, got ${config.weightDecay}`);
+  checkPositive(`${WHO}: config.gamma`, config.gamma);
+  if (config.warmupEpochs < 0 || config.warmupEpochs > config.epochs) {
+    throw new ValueError(`${WHO}: config.warmupEpochs: expected a number in [0, epochs=${config.epochs}], got ${config.warmupEpochs}`);
+  }
+  if (config.milestones.some((m) => m <= 0) || config.milestones.some((m, i) => i > 0 && m <= config.milestones[i - 1])) {
+    throw new ValueError(`${WHO}: config.milestones: expected increasing integers > 0, got ${describeValue(config.milestones)}`);
+  }
+  if (!(config.labelNoise >= 0 && config.labelNoise < 1)) {
+    throw new ValueError(`${WHO}: config.labelNoise: expected a fraction in [0, 1), got ${config.labelNoise}`);
+  }
+  if (config.seed < 0) throw new ValueError(`${WHO}: config.seed: expected an integer >= 0, got ${config.seed}`);
+  if (new Set(config.recordFloats).size !== config.recordFloats.length) {
+    throw new ValueError(`${WHO}: config.recordFloats: expected distinct names, got ${describeValue(config.recordFloats)}`);
+  }
+  for (const key of ["imageSize", "classIndex", "skipBadFiles"] as const) {
+    if (config[key] !== undefined && config.dataset !== "folder") {
+      throw new ValueError(`${WHO}: config.${key}: expected dataset "folder" (it sets how image folders are read), got dataset "${config.dataset}"`);
+    }
+  }
+  if (config.imageSize !== undefined) checkPositiveInteger(`${WHO}: config.imageSize`, config.imageSize);
+  if ((config.normalizeMean === undefined) !== (config.normalizeStd === undefined)) {
+    throw new ValueError(`${WHO}: config.normalizeMean/normalizeStd: expected both or neither, got only ${config.normalizeMean ? "normalizeMean" : "normalizeStd"}`);
+  }
+  if (config.normalizeMean && config.normalizeStd) {
+    const { normalizeMean: mean, normalizeStd: std } = config;
+    if (mean.length === 0 || mean.length !== std.length || std.some((s) => s <= 0)) {
+      throw new ValueError(`${WHO}: config.normalizeMean/normalizeStd: expected equal non-empty lists (one value per channel) with std > 0, got mean ${describeValue(mean)}, std ${describeValue(std)}`);
+    }
+  }
+  if (config.removeIds?.some((id) => id < 0)) {
+    throw new ValueError(`${WHO}: config.removeIds: expected exampleIds >= 0, got ${describeValue(config.removeIds)}`);
+  }
+  return canonicalConfig(config);
+}
+
+/** The config with keys in TRAIN_CONFIG_KEYS order and unset optional keys dropped, so equal configs serialize equally. */
+export function canonicalConfig(config: TrainConfig): TrainConfig {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(TRAIN_CONFIG_KEYS)) {
+    const value = (config as unknown as Record<string, unknown>)[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out as unknown as TrainConfig;
+}
+
+/** "batch-size" -> "batchSize". */
+export function camelCaseKey(kebab: string): string {
+  return kebab.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** "batchSize" -> "batch-size". */
+export function kebabCaseKey(camel: string): string {
+  return camel.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/** Parses one raw string as the type of config key `key`. */
+export function parseConfigValue(key: keyof TrainConfig, raw: string): unknown {
+  const spec = TRAIN_CONFIG_KEYS[key];
+  const who = `parseConfigOverrides: --${kebabCaseKey(key)}`;
+  const asNumber = (text: string, integer: boolean): number => {
+    const n = Number(text);
+    if (text.trim() === "" || !Number.isFinite(n) || (integer && !Number.isInteger(n))) {
+      throw new ValueError(`${who}: expected ${integer ? "an integer" : "a finite number"}, got ${describeValue(text)}`);
+    }
+    return n;
+  };
+  const items = (): string[] => raw.split(",").map((s) => s.trim()).filter(Boolean);
+  switch (spec.type) {
+    case "string":
+      return raw;
+    case "number":
+      return asNumber(raw, false);
+    case "integer":
+      return asNumber(raw, true);
+    case "boolean":
+      if (["true", "1", "yes"].includes(raw)) return true;
+      if (["false", "0", "no"].includes(raw)) return false;
+      throw new ValueError(`${who}: expected true or false, got ${describeValue(raw)}`);
+    case "integer-list":
+      return items().map((s) => asNumber(s, true));
+    case "number-list":
+      return items().map((s) => asNumber(s, false));
+    case "string-list":
+      return items();
+  }
+}
+
+/**
+ * Parses `--key=value` overrides (camelCase or kebab-case keys) into a partial config, each
+ * value parsed by its key's type. Validation of ranges and choices is left to
+ * resolveTrainConfig. Lists are comma-separated: `--milestones=60,120,160`.
+ * @throws ValueError for an argument not of the form --key=value, an unknown key (listing
+ *   the valid keys) or a value of the wrong type.
+ */
+export function parseConfigOverrides(args: readonly string[]): Partial<TrainConfig> {
+  const out: Record<string, unknown> = {};
+  const validKeys = Object.keys(TRAIN_CONFIG_KEYS);
+  for (const arg of args) {
+    const match = /^--([A-Za-z][A-Za-z0-9-]*)=(.*)$/s.exec(arg);
+    if (!match) throw new ValueError(`parseConfigOverrides: expected --key=value, got ${describeValue(arg)}`);
+    const key = camelCaseKey(match[1]);
+    if (!validKeys.includes(key)) {
+      throw new ValueError(`parseConfigOverrides: unknown config key "${match[1]}"; valid keys: ${validKeys.join(", ")}`);
+    }
+    out[key] = parseConfigValue(key as keyof TrainConfig, match[2]);
+  }
+  return out as Partial<TrainConfig>;
+}
+
+/** The keys whose values differ between two resolved configs (for resume checks). */
+export function configDifferences(a: TrainConfig, b: TrainConfig): (keyof TrainConfig)[] {
+  const keys = Object.keys(TRAIN_CONFIG_KEYS) as (keyof TrainConfig)[];
+  return keys.filter((k) => JSON.stringify(a[k] ?? null) !== JSON.stringify(b[k] ?? null));
+}

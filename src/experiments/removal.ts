@@ -1,0 +1,78 @@
+/**
+ * The removal experiment (Toneva et al. 2019, section 6): rank the training examples by
+ * forgetting in finished full-data runs, then retrain with the n least forgotten removed,
+ * and with n random examples removed as the control, over seeds, for several n; compare
+ * test accuracy against the fraction removed.
+ *
+ * createRemovalStudy writes the study as an experiment with variants (see
+ * src/runs/experiment.ts), which `sweep` runs like any other; removalResults collects the
+ * best test accuracy of its finished runs.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ValueError } from "../core/errors";
+import { exampleStatsFromFile } from "../runs/exampleStatsFromFile";
+import { type ExperimentConfig, type ExperimentVariant } from "../config/experiment";
+import { EXPERIMENT_FILE } from "../runs/layout";
+import { presentedMask, scanExperiment } from "../runs/scan";
+import type { TrainConfig } from "../config/train";
+import { forgettingRanking } from "../analysis/forgettingRanking";
+import { type RemovalMethod, removalIds } from "../analysis/removalIds";
+import { resultsTable } from "../analysis/resultsTable";
+import { readExperimentConfig, writeExperimentConfig } from "../runs/experiment";
+import { sweepStatusByVariant } from "../runs/status";
+
+export interface RemovalStudyOptions {
+  /** Folder holding experiment folders. */
+  outputsRoot: string;
+  /** Experiment whose completed runs give the ranking. */
+  source: string;
+  /** Budget of the source runs to rank with; default the largest budget found. */
+  sourceBudget?: number;
+  /** Name of the new study experiment. */
+  name: string;
+  /** Numbers of examples to remove, e.g. [100, 200, 400]. */
+  counts: number[];
+  /** Seeds of the retraining runs: a count or a list. */
+  seeds: number | number[];
+  /** Epochs of the retraining runs; default the source budget. */
+  epochs?: number;
+  /** Seed of the random control's draw (one fixed draw per n). Default 0. */
+  randomSeed?: number;
+}
+
+/**
+ * Writes `<outputsRoot>/<name>/experiment.json` with variants "full" (nothing removed),
+ * "least-forgotten-n<n>" and "random-n<n>" for each n; meta carries method, removed and
+ * fraction. The base config is the source experiment's (its experiment.json, else the
+ * config of its first used run without epochs, seed and removeIds).
+ * @returns the study's experiment folder.
+ * @throws ValueError if the source has no completed run of the budget or a count is out of range.
+ */
+export function createRemovalStudy(options: RemovalStudyOptions): string {
+  const sourceDir = path.join(options.outputsRoot, options.source);
+  const scan = scanExperiment(sourceDir);
+  const budget = options.sourceBudget ?? scan.budgets[scan.budgets.length - 1]?.budget;
+  const group = scan.budgets.find((b) => b.budget === budget);
+  if (!group || !scan.dataset) {
+    throw new ValueError(`createRemovalStudy: expected completed runs of budget ${budget ?? "(any)"} in ${sourceDir}, got budgets [${scan.budgets.map((b) => b.budget).join(", ")}]`);
+  }
+  const ranking = forgettingRanking(group.runs.map((run) => exampleStatsFromFile(run.dir, run.manifest.dataset.nExamples, run.budget, { presented: presentedMask(run.manifest) })));
+  const nExamples = scan.dataset.nExamples;
+  let base: Partial<TrainConfig>;
+  if (fs.existsSync(path.join(sourceDir, EXPERIMENT_FILE))) base = { ...readExperimentConfig(sourceDir).base };
+  else {
+    const { epochs: _epochs, seed: _seed, removeIds: _removed, ...rest } = group.runs[0].manifest.config as Record<string, unknown>;
+    base = rest as Partial<TrainConfig>;
+  }
+  delete base.removeIds;
+  const variants: ExperimentVariant[] = [{ name: "full", config: {}, meta: { method: "none", removed: 0, fraction: 0 } }];
+  for (const n of [...options.counts].sort((a, b) => a - b)) {
+    for (const method of ["least-forgotten", "random"] as RemovalMethod[]) {
+      const ids = removalIds(ranking, { method, n, seed: options.randomSeed ?? 0 });
+      variants.push({ name: `${method}-n${n}`, config: { removeIds: ids }, meta: { method, removed: n, fraction: n / nExamples } });
+    }
+  }
+  const study: ExperimentConfig = { name: options.name, base, budgets: [options.epochs ?? budget!], seeds: options.seeds, variants };
+  return writeExperimentConfig(options.outputsRoot, study);
+}

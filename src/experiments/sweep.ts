@@ -1,0 +1,192 @@
+/**
+ * Sweeps: run every missing or unfinished run of an experiment grid (budgets x seeds, see
+ * ./experiment.ts) with a local pool of worker processes, and report each run's state.
+ *
+ * - One worker process per run, at most `workers` at once (default: one per GPU where
+ *   `nvidia-smi -L` lists GPUs, each pinned with CUDA_VISIBLE_DEVICES; else one per core).
+ * - A run already on disk is matched by its manifest (config.epochs, config.seed and the
+ *   rest of the config), so runs made elsewhere and dropped into the folder count as done.
+ * - Unfinished runs are resumed (train() resumes an existing run id from its checkpoint).
+ * - A lock file per run (<experiment>/.sweep/locks/<runId>.lock: pid, host, time) keeps two
+ *   sweeps from running the same run at once; a lock whose processes are dead on this host
+ *   is stale and taken over.
+ * - Progress (runs done/total, epochs, ETA) is polled from the run manifests, which
+ *   training rewrites after every epoch.
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { type ExperimentConfig, type PlannedRun, planRuns } from "../config/experiment";
+import type { TrainConfig } from "../config/train";
+import { writeJsonAtomic } from "../core/atomic";
+import { ValueError, describeValue } from "../core/errors";
+import { SWEEP_DIR, acquireRunLock, releaseRunLock, updateRunLock } from "../runs/lock";
+import { readManifest } from "../runs/manifest";
+import { locateRuns } from "../runs/status";
+import type { WorkerJobFile } from "./worker";
+import { readExperimentConfig } from "../runs/experiment";
+import { type SweepProgress, formatDuration } from "../core/progress";
+
+/** Number of GPUs `nvidia-smi -L` lists; 0 without the tool or a GPU. */
+export function countGpus(): number {
+  try {
+    return execFileSync("nvidia-smi", ["-L"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 5000 })
+      .split("\n")
+      .filter((line) => line.startsWith("GPU ")).length;
+  } catch {
+    return 0;
+  }
+}
+
+/** What one worker process runs. */
+export interface WorkerJob {
+  experimentDir: string;
+  outputsRoot: string;
+  experiment: string;
+  runId: string;
+  config: TrainConfig;
+  /** Worker slot, 0..workers-1 (the GPU index when GPUs are used). */
+  slot: number;
+}
+
+/**
+ * The default worker: a Node process running ./worker (compiled dist/, or the TypeScript
+ * source when the parent runs under tsx: its execArgv is passed on). The job travels in a
+ * file under <experiment>/.sweep/jobs, so a config of any size reaches the worker.
+ */
+export function spawnTrainWorker(job: WorkerJob, env: NodeJS.ProcessEnv): ChildProcess {
+  const jobFile = path.join(job.experimentDir, SWEEP_DIR, "jobs", `${job.runId}.json`);
+  writeJsonAtomic(jobFile, { config: job.config, outputsRoot: job.outputsRoot, experiment: job.experiment, runId: job.runId } satisfies WorkerJobFile);
+  return spawn(process.execPath, [...process.execArgv, require.resolve("./worker"), jobFile], { env, stdio: ["ignore", "pipe", "pipe"] });
+}
+
+export interface SweepOptions {
+  /** Worker processes at once. Default: GPUs if any (one per GPU), else os.availableParallelism(). */
+  workers?: number;
+  /** Called every `pollSeconds` and whenever a run starts or ends. */
+  onProgress?: (progress: SweepProgress) => void;
+  /** Seconds between progress polls. Default 2. */
+  pollSeconds?: number;
+  /** Starts one worker; default spawnTrainWorker (tests pass a fake). */
+  spawnWorker?: (job: WorkerJob, env: NodeJS.ProcessEnv) => ChildProcess;
+}
+
+export interface SweepSummary {
+  /** Runs trained to completion by this sweep. */
+  completed: string[];
+  /** Runs already completed before the sweep. */
+  alreadyDone: string[];
+  /** Runs whose worker exited with an error; `log` holds its output. */
+  failed: { runId: string; exitCode: number | null; log: string }[];
+  /** Runs another live process holds a lock on. */
+  lockedElsewhere: string[];
+}
+
+/**
+ * Runs every missing or unfinished run of the experiment at `experimentDir` (which holds
+ * experiment.json) and waits for them.
+ * @throws ValueError for a bad `workers`; FileFormatError for a missing/invalid experiment.json.
+ */
+export async function sweep(experimentDir: string, options: SweepOptions = {}): Promise<SweepSummary> {
+  const dir = path.resolve(experimentDir);
+  const experiment: ExperimentConfig = readExperimentConfig(dir);
+  const gpus = options.workers === undefined ? countGpus() : 0;
+  const workers = options.workers ?? (gpus > 0 ? gpus : os.availableParallelism());
+  if (!Number.isInteger(workers) || workers <= 0) throw new ValueError(`sweep: expected options.workers to be an integer > 0, got ${describeValue(workers)}`);
+  const spawnWorker = options.spawnWorker ?? spawnTrainWorker;
+  const plan = planRuns(experiment);
+  const located = locateRuns(dir, plan);
+  const summary: SweepSummary = { completed: [], alreadyDone: [], failed: [], lockedElsewhere: [] };
+  const queue: { run: PlannedRun; runId: string }[] = [];
+  const epochsBefore = new Map<string, number>();
+  for (const run of plan) {
+    const where = located.get(run.runId)!;
+    epochsBefore.set(where.runId, where.manifest?.epochsCompleted ?? 0);
+    if (where.manifest?.status === "completed") summary.alreadyDone.push(where.runId);
+    else queue.push({ run, runId: where.runId });
+  }
+  const epochsTotal = plan.reduce((sum, r) => sum + r.budget, 0);
+  const started = Date.now();
+  const running = new Map<string, { run: PlannedRun; child: ChildProcess; slot: number }>();
+  const freeSlots = Array.from({ length: workers }, (_, i) => i);
+  const logDir = path.join(dir, SWEEP_DIR, "logs");
+  fs.mkdirSync(logDir, { recursive: true });
+
+  const epochsOf = (runId: string) => {
+    try {
+      return readManifest(path.join(dir, runId)).epochsCompleted;
+    } catch {
+      return epochsBefore.get(runId) ?? 0;
+    }
+  };
+  const report = () => {
+    if (!options.onProgress) return;
+    let epochsDone = 0;
+    let gained = 0;
+    for (const run of plan) {
+      const runId = located.get(run.runId)!.runId;
+      const now = summary.alreadyDone.includes(runId) || summary.completed.includes(runId) ? run.budget : epochsOf(runId);
+      epochsDone += now;
+      gained += Math.max(0, now - (epochsBefore.get(runId) ?? 0));
+    }
+    const elapsedSeconds = (Date.now() - started) / 1000;
+    options.onProgress({
+      runsDone: summary.alreadyDone.length + summary.completed.length,
+      runsTotal: plan.length,
+      epochsDone,
+      epochsTotal,
+      running: [...running.entries()].map(([runId, r]) => ({ runId, budget: r.run.budget, seed: r.run.seed, epochsCompleted: epochsOf(runId) })),
+      elapsedSeconds,
+      etaSeconds: gained > 0 ? ((epochsTotal - epochsDone) * elapsedSeconds) / gained : NaN,
+    });
+  };
+
+  await new Promise<void>((resolve) => {
+    const startNext = () => {
+      while (freeSlots.length > 0 && queue.length > 0) {
+        const { run, runId } = queue.shift()!;
+        if (!acquireRunLock(dir, runId)) {
+          summary.lockedElsewhere.push(runId);
+          continue;
+        }
+        const slot = freeSlots.shift()!;
+        const env: NodeJS.ProcessEnv = { ...process.env };
+        if (gpus > 0) env.CUDA_VISIBLE_DEVICES = String(slot);
+        const logFile = path.join(logDir, `${runId}.log`);
+        const log = fs.openSync(logFile, "a");
+        const child = spawnWorker({ experimentDir: dir, outputsRoot: path.dirname(dir), experiment: path.basename(dir), runId, config: run.config, slot }, env);
+        child.stdout?.on("data", (chunk: Buffer) => fs.writeSync(log, chunk));
+        child.stderr?.on("data", (chunk: Buffer) => fs.writeSync(log, chunk));
+        if (child.pid) updateRunLock(dir, runId, child.pid);
+        running.set(runId, { run, child, slot });
+        child.on("close", (code) => {
+          fs.closeSync(log);
+          releaseRunLock(dir, runId);
+          running.delete(runId);
+          freeSlots.push(slot);
+          let finished = false;
+          try {
+            finished = readManifest(path.join(dir, runId)).status === "completed";
+          } catch {
+            finished = false;
+          }
+          if (code === 0 && finished) summary.completed.push(runId);
+          else summary.failed.push({ runId, exitCode: code, log: logFile });
+          report();
+          startNext();
+        });
+        child.on("error", (err) => fs.writeSync(log, `failed to start worker: ${err.message}\n`));
+      }
+      if (running.size === 0 && queue.length === 0) {
+        clearInterval(timer);
+        resolve();
+      }
+    };
+    const timer = setInterval(report, (options.pollSeconds ?? 2) * 1000);
+    report();
+    startNext();
+  });
+  report();
+  return summary;
+}

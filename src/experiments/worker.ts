@@ -1,0 +1,30 @@
+/**
+ * One sweep worker process: `node worker.js <job.json>` trains (or resumes) the run the job
+ * file names and exits 0 when it completed, 1 with the error on stderr otherwise.
+ */
+import * as fs from "node:fs";
+import type { TrainConfig } from "../config/train";
+import { train } from "../train/train";
+
+/** What spawnTrainWorker writes for one worker. */
+export interface WorkerJobFile {
+  config: TrainConfig;
+  outputsRoot: string;
+  experiment: string;
+  runId: string;
+}
+
+async function main(jobFile: string): Promise<void> {
+  const job = JSON.parse(fs.readFileSync(jobFile, "utf8")) as WorkerJobFile;
+  await train(job.config, { outputsRoot: job.outputsRoot, experiment: job.experiment, runId: job.runId });
+}
+
+if (require.main === module) {
+  main(process.argv[2]).then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err instanceof Error && err.stack ? err.stack : String(err));
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,113 @@
+/**
+ * The state of every planned run of an experiment, read from the run folders' manifests and
+ * the run locks: what `status`, the sweeps and the follow-up results report.
+ */
+import * as path from "node:path";
+import { type ExperimentVariant, type PlannedRun, planRuns } from "../config/experiment";
+import { type TrainConfig, configDifferences, resolveTrainConfig } from "../config/train";
+import type { RunManifest } from "./layout";
+import { readLiveLock } from "./lock";
+import { readManifest } from "./manifest";
+import { listRunFolders, readLogColumns } from "./scan";
+import { readExperimentConfig } from "./experiment";
+
+export const VALID_RUN_STATES = ["completed", "running", "interrupted", "failed", "pending"] as const;
+/**
+ * completed: all epochs done. running: locked by a live process. interrupted: started, not
+ * finished, nobody running it (resumable). failed: the manifest says "failed" (resumable:
+ * the sweep retries from the last checkpoint). pending: not started.
+ */
+export type RunState = (typeof VALID_RUN_STATES)[number];
+
+export interface SweepRunStatus {
+  /** Variant name, when the experiment has variants. */
+  variant?: string;
+  budget: number;
+  seed: number;
+  runId: string;
+  /** Run folder (may not exist yet for pending runs). */
+  dir: string;
+  state: RunState;
+  epochsCompleted: number;
+  /** Last logged test accuracy in [0, 1]; null if none. */
+  lastAcc: number | null;
+  /** Best logged test accuracy in [0, 1]; null if none. */
+  bestAcc: number | null;
+  /** The manifest's error message of a failed run. */
+  error?: string;
+}
+
+function sameRunConfig(manifest: RunManifest, planned: TrainConfig): boolean {
+  try {
+    return configDifferences(resolveTrainConfig(manifest.config as Partial<TrainConfig>), planned).length === 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Where each planned run lives: a completed run with the planned config wins (whatever its
+ * folder name: runs made elsewhere keep their ids); else the planned folder b<budget>-s<seed>.
+ */
+export function locateRuns(experimentDir: string, plan: PlannedRun[]): Map<string, { dir: string; runId: string; manifest: RunManifest | null }> {
+  const manifests: RunManifest[] = [];
+  for (const folder of listRunFolders(experimentDir)) {
+    try {
+      manifests.push(readManifest(path.join(experimentDir, folder)));
+    } catch {
+      // Unreadable manifests are reported by scanExperiment; here they are simply not a match.
+    }
+  }
+  const located = new Map<string, { dir: string; runId: string; manifest: RunManifest | null }>();
+  for (const run of plan) {
+    const matches = manifests.filter((m) => m.config.epochs === run.budget && m.config.seed === run.seed && sameRunConfig(m, run.config));
+    const done = matches.filter((m) => m.status === "completed").sort((a, b) => a.createdAt.localeCompare(b.createdAt))[0];
+    const own = manifests.find((m) => m.runId === run.runId) ?? null;
+    const chosen = done ?? own;
+    const runId = chosen?.runId ?? run.runId;
+    located.set(run.runId, { dir: path.join(experimentDir, runId), runId, manifest: chosen });
+  }
+  return located;
+}
+
+/**
+ * The state of every run of the experiment grid, budgets then seeds ascending.
+ * @throws FileFormatError if experiment.json is missing or invalid.
+ */
+export function sweepStatus(experimentDir: string): SweepRunStatus[] {
+  const dir = path.resolve(experimentDir);
+  const plan = planRuns(readExperimentConfig(dir));
+  const located = locateRuns(dir, plan);
+  return plan.map((run) => {
+    const where = located.get(run.runId)!;
+    const m = where.manifest;
+    const acc = m ? (readLogColumns(where.dir)?.acc ?? []).filter(Number.isFinite) : [];
+    let state: RunState;
+    if (m?.status === "completed") state = "completed";
+    else if (readLiveLock(dir, where.runId)) state = "running";
+    else if (!m) state = "pending";
+    else if (m.status === "failed") state = "failed";
+    else state = "interrupted";
+    return {
+      ...(run.variant ? { variant: run.variant.name } : {}),
+      budget: run.budget,
+      seed: run.seed,
+      runId: where.runId,
+      dir: where.dir,
+      state,
+      epochsCompleted: m?.epochsCompleted ?? 0,
+      lastAcc: acc.length ? acc[acc.length - 1] : null,
+      bestAcc: acc.length ? Math.max(...acc) : null,
+      ...(m?.status === "failed" && m.error ? { error: m.error } : {}),
+    };
+  });
+}
+
+/**
+ * sweepStatus grouped by variant, in the order of experiment.json's variants (none for an
+ * experiment without variants).
+ */
+export function sweepStatusByVariant(experimentDir: string): { variant: ExperimentVariant; runs: SweepRunStatus[] }[] {
+  const status = sweepStatus(experimentDir);
+  return (readExperimentConfig(experimentDir).variants ?? []).map((variant) => ({ variant, runs: status.filter((s) => s.variant === variant.name) }));
+}

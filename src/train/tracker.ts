@@ -1,0 +1,84 @@
+/**
+ * The per-epoch tracker: what is recorded at each presentation. It collects, for one
+ * epoch, each example's correctness (and optionally loss, margin and true-class
+ * probability) keyed by exampleId into preallocated typed arrays, then hands out the packed
+ * correctness row (see CORRECT_FILE in ../runs/layout.ts) and the float rows.
+ */
+import { ValueError } from "../core/errors";
+import { packCorrectRow } from "../runs/record";
+import { type FloatRecordName } from "../config/train";
+
+export class ForgettingTracker {
+  /** [nExamples] 1 if correct at its presentation this epoch. */
+  readonly correct: Uint8Array;
+  /** [nExamples] 1 once presented this epoch (an example is presented at most once). */
+  readonly presented: Uint8Array;
+  /** Requested float records, each [nExamples]; NaN for examples not presented. */
+  readonly floats: Partial<Record<FloatRecordName, Float32Array>> = {};
+  private nPresented = 0;
+
+  constructor(
+    readonly nExamples: number,
+    readonly floatNames: readonly FloatRecordName[] = [],
+  ) {
+    this.correct = new Uint8Array(nExamples);
+    this.presented = new Uint8Array(nExamples);
+    for (const name of floatNames) this.floats[name] = new Float32Array(nExamples);
+    this.startEpoch();
+  }
+
+  /** Clears everything for a new epoch. */
+  startEpoch(): void {
+    this.correct.fill(0);
+    this.presented.fill(0);
+    for (const name of this.floatNames) this.floats[name]!.fill(NaN);
+    this.nPresented = 0;
+  }
+
+  /**
+   * Records one minibatch.
+   * @param exampleIds [batchSize] exampleId of each example.
+   * @param correct [batchSize] 1 (or nonzero) if classified correctly.
+   * @param floats [batchSize] values of each requested float record (all of floatNames).
+   * @throws ValueError for an exampleId out of range, one presented twice in the epoch, or
+   *   lengths that disagree.
+   */
+  add(exampleIds: ArrayLike<number>, correct: ArrayLike<number>, floats: Partial<Record<FloatRecordName, ArrayLike<number>>> = {}): void {
+    const n = exampleIds.length;
+    if (correct.length !== n) throw new ValueError(`ForgettingTracker.add: expected ${n} correctness values (one per exampleId), got ${correct.length}`);
+    for (const name of this.floatNames) {
+      const values = floats[name];
+      if (!values || values.length !== n) {
+        throw new ValueError(`ForgettingTracker.add: expected ${n} "${name}" values, got ${values ? values.length : "none"}`);
+      }
+    }
+    for (let i = 0; i < n; i++) {
+      const id = exampleIds[i];
+      if (!(id >= 0 && id < this.nExamples) || !Number.isInteger(id)) {
+        throw new ValueError(`ForgettingTracker.add: expected exampleIds in [0, ${this.nExamples}), got ${id}`);
+      }
+      if (this.presented[id]) throw new ValueError(`ForgettingTracker.add: exampleId ${id} was already presented this epoch`);
+      this.presented[id] = 1;
+      this.correct[id] = correct[i] ? 1 : 0;
+      for (const name of this.floatNames) this.floats[name]![id] = floats[name]![i];
+    }
+    this.nPresented += n;
+  }
+
+  /** Examples recorded so far this epoch. */
+  get presentedCount(): number {
+    return this.nPresented;
+  }
+
+  /** The packed correctness row of this epoch, ceil(nExamples / 8) bytes; unpresented examples are 0. */
+  correctRow(): Uint8Array {
+    return packCorrectRow(this.correct);
+  }
+
+  /** The [nExamples] float row of record `name` (NaN where not presented). */
+  floatRow(name: FloatRecordName): Float32Array {
+    const row = this.floats[name];
+    if (!row) throw new ValueError(`ForgettingTracker.floatRow: expected one of ${this.floatNames.join(", ") || "(no float records)"}, got "${name}"`);
+    return row;
+  }
+}
