@@ -9,11 +9,11 @@ import { ValueError } from "../core/errors";
 import { exampleStatsFromFile } from "../runs/exampleStatsFromFile";
 import { readFloatRecord } from "../runs/record";
 import { type ExperimentScan, loadRunRecord, presentedMask, readLogColumns, readRunExamples } from "../runs/scan";
-import { type BudgetAnalysis, analyzeBudget } from "./analyzeBudget";
+import { type BudgetAnalysis, analyzeBudget } from "./experiment";
 import { consistentlyNeverLearned } from "./consistentlyNeverLearned";
 import { type DataMap, dataMap } from "./dataMap";
 import { type Nesting, nestingMatrix } from "./nestingMatrix";
-import { type ResultsRow, type RunAccuracy, resultsTable } from "./resultsTable";
+import { type ResultsRow, type RunAccuracy, resultsTable } from "./results";
 
 export interface ExperimentAnalysis {
   scan: ExperimentScan;

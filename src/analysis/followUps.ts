@@ -13,9 +13,9 @@ import { presentedMask } from "../runs/scan";
 import { sweepStatus, sweepStatusByVariant } from "../runs/status";
 import { NOISE_FILE } from "../runs/store";
 import { countMembers } from "./countMembers";
-import { integerHistogram } from "./integerHistogram";
+import { integerHistogram } from "./histograms";
 import { type NoiseComparison, noiseComparison } from "./noiseComparison";
-import { resultsTable } from "./resultsTable";
+import { resultsTable } from "./results";
 
 export interface RemovalResultRow {
   variant: string;

@@ -1,5 +1,5 @@
 /** The text `forgetting analyze` prints: used/left-out runs, per-budget sets, results table. */
-import type { AnalysisSummary } from "./summarizeAnalysis";
+import type { AnalysisSummary } from "./summary";
 
 const fixed = (v: number, digits: number) => (Number.isFinite(v) ? v.toFixed(digits) : "n/a");
 

@@ -5,7 +5,7 @@
  */
 import { ValueError } from "../core/errors";
 import { Random } from "../core/random";
-import type { ForgettingRanking } from "./forgettingRanking";
+import type { ForgettingRanking } from "./ranks";
 
 export const VALID_REMOVAL_METHODS = ["least-forgotten", "random"] as const;
 export type RemovalMethod = (typeof VALID_REMOVAL_METHODS)[number];

@@ -8,7 +8,7 @@
 import * as path from "node:path";
 import { writeFileAtomic, writeJsonAtomic } from "../core/atomic";
 import type { ExperimentAnalysis } from "./analyzeExperiment";
-import { exampleTableCsv } from "./exampleTableCsv";
+import { exampleTableCsv } from "./exports";
 import { neverLearnedBudgetsByExample } from "./neverLearnedBudgetsByExample";
 import { neverLearnedByClass } from "./neverLearnedByClass";
 

@@ -11,7 +11,7 @@ import { analyzeExperiment } from "../analysis/analyzeExperiment";
 import { formatSummary } from "../analysis/formatSummary";
 import { createNoiseStudy } from "../experiments/noise";
 import { createRemovalStudy } from "../experiments/removal";
-import { summarizeAnalysis } from "../analysis/summarizeAnalysis";
+import { summarizeAnalysis } from "../analysis/summary";
 import { writeExports } from "../analysis/writeExports";
 import { ValueError } from "../core/errors";
 import { writeJsonAtomic } from "../core/atomic";

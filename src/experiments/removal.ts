@@ -16,9 +16,9 @@ import { type ExperimentConfig, type ExperimentVariant } from "../config/experim
 import { EXPERIMENT_FILE } from "../runs/layout";
 import { presentedMask, scanExperiment } from "../runs/scan";
 import type { TrainConfig } from "../config/train";
-import { forgettingRanking } from "../analysis/forgettingRanking";
+import { forgettingRanking } from "../analysis/ranks";
 import { type RemovalMethod, removalIds } from "../analysis/removalIds";
-import { resultsTable } from "../analysis/resultsTable";
+import { resultsTable } from "../analysis/results";
 import { readExperimentConfig, writeExperimentConfig } from "../runs/experiment";
 import { sweepStatusByVariant } from "../runs/status";
 

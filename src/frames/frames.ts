@@ -4,7 +4,7 @@
  */
 import type { DataFrame } from "danfojs-node";
 import { ValueError } from "../core/errors";
-import type { ResultsRow } from "../analysis/resultsTable";
+import type { ResultsRow } from "../analysis/results";
 import type { PixelStatistics } from "./pixelStatistics";
 
 /**

@@ -3,7 +3,7 @@
  * (src/analysis: analyzeExperiment + summarizeAnalysis); nothing is recomputed here.
  */
 import { analyzeExperiment } from "../analysis/analyzeExperiment";
-import { type AnalysisSummary, summarizeAnalysis } from "../analysis/summarizeAnalysis";
+import { type AnalysisSummary, summarizeAnalysis } from "../analysis/summary";
 import { scanExperiment } from "../runs/scan";
 import type { SummaryTable } from "./indexPage";
 

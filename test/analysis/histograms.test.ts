@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { integerHistogram } from "../../src/analysis/integerHistogram";
+import { integerHistogram } from "../../src/analysis/histograms";
 import { dataMap } from "../../src/analysis/dataMap";
-import { resultsTable } from "../../src/analysis/resultsTable";
+import { resultsTable } from "../../src/analysis/results";
 import { recordFromRows } from "../../src/runs/record";
 
 test("integerHistogram(values, {mask, maxValue}) counts integers, skipping negatives", () => {

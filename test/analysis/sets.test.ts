@@ -7,7 +7,7 @@ import { countCommon } from "../../src/analysis/countCommon";
 import { membersOf } from "../../src/analysis/membersOf";
 import { nestingMatrix } from "../../src/analysis/nestingMatrix";
 import { consistentlyNeverLearned } from "../../src/analysis/consistentlyNeverLearned";
-import { perClassCounts } from "../../src/analysis/perClassCounts";
+import { perClassCounts } from "../../src/analysis/sets";
 import { jaccard } from "../../src/analysis/jaccard";
 import { pairwiseMatrix } from "../../src/analysis/pairwiseMatrix";
 

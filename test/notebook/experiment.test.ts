@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { type ExperimentScan, chooseRun } from "../../src/runs/scan";
 import { followUpStudies } from "../../src/runs/layout";
-import { classCounts } from "../../src/analysis/perClassCounts";
+import { classCounts } from "../../src/analysis/sets";
 import { experimentDataset } from "../../src/runs/experiment";
 import { readImageSplits } from "../../src/data/index";
 

@@ -6,7 +6,7 @@
  */
 import { countMembers } from "./countMembers";
 import { membersOf } from "./membersOf";
-import { perClassCounts } from "./perClassCounts";
+import { perClassCounts } from "./sets";
 import type { ExperimentAnalysis } from "./analyzeExperiment";
 
 /** Mean of the off-diagonal entries of a square matrix, skipping NaN; NaN if none. */

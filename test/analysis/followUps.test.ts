@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { rocAuc } from "../../src/analysis/rocAuc";
 import { removalIds } from "../../src/analysis/removalIds";
-import { forgettingRanking } from "../../src/analysis/forgettingRanking";
+import { forgettingRanking } from "../../src/analysis/ranks";
 import { noiseComparison } from "../../src/analysis/noiseComparison";
 import { createRemovalStudy } from "../../src/experiments/removal";
 import { createNoiseStudy } from "../../src/experiments/noise";

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { forgettingRanking } from "../../src/analysis/forgettingRanking";
+import { forgettingRanking } from "../../src/analysis/ranks";
 import { averageRanks } from "../../src/analysis/averageRanks";
 import { spearman } from "../../src/analysis/spearman";
 import { spearmanMatrix } from "../../src/analysis/spearmanMatrix";

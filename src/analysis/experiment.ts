@@ -6,12 +6,12 @@
 import { ValueError } from "../core/errors";
 import type { ExampleStats } from "../runs/exampleStats";
 import { countMembers } from "./countMembers";
-import { type ForgettingRanking, forgettingRanking } from "./forgettingRanking";
-import { integerHistogram } from "./integerHistogram";
+import { type ForgettingRanking, forgettingRanking } from "./ranks";
+import { integerHistogram } from "./histograms";
 import { intersection } from "./intersection";
 import { jaccard } from "./jaccard";
 import { pairwiseMatrix } from "./pairwiseMatrix";
-import { perClassCounts } from "./perClassCounts";
+import { perClassCounts } from "./sets";
 import { spearmanMatrix } from "./spearmanMatrix";
 import { union } from "./union";
 
