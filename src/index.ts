@@ -35,18 +35,10 @@ export * from "./runs/store";
 export * from "./runs/checkpoint";
 
 // analysis (reads run files only) -> frames/figures -> notebooks/reports
-export * from "./analysis/intersection";
-export * from "./analysis/union";
-export * from "./analysis/countMembers";
-export * from "./analysis/countCommon";
-export * from "./analysis/membersOf";
 export * from "./analysis/sets";
-export * from "./analysis/nestingMatrix";
-export * from "./analysis/consistentlyNeverLearned";
 export * from "./analysis/ranks";
 export * from "./analysis/averageRanks";
 export * from "./analysis/spearman";
-export * from "./analysis/jaccard";
 export * from "./analysis/pairwiseMatrix";
 export * from "./analysis/histograms";
 export * from "./analysis/dataMap";

@@ -10,9 +10,8 @@ import { exampleStatsFromFile } from "../runs/exampleStatsFromFile";
 import { readFloatRecord } from "../runs/record";
 import { type ExperimentScan, loadRunRecord, presentedMask, readLogColumns, readRunExamples } from "../runs/scan";
 import { type BudgetAnalysis, analyzeBudget } from "./experiment";
-import { consistentlyNeverLearned } from "./consistentlyNeverLearned";
+import { consistentlyNeverLearned, type Nesting, nestingMatrix } from "./sets";
 import { type DataMap, dataMap } from "./dataMap";
-import { type Nesting, nestingMatrix } from "./nestingMatrix";
 import { type ResultsRow, type RunAccuracy, resultsTable } from "./results";
 
 export interface ExperimentAnalysis {

@@ -5,15 +5,11 @@
  */
 import { ValueError } from "../core/errors";
 import type { ExampleStats } from "../runs/exampleStats";
-import { countMembers } from "./countMembers";
+import { countMembers, intersection, jaccard, perClassCounts, union } from "./sets";
 import { type ForgettingRanking, forgettingRanking } from "./ranks";
 import { integerHistogram } from "./histograms";
-import { intersection } from "./intersection";
-import { jaccard } from "./jaccard";
 import { pairwiseMatrix } from "./pairwiseMatrix";
-import { perClassCounts } from "./sets";
 import { spearmanMatrix } from "./spearmanMatrix";
-import { union } from "./union";
 
 export interface BudgetAnalysis {
   budget: number;

@@ -12,7 +12,7 @@ import { readCorrectRecord } from "../runs/record";
 import { presentedMask } from "../runs/scan";
 import { sweepStatus, sweepStatusByVariant } from "../runs/status";
 import { NOISE_FILE } from "../runs/store";
-import { countMembers } from "./countMembers";
+import { countMembers } from "./sets";
 import { integerHistogram } from "./histograms";
 import { type NoiseComparison, noiseComparison } from "./noiseComparison";
 import { resultsTable } from "./results";

@@ -4,9 +4,7 @@
  * matrices, per-class counts, histograms, the results table, and which runs were used and
  * left out. NaN values become null in JSON.
  */
-import { countMembers } from "./countMembers";
-import { membersOf } from "./membersOf";
-import { perClassCounts } from "./sets";
+import { countMembers, membersOf, perClassCounts } from "./sets";
 import type { ExperimentAnalysis } from "./analyzeExperiment";
 
 /** Mean of the off-diagonal entries of a square matrix, skipping NaN; NaN if none. */

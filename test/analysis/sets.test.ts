@@ -1,14 +1,6 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { intersection } from "../../src/analysis/intersection";
-import { union } from "../../src/analysis/union";
-import { countMembers } from "../../src/analysis/countMembers";
-import { countCommon } from "../../src/analysis/countCommon";
-import { membersOf } from "../../src/analysis/membersOf";
-import { nestingMatrix } from "../../src/analysis/nestingMatrix";
-import { consistentlyNeverLearned } from "../../src/analysis/consistentlyNeverLearned";
-import { perClassCounts } from "../../src/analysis/sets";
-import { jaccard } from "../../src/analysis/jaccard";
+import { consistentlyNeverLearned, countCommon, countMembers, intersection, jaccard, membersOf, nestingMatrix, perClassCounts, union } from "../../src/analysis/sets";
 import { pairwiseMatrix } from "../../src/analysis/pairwiseMatrix";
 
 const set = (...bits: number[]) => Uint8Array.from(bits);
