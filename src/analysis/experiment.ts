@@ -6,10 +6,8 @@
 import { ValueError } from "../core/errors";
 import type { ExampleStats } from "../runs/exampleStats";
 import { countMembers, intersection, jaccard, perClassCounts, union } from "./sets";
-import { type ForgettingRanking, forgettingRanking } from "./ranks";
+import { type ForgettingRanking, forgettingRanking, pairwiseMatrix, spearmanMatrix } from "./ranks";
 import { integerHistogram } from "./histograms";
-import { pairwiseMatrix } from "./pairwiseMatrix";
-import { spearmanMatrix } from "./spearmanMatrix";
 
 export interface BudgetAnalysis {
   budget: number;

@@ -5,7 +5,7 @@
  * random negative, ties counting one half.
  */
 import { checkSameLength } from "../core/errors";
-import { averageRanks } from "./averageRanks";
+import { averageRanks } from "./ranks";
 
 /**
  * @param scores [n] detector score per example (higher = more likely positive).

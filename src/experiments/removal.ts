@@ -16,8 +16,7 @@ import { type ExperimentConfig, type ExperimentVariant } from "../config/experim
 import { EXPERIMENT_FILE } from "../runs/layout";
 import { presentedMask, scanExperiment } from "../runs/scan";
 import type { TrainConfig } from "../config/train";
-import { forgettingRanking } from "../analysis/ranks";
-import { type RemovalMethod, removalIds } from "../analysis/removalIds";
+import { forgettingRanking, removalIds, VALID_REMOVAL_METHODS } from "../analysis/ranks";
 import { resultsTable } from "../analysis/results";
 import { readExperimentConfig, writeExperimentConfig } from "../runs/experiment";
 import { sweepStatusByVariant } from "../runs/status";
@@ -68,7 +67,7 @@ export function createRemovalStudy(options: RemovalStudyOptions): string {
   delete base.removeIds;
   const variants: ExperimentVariant[] = [{ name: "full", config: {}, meta: { method: "none", removed: 0, fraction: 0 } }];
   for (const n of [...options.counts].sort((a, b) => a - b)) {
-    for (const method of ["least-forgotten", "random"] as RemovalMethod[]) {
+    for (const method of VALID_REMOVAL_METHODS) {
       const ids = removalIds(ranking, { method, n, seed: options.randomSeed ?? 0 });
       variants.push({ name: `${method}-n${n}`, config: { removeIds: ids }, meta: { method, removed: n, fraction: n / nExamples } });
     }

@@ -3,8 +3,6 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { rocAuc } from "../../src/analysis/rocAuc";
-import { removalIds } from "../../src/analysis/removalIds";
-import { forgettingRanking } from "../../src/analysis/ranks";
 import { noiseComparison } from "../../src/analysis/noiseComparison";
 import { createRemovalStudy } from "../../src/experiments/removal";
 import { createNoiseStudy } from "../../src/experiments/noise";
@@ -49,18 +47,6 @@ test("rocAuc(scores, positive) by hand, with ties, and against a pairwise refere
     assert.ok(Math.abs(rocAuc(scores, positive) - pairwiseAuc(scores, positive)) < 1e-12, `trial ${trial}`);
   }
   assert.throws(() => rocAuc([1], [1, 0]), { name: "ValueError", message: "rocAuc: expected equal lengths, got scores=1, positive=2" });
-});
-
-test("removalIds(ranking, {method, n}) takes the n least forgotten, or a seeded random draw", () => {
-  // Scores: 0 -> 2, 1 -> 0, 2 -> 1, 3 -> 0 (never learned counts 2 presentations).
-  const ranking = forgettingRanking([run([[1, 0], [1, 1], [0, 1], [1, 1]]), run([[1, 0], [1, 1], [1, 0], [0, 1]])]);
-  assert.deepEqual([...ranking.scores], [2, 0, 1, 0]);
-  assert.deepEqual(removalIds(ranking, { method: "least-forgotten", n: 3 }), [1, 2, 3]);
-  assert.deepEqual(removalIds(ranking, { method: "least-forgotten", n: 0 }), []);
-  const random = removalIds(ranking, { method: "random", n: 2, seed: 4 });
-  assert.deepEqual(random, Array.from(new Random(4, "removal-random", 2).permutation(4).slice(0, 2)).sort((a, b) => a - b));
-  assert.deepEqual(removalIds(ranking, { method: "random", n: 2, seed: 4 }), random, "same seed, same draw");
-  assert.throws(() => removalIds(ranking, { method: "random", n: 5 }), { name: "ValueError", message: "removalIds: expected n to be an integer in [0, 4], got 5" });
 });
 
 test("noiseComparison(stats, noisy) compares flipped and clean examples", () => {

@@ -1,10 +1,6 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { forgettingRanking } from "../../src/analysis/ranks";
-import { averageRanks } from "../../src/analysis/averageRanks";
-import { spearman } from "../../src/analysis/spearman";
-import { spearmanMatrix } from "../../src/analysis/spearmanMatrix";
-import { pairwiseMatrix } from "../../src/analysis/pairwiseMatrix";
+import { averageRanks, forgettingRanking, pairwiseMatrix, removalIds, spearman, spearmanMatrix } from "../../src/analysis/ranks";
 import { exampleStats } from "../../src/runs/exampleStats";
 import { recordFromRows } from "../../src/runs/record";
 import { Random } from "../../src/core/random";
@@ -72,4 +68,30 @@ test("spearmanMatrix(series) equals pairwiseMatrix(series, spearman), NaN for co
   }
   assert.equal(fast[0][0], 1);
   assert.throws(() => spearmanMatrix([[1, 2], [1]]), { name: "ValueError", message: "spearmanMatrix: expected series of equal length 2, got length 1 for series 1" });
+});
+
+test("pairwiseMatrix(items, measure) is symmetric with the diagonal computed", () => {
+  const calls: string[] = [];
+  const m = pairwiseMatrix([1, 2, 4], (a, b) => {
+    calls.push(`${a},${b}`);
+    return a * 10 + b;
+  });
+  assert.deepEqual(m, [
+    [11, 12, 14],
+    [12, 22, 24],
+    [14, 24, 44],
+  ]);
+  assert.equal(calls.length, 6);
+});
+
+test("removalIds(ranking, {method, n}) takes the n least forgotten, or a seeded random draw", () => {
+  // Scores: 0 -> 2, 1 -> 0, 2 -> 1, 3 -> 0 (never learned counts 2 presentations).
+  const ranking = forgettingRanking([run([[1, 0], [1, 1], [0, 1], [1, 1]]), run([[1, 0], [1, 1], [1, 0], [0, 1]])]);
+  assert.deepEqual([...ranking.scores], [2, 0, 1, 0]);
+  assert.deepEqual(removalIds(ranking, { method: "least-forgotten", n: 3 }), [1, 2, 3]);
+  assert.deepEqual(removalIds(ranking, { method: "least-forgotten", n: 0 }), []);
+  const random = removalIds(ranking, { method: "random", n: 2, seed: 4 });
+  assert.deepEqual(random, Array.from(new Random(4, "removal-random", 2).permutation(4).slice(0, 2)).sort((a, b) => a - b));
+  assert.deepEqual(removalIds(ranking, { method: "random", n: 2, seed: 4 }), random, "same seed, same draw");
+  assert.throws(() => removalIds(ranking, { method: "random", n: 5 }), { name: "ValueError", message: "removalIds: expected n to be an integer in [0, 4], got 5" });
 });

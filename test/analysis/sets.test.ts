@@ -1,7 +1,6 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { consistentlyNeverLearned, countCommon, countMembers, intersection, jaccard, membersOf, nestingMatrix, perClassCounts, union } from "../../src/analysis/sets";
-import { pairwiseMatrix } from "../../src/analysis/pairwiseMatrix";
 
 const set = (...bits: number[]) => Uint8Array.from(bits);
 
@@ -56,18 +55,4 @@ test("jaccard(a, b) is |a∩b| / |a∪b|, NaN for two empty sets", () => {
   assert.equal(jaccard(set(1, 0), set(0, 1)), 0);
   assert.ok(Number.isNaN(jaccard(set(0, 0), set(0, 0))));
   assert.throws(() => jaccard(set(1), set(1, 1)), { name: "ValueError", message: "jaccard: expected equal lengths, got a=1, b=2" });
-});
-
-test("pairwiseMatrix(items, measure) is symmetric with the diagonal computed", () => {
-  const calls: string[] = [];
-  const m = pairwiseMatrix([1, 2, 4], (a, b) => {
-    calls.push(`${a},${b}`);
-    return a * 10 + b;
-  });
-  assert.deepEqual(m, [
-    [11, 12, 14],
-    [12, 22, 24],
-    [14, 24, 44],
-  ]);
-  assert.equal(calls.length, 6);
 });
