@@ -41,7 +41,6 @@ export * from "./analysis/histograms";
 export * from "./analysis/dataMap";
 export * from "./analysis/results";
 export * from "./analysis/experiment";
-export * from "./analysis/analyzeExperiment";
 export * from "./analysis/summary";
 export * from "./analysis/formatSummary";
 export * from "./analysis/neverLearnedByClass";

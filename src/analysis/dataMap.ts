@@ -2,7 +2,7 @@
  * Data maps (Swayamdipta et al., "Dataset Cartography", EMNLP 2020): per example, over the
  * epochs of one run, confidence = mean true-class probability, variability = its standard
  * deviation (population, ddof = 0, as in the cartography code) and correctness = fraction
- * of presentations classified correctly.
+ * of presentations classified correctly; and the mean of several runs' maps.
  */
 import { ValueError } from "../core/errors";
 import { correctAt, type CorrectRecord } from "../runs/record";
@@ -51,4 +51,20 @@ export function dataMap(prob: Float32Array, record: CorrectRecord, options: { pr
     correctness[i] = correct[i] / nEpochs;
   }
   return { confidence, variability, correctness };
+}
+
+/**
+ * Element-wise mean of the seeds' data maps (one budget's data map in the analysis).
+ * @param maps one data map per seed, all over the same nExamples.
+ * @throws ValueError for no maps.
+ */
+export function meanDataMap(maps: DataMap[]): DataMap {
+  if (maps.length === 0) throw new ValueError("meanDataMap: expected at least one data map, got none");
+  const n = maps[0].confidence.length;
+  const mean = (key: keyof DataMap) => {
+    const out = new Float32Array(n);
+    for (const m of maps) for (let i = 0; i < n; i++) out[i] += m[key][i] / maps.length;
+    return out;
+  };
+  return { confidence: mean("confidence"), variability: mean("variability"), correctness: mean("correctness") };
 }

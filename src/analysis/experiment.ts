@@ -1,13 +1,24 @@
 /**
- * Everything the study reports about one epoch budget, from the per-run statistics of its
- * K seeds: the never-learned sets (all seeds, any seed, per seed), unforgettable in all
- * seeds, the forgetting ranking, seed-pair stability and histograms.
+ * The multi-seed study: what it reports about one epoch budget, from the per-run statistics
+ * of its K seeds (the never-learned sets of all seeds, any seed and each seed, unforgettable
+ * in all seeds, the forgetting ranking, seed-pair stability and histograms), and the whole
+ * study of one experiment folder computed from run files alone (for each budget the analysis
+ * of its seeds, data maps when the runs wrote true-class probabilities, the results table,
+ * and the cross-budget nesting and "consistently never learned" sets).
+ *
+ * analyzeExperiment is the edge that reads files; analyzeBudget and every statistic it calls
+ * are pure functions of the per-run statistics.
  */
 import { ValueError } from "../core/errors";
 import type { ExampleStats } from "../runs/exampleStats";
-import { countMembers, intersection, jaccard, perClassCounts, union } from "./sets";
-import { type ForgettingRanking, forgettingRanking, pairwiseMatrix, spearmanMatrix } from "./ranks";
+import { exampleStatsFromFile } from "../runs/exampleStatsFromFile";
+import { readFloatRecord } from "../runs/record";
+import { type ExperimentScan, loadRunRecord, presentedMask, readLogColumns, readRunExamples } from "../runs/scan";
+import { type DataMap, dataMap, meanDataMap } from "./dataMap";
 import { integerHistogram } from "./histograms";
+import { type ForgettingRanking, forgettingRanking, pairwiseMatrix, spearmanMatrix } from "./ranks";
+import { type ResultsRow, type RunAccuracy, resultsTable } from "./results";
+import { consistentlyNeverLearned, countMembers, intersection, jaccard, type Nesting, nestingMatrix, perClassCounts, union } from "./sets";
 
 export interface BudgetAnalysis {
   budget: number;
@@ -116,4 +127,75 @@ export function analyzeBudget(statsPerSeed: readonly ExampleStats[], options: An
     };
   }
   return analysis;
+}
+
+export interface ExperimentAnalysis {
+  scan: ExperimentScan;
+  /** [nExamples] class per example (from the first used run's examples.csv); null if unknown. */
+  labels: Int32Array | null;
+  /** [nExamples] example names (file paths); null if unknown. */
+  exampleNames: string[] | null;
+  classNames: string[];
+  /** Ascending by budget. */
+  budgets: BudgetAnalysis[];
+  /** Per budget (same order): data map averaged over seeds, when every run has prob.f32. */
+  dataMaps: (DataMap | null)[];
+  /** Nesting of the never-learned-in-all-seeds sets, budgets in ascending order. */
+  nesting: Nesting;
+  /** [nBudgets][nExamples] never learned in all seeds of every budget up to this one. */
+  consistentlyNeverLearned: Uint8Array[];
+  results: ResultsRow[];
+}
+
+export interface AnalyzeExperimentOptions {
+  /** Called after each run is read: (runs done, runs total, runId). */
+  onProgress?: (done: number, total: number, runId: string) => void;
+}
+
+/**
+ * @param scan the result of scanExperiment (which runs to use).
+ * @throws ValueError if the scan has no usable run.
+ */
+export function analyzeExperiment(scan: ExperimentScan, options: AnalyzeExperimentOptions = {}): ExperimentAnalysis {
+  if (!scan.dataset || scan.used.length === 0) {
+    const why = scan.leftOut.length ? `; left out: ${scan.leftOut.map((l) => `${l.folder} (${l.reason})`).join(", ")}` : "";
+    throw new ValueError(`analyzeExperiment: expected at least one usable run in ${scan.experimentDir}, got none${why}`);
+  }
+  const { nExamples, nClasses, classNames } = scan.dataset;
+  const examples = readRunExamples(scan.used[0].dir, nExamples);
+  const labels = examples?.labels ?? null;
+  const exampleNames = examples && examples.names.some((n) => n !== "") ? examples.names : null;
+
+  const budgets: BudgetAnalysis[] = [];
+  const dataMaps: (DataMap | null)[] = [];
+  const accuracies: RunAccuracy[] = [];
+  let done = 0;
+  for (const { budget, seeds, runs } of scan.budgets) {
+    const statsPerSeed = [];
+    const maps: DataMap[] = [];
+    for (const run of runs) {
+      const presented = presentedMask(run.manifest);
+      // Streamed from the file: the whole record is only loaded when a data map needs it.
+      statsPerSeed.push(exampleStatsFromFile(run.dir, nExamples, budget, { presented }));
+      if (run.manifest.floatRecords.includes("prob")) {
+        maps.push(dataMap(readFloatRecord(run.dir, "prob", nExamples, budget), loadRunRecord(run), { presented }));
+      }
+      accuracies.push({ budget, seed: run.seed, acc: readLogColumns(run.dir)?.acc ?? [] });
+      options.onProgress?.(++done, scan.used.length, run.runId);
+    }
+    budgets.push(analyzeBudget(statsPerSeed, { budget, seeds, labels: labels ?? undefined, nClasses }));
+    dataMaps.push(maps.length === runs.length ? meanDataMap(maps) : null);
+  }
+  const sets = budgets.map((b) => b.neverLearnedAll);
+  return {
+    scan,
+    labels,
+    exampleNames,
+    classNames,
+    budgets,
+    dataMaps,
+    nesting: nestingMatrix(sets),
+    consistentlyNeverLearned: consistentlyNeverLearned(sets),
+    results: resultsTable(accuracies),
+  };
 }

@@ -12,7 +12,7 @@
 import { ValueError } from "../core/errors";
 import { csvField } from "../core/csv";
 import { NEVER_LEARNED_EPOCH } from "../runs/exampleStats";
-import type { ExperimentAnalysis } from "./analyzeExperiment";
+import type { ExperimentAnalysis } from "./experiment";
 
 /** @returns CSV text ending in a newline. */
 export function exampleTableCsv(analysis: ExperimentAnalysis, budgetIndex: number): string {

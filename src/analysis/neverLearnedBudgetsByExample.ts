@@ -2,7 +2,7 @@
  * The reference study's merged export: `{example: [budgets where never learned]}`, over the
  * examples never learned in all seeds of at least one budget.
  */
-import type { ExperimentAnalysis } from "./analyzeExperiment";
+import type { ExperimentAnalysis } from "./experiment";
 
 /**
  * @returns example name (or exampleId as a string when names are unknown) -> ascending

@@ -3,7 +3,7 @@
  * never learned in all seeds of one budget.
  */
 import { ValueError } from "../core/errors";
-import type { ExperimentAnalysis } from "./analyzeExperiment";
+import type { ExperimentAnalysis } from "./experiment";
 
 /**
  * @param budgetIndex index into `analysis.budgets` (ascending budgets).

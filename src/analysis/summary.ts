@@ -5,7 +5,7 @@
  * left out. NaN values become null in JSON.
  */
 import { countMembers, membersOf, perClassCounts } from "./sets";
-import type { ExperimentAnalysis } from "./analyzeExperiment";
+import type { ExperimentAnalysis } from "./experiment";
 
 /** Mean of the off-diagonal entries of a square matrix, skipping NaN; NaN if none. */
 function meanOffDiagonal(matrix: number[][]): number {

@@ -7,7 +7,7 @@
  */
 import * as path from "node:path";
 import { writeFileAtomic, writeJsonAtomic } from "../core/atomic";
-import type { ExperimentAnalysis } from "./analyzeExperiment";
+import type { ExperimentAnalysis } from "./experiment";
 import { exampleTableCsv } from "./exports";
 import { neverLearnedBudgetsByExample } from "./neverLearnedBudgetsByExample";
 import { neverLearnedByClass } from "./neverLearnedByClass";

@@ -4,7 +4,7 @@
  * never-learned-by-example.json ({example: [budgets]}) and examples-b<budget>.csv (one row
  * per example with every statistic, for pandas/danfo).
  */
-import { analyzeExperiment } from "../analysis/analyzeExperiment";
+import { analyzeExperiment } from "../analysis/experiment";
 import { writeExports } from "../analysis/writeExports";
 import type { CliCommand } from "./args";
 import { ANALYSIS_OPTIONS, scanFromOptions } from "./analyze";

@@ -7,7 +7,7 @@
  * reports and prints where they are. Runs already finished are kept, so it resumes.
  */
 import * as path from "node:path";
-import { analyzeExperiment } from "../analysis/analyzeExperiment";
+import { analyzeExperiment } from "../analysis/experiment";
 import { formatSummary } from "../analysis/formatSummary";
 import { createNoiseStudy } from "../experiments/noise";
 import { createRemovalStudy } from "../experiments/removal";

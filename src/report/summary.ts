@@ -2,7 +2,7 @@
  * The experiment summary shown on the reports' index page, taken from the analysis
  * (src/analysis: analyzeExperiment + summarizeAnalysis); nothing is recomputed here.
  */
-import { analyzeExperiment } from "../analysis/analyzeExperiment";
+import { analyzeExperiment } from "../analysis/experiment";
 import { type AnalysisSummary, summarizeAnalysis } from "../analysis/summary";
 import { scanExperiment } from "../runs/scan";
 import type { SummaryTable } from "./indexPage";

@@ -3,7 +3,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { execFileSync } from "node:child_process";
-import { analyzeExperiment } from "../../src/analysis/analyzeExperiment";
+import { analyzeExperiment } from "../../src/analysis/experiment";
 import { exampleTableCsv } from "../../src/analysis/exports";
 import { neverLearnedBudgetsByExample } from "../../src/analysis/neverLearnedBudgetsByExample";
 import { neverLearnedByClass } from "../../src/analysis/neverLearnedByClass";
