@@ -42,7 +42,6 @@ export * from "./analysis/dataMap";
 export * from "./analysis/results";
 export * from "./analysis/experiment";
 export * from "./analysis/summary";
-export * from "./analysis/formatSummary";
 export * from "./analysis/neverLearnedByClass";
 export * from "./analysis/neverLearnedBudgetsByExample";
 export * from "./analysis/exports";

@@ -7,8 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { analyzeExperiment } from "../analysis/experiment";
-import { formatSummary } from "../analysis/formatSummary";
-import { summarizeAnalysis } from "../analysis/summary";
+import { formatSummary, summarizeAnalysis } from "../analysis/summary";
 import { ValueError, describeValue } from "../core/errors";
 import { writeJsonAtomic } from "../core/atomic";
 import { experimentSeeds } from "../config/experiment";

@@ -8,10 +8,9 @@
  */
 import * as path from "node:path";
 import { analyzeExperiment } from "../analysis/experiment";
-import { formatSummary } from "../analysis/formatSummary";
+import { formatSummary, summarizeAnalysis } from "../analysis/summary";
 import { createNoiseStudy } from "../experiments/noise";
 import { createRemovalStudy } from "../experiments/removal";
-import { summarizeAnalysis } from "../analysis/summary";
 import { writeExports } from "../analysis/writeExports";
 import { ValueError } from "../core/errors";
 import { writeJsonAtomic } from "../core/atomic";
