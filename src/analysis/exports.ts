@@ -1,4 +1,55 @@
 /**
+ * The study's exports, written by writeExports into a folder (default
+ * outputs/<experiment>/analysis/), each file atomically:
+ * - never-learned-b<budget>.json: `{class_name: [example names or ids]}` (neverLearnedByClass)
+ * - never-learned-by-example.json: `{example: [budgets]}` (neverLearnedBudgetsByExample)
+ * - examples-b<budget>.csv: one row per example with every statistic (exampleTableCsv)
+ */
+import * as path from "node:path";
+import { writeFileAtomic, writeJsonAtomic } from "../core/atomic";
+import { csvField } from "../core/csv";
+import { ValueError } from "../core/errors";
+import { NEVER_LEARNED_EPOCH } from "../runs/exampleStats";
+import type { ExperimentAnalysis } from "./experiment";
+
+/**
+ * The reference study's per-budget export: `{class_name: [example names]}` for the examples
+ * never learned in all seeds of one budget.
+ * @param budgetIndex index into `analysis.budgets` (ascending budgets).
+ * @returns every class name (in class order) mapped to its members' names (file paths) when
+ *   the runs recorded names, else their exampleIds; ascending exampleId within a class.
+ *   Without labels, all members go under the key "all".
+ */
+export function neverLearnedByClass(analysis: ExperimentAnalysis, budgetIndex: number): Record<string, (string | number)[]> {
+  const budget = analysis.budgets[budgetIndex];
+  if (!budget) throw new ValueError(`neverLearnedByClass: expected a budget index in [0, ${analysis.budgets.length}), got ${budgetIndex}`);
+  const { labels, exampleNames, classNames } = analysis;
+  const out: Record<string, (string | number)[]> = labels ? Object.fromEntries(classNames.map((name) => [name, []])) : { all: [] };
+  const set = budget.neverLearnedAll;
+  for (let i = 0; i < set.length; i++) {
+    if (!set[i]) continue;
+    out[labels ? classNames[labels[i]] : "all"].push(exampleNames ? exampleNames[i] : i);
+  }
+  return out;
+}
+
+/**
+ * The reference study's merged export: `{example: [budgets where never learned]}`, over the
+ * examples never learned in all seeds of at least one budget.
+ * @returns example name (or exampleId as a string when names are unknown) -> ascending
+ *   budgets in which it was never learned in all seeds; keys in ascending exampleId order.
+ */
+export function neverLearnedBudgetsByExample(analysis: ExperimentAnalysis): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  const n = analysis.budgets[0]?.nExamples ?? 0;
+  for (let i = 0; i < n; i++) {
+    const budgets = analysis.budgets.filter((b) => b.neverLearnedAll[i]).map((b) => b.budget);
+    if (budgets.length) out[analysis.exampleNames ? analysis.exampleNames[i] : String(i)] = budgets;
+  }
+  return out;
+}
+
+/**
  * The per-example table of one budget as CSV (readable by pandas.read_csv and danfo): a
  * header row, then one row per exampleId with every statistic of the analysis.
  *
@@ -8,13 +59,8 @@
  * (the paper's summed score), forgetting_rank (0 = least forgotten), then per seed s:
  * forgetting_events_s<s>, first_learned_epoch_s<s> (empty = never learned), then the data
  * map averaged over seeds: confidence, variability, correctness (empty without prob.f32).
+ * @returns CSV text ending in a newline.
  */
-import { ValueError } from "../core/errors";
-import { csvField } from "../core/csv";
-import { NEVER_LEARNED_EPOCH } from "../runs/exampleStats";
-import type { ExperimentAnalysis } from "./experiment";
-
-/** @returns CSV text ending in a newline. */
 export function exampleTableCsv(analysis: ExperimentAnalysis, budgetIndex: number): string {
   const b = analysis.budgets[budgetIndex];
   if (!b) throw new ValueError(`exampleTableCsv: expected a budget index in [0, ${analysis.budgets.length}), got ${budgetIndex}`);
@@ -62,4 +108,23 @@ export function exampleTableCsv(analysis: ExperimentAnalysis, budgetIndex: numbe
     lines.push(cells.join(","));
   }
   return lines.join("\n") + "\n";
+}
+
+/**
+ * Writes every file listed at the top of this module into `outDir`.
+ * @returns the paths written, in order.
+ */
+export function writeExports(analysis: ExperimentAnalysis, outDir: string): string[] {
+  const written: string[] = [];
+  analysis.budgets.forEach((b, k) => {
+    const json = path.join(outDir, `never-learned-b${b.budget}.json`);
+    writeJsonAtomic(json, neverLearnedByClass(analysis, k));
+    const csv = path.join(outDir, `examples-b${b.budget}.csv`);
+    writeFileAtomic(csv, exampleTableCsv(analysis, k));
+    written.push(json, csv);
+  });
+  const merged = path.join(outDir, "never-learned-by-example.json");
+  writeJsonAtomic(merged, neverLearnedBudgetsByExample(analysis));
+  written.push(merged);
+  return written;
 }

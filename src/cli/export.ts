@@ -5,7 +5,7 @@
  * per example with every statistic, for pandas/danfo).
  */
 import { analyzeExperiment } from "../analysis/experiment";
-import { writeExports } from "../analysis/writeExports";
+import { writeExports } from "../analysis/exports";
 import type { CliCommand } from "./args";
 import { ANALYSIS_OPTIONS, scanFromOptions } from "./analyze";
 

@@ -11,7 +11,7 @@ import { analyzeExperiment } from "../analysis/experiment";
 import { formatSummary, summarizeAnalysis } from "../analysis/summary";
 import { createNoiseStudy } from "../experiments/noise";
 import { createRemovalStudy } from "../experiments/removal";
-import { writeExports } from "../analysis/writeExports";
+import { writeExports } from "../analysis/exports";
 import { ValueError } from "../core/errors";
 import { writeJsonAtomic } from "../core/atomic";
 import { type ExperimentConfig, experimentSeeds } from "../config/experiment";

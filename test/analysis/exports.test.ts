@@ -4,10 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { execFileSync } from "node:child_process";
 import { analyzeExperiment } from "../../src/analysis/experiment";
-import { exampleTableCsv } from "../../src/analysis/exports";
-import { neverLearnedBudgetsByExample } from "../../src/analysis/neverLearnedBudgetsByExample";
-import { neverLearnedByClass } from "../../src/analysis/neverLearnedByClass";
-import { writeExports } from "../../src/analysis/writeExports";
+import { exampleTableCsv, neverLearnedBudgetsByExample, neverLearnedByClass, writeExports } from "../../src/analysis/exports";
 import { scanExperiment } from "../../src/runs/scan";
 import { makeTempDir, writeFakeRun } from "./fakeRuns";
 
