@@ -43,8 +43,7 @@ export * from "./analysis/results";
 export * from "./analysis/experiment";
 export * from "./analysis/summary";
 export * from "./analysis/exports";
-export * from "./analysis/rocAuc";
-export * from "./analysis/noiseComparison";
+export * from "./analysis/followUps";
 export * from "./experiments/removal";
 export * from "./experiments/noise";
 export * from "./frames/pixelStatistics";
@@ -62,7 +61,6 @@ export * from "./notebook/plotly";
 export * from "./notebook/images";
 export * from "./notebook/display";
 
-export * from "./analysis/followUps";
 export * from "./report/notebookFile";
 export * from "./report/indexPage";
 export * from "./report/runNotebooks";

@@ -1,21 +1,23 @@
 /**
  * Results of the paper's follow-up studies, read from their run files: the removal study's
  * best test accuracy per variant, the label-noise study's detection of flipped labels by
- * forgetting (ROC AUC, mean scores) and its forgetting histograms of flipped and clean examples.
+ * forgetting (ROC AUC, mean scores) and its forgetting histograms of flipped and clean
+ * examples; with the pure statistics behind the noise study (rocAuc, noiseComparison of one run).
  */
 import * as path from "node:path";
+import { checkSameLength } from "../core/errors";
 import { fieldFailure, readJsonFile } from "../core/jsonFile";
-import { exampleStats } from "../runs/exampleStats";
+import { type ExampleStats, exampleStats } from "../runs/exampleStats";
 import { exampleStatsFromFile } from "../runs/exampleStatsFromFile";
 import { readManifest } from "../runs/manifest";
 import { readCorrectRecord } from "../runs/record";
 import { presentedMask } from "../runs/scan";
 import { sweepStatus, sweepStatusByVariant } from "../runs/status";
 import { NOISE_FILE } from "../runs/store";
-import { countMembers } from "./sets";
 import { integerHistogram } from "./histograms";
-import { type NoiseComparison, noiseComparison } from "./noiseComparison";
+import { averageRanks } from "./ranks";
 import { resultsTable } from "./results";
+import { countMembers } from "./sets";
 
 export interface RemovalResultRow {
   variant: string;
@@ -52,6 +54,94 @@ export function removalResults(studyDir: string): RemovalResultRow[] {
       missingSeeds: runs.filter((s) => !done.includes(s)).map((s) => s.seed),
     };
   });
+}
+
+/**
+ * Area under the ROC curve of a score as a detector of positives (e.g. forgetting count as
+ * a detector of flipped labels, Toneva et al. 2019 section 5), computed as the
+ * Mann-Whitney statistic: the probability that a random positive scores higher than a
+ * random negative, ties counting one half.
+ * @param scores [n] detector score per example (higher = more likely positive).
+ * @param positive [n] 1 for positives (e.g. flipped labels), 0 for negatives.
+ * @param options.mask [n] 1 for examples to include (default all).
+ * @returns AUC in [0, 1]; NaN when there is no positive or no negative (undefined).
+ */
+export function rocAuc(scores: ArrayLike<number>, positive: ArrayLike<number>, options: { mask?: ArrayLike<number> } = {}): number {
+  checkSameLength("rocAuc", { scores: scores.length, positive: positive.length, ...(options.mask ? { mask: options.mask.length } : {}) });
+  const kept: number[] = [];
+  for (let i = 0; i < scores.length; i++) if (!options.mask || options.mask[i]) kept.push(i);
+  const ranks = averageRanks(kept.map((i) => scores[i]));
+  let nPositive = 0;
+  let positiveRankSum = 0;
+  kept.forEach((i, k) => {
+    if (positive[i]) {
+      nPositive++;
+      positiveRankSum += ranks[k];
+    }
+  });
+  const nNegative = kept.length - nPositive;
+  if (nPositive === 0 || nNegative === 0) return NaN;
+  // U = rank sum of positives minus its smallest possible value; AUC = U / (nPos * nNeg).
+  return (positiveRankSum - (nPositive * (nPositive + 1)) / 2) / (nPositive * nNegative);
+}
+
+/** Forgetting of one group of examples (flipped or clean) in one run. */
+export interface GroupForgetting {
+  count: number;
+  /** Mean of the per-example forgetting score (forgetting events; presentations if never learned). */
+  meanScore: number;
+  /** Mean forgetting events over learned examples only; NaN if none was learned. */
+  meanForgettingEvents: number;
+  /** Fraction never learned. */
+  neverLearned: number;
+  /** Fraction unforgettable. */
+  unforgettable: number;
+}
+
+export interface NoiseComparison {
+  noisy: GroupForgetting;
+  clean: GroupForgetting;
+  /** ROC AUC of the forgetting score as a detector of flipped labels (0.5 = chance). */
+  auc: number;
+}
+
+/**
+ * Forgetting of examples with flipped labels versus clean ones in one run (Toneva et al.
+ * 2019, section 5: noisy examples are forgotten much more often).
+ * @param stats exampleStats of a run trained with label noise.
+ * @param noisy [nExamples] 1 for flipped examples. Examples not presented are left out.
+ */
+export function noiseComparison(stats: ExampleStats, noisy: Uint8Array): NoiseComparison {
+  const n = checkSameLength("noiseComparison", { "stats.nExamples": stats.nExamples, noisy: noisy.length });
+  const score = new Int32Array(n);
+  for (let i = 0; i < n; i++) score[i] = stats.neverLearned[i] ? stats.presentations[i] : stats.forgettingEvents[i];
+  const group = (want: number): GroupForgetting => {
+    let count = 0;
+    let scoreSum = 0;
+    let learned = 0;
+    let eventsSum = 0;
+    let never = 0;
+    let unforgettable = 0;
+    for (let i = 0; i < n; i++) {
+      if (!stats.presented[i] || noisy[i] !== want) continue;
+      count++;
+      scoreSum += score[i];
+      never += stats.neverLearned[i];
+      unforgettable += stats.unforgettable[i];
+      if (!stats.neverLearned[i]) {
+        learned++;
+        eventsSum += stats.forgettingEvents[i];
+      }
+    }
+    return {
+      count,
+      meanScore: count ? scoreSum / count : NaN,
+      meanForgettingEvents: learned ? eventsSum / learned : NaN,
+      neverLearned: count ? never / count : NaN,
+      unforgettable: count ? unforgettable / count : NaN,
+    };
+  };
+  return { noisy: group(1), clean: group(0), auc: rocAuc(score, noisy, { mask: stats.presented }) };
 }
 
 /**

@@ -16,7 +16,7 @@ import { readManifest } from "../runs/manifest";
 import { presentedMask } from "../runs/scan";
 import { NOISE_FILE } from "../runs/store";
 import type { TrainConfig } from "../config/train";
-import { type NoiseComparison, noiseComparison } from "../analysis/noiseComparison";
+import { type NoiseComparison, noiseComparison } from "../analysis/followUps";
 import { writeExperimentConfig } from "../runs/experiment";
 import { sweepStatusByVariant } from "../runs/status";
 

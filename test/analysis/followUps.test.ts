@@ -2,8 +2,7 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { rocAuc } from "../../src/analysis/rocAuc";
-import { noiseComparison } from "../../src/analysis/noiseComparison";
+import { noiseComparison, noiseResults, readNoisyMask, removalResults, rocAuc } from "../../src/analysis/followUps";
 import { createRemovalStudy } from "../../src/experiments/removal";
 import { createNoiseStudy } from "../../src/experiments/noise";
 import { exampleStats } from "../../src/runs/exampleStats";
@@ -11,7 +10,6 @@ import { recordFromRows } from "../../src/runs/record";
 import { planRuns } from "../../src/config/experiment";
 import { Random } from "../../src/core/random";
 import { makeTempDir, writeFakeRun } from "./fakeRuns";
-import { removalResults, noiseResults, readNoisyMask } from "../../src/analysis/followUps";
 import { readExperimentConfig, writeExperimentConfig } from "../../src/runs/experiment";
 
 const run = (sequences: number[][]) => exampleStats(recordFromRows(sequences[0].map((_, e) => sequences.map((s) => s[e])), sequences.length));
