@@ -16,7 +16,7 @@ import { readFloatRecord } from "../runs/record";
 import { type ExperimentScan, loadRunRecord, presentedMask, readLogColumns, readRunExamples } from "../runs/scan";
 import { type DataMap, dataMap, meanDataMap } from "./dataMap";
 import { integerHistogram } from "./histograms";
-import { type ForgettingRanking, forgettingRanking, pairwiseMatrix, spearmanMatrix } from "./ranks";
+import { type ForgettingRanking, forgettingRanking, forgettingScores, pairwiseMatrix, spearmanMatrix } from "./ranks";
 import { type ResultsRow, type RunAccuracy, resultsTable } from "./results";
 import { consistentlyNeverLearned, countMembers, intersection, jaccard, type Nesting, nestingMatrix, perClassCounts, union } from "./sets";
 
@@ -77,12 +77,7 @@ export function analyzeBudget(statsPerSeed: readonly ExampleStats[], options: An
   const neverLearnedSeedCount = new Uint8Array(nExamples);
   for (const set of neverLearnedSets) for (let i = 0; i < nExamples; i++) neverLearnedSeedCount[i] += set[i];
 
-  // The ranking's per-run score: forgetting events, or presentations when never learned.
-  const scorePerSeed = statsPerSeed.map((s) => {
-    const score = new Int32Array(nExamples);
-    for (let i = 0; i < nExamples; i++) score[i] = s.neverLearned[i] ? s.presentations[i] : s.forgettingEvents[i];
-    return score;
-  });
+  const scorePerSeed = statsPerSeed.map(forgettingScores);
 
   const firstCounts = new Array<number>(budget).fill(0);
   let never = 0;

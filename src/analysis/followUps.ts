@@ -15,7 +15,7 @@ import { presentedMask } from "../runs/scan";
 import { sweepStatus, sweepStatusByVariant } from "../runs/status";
 import { NOISE_FILE } from "../runs/store";
 import { integerHistogram } from "./histograms";
-import { averageRanks } from "./ranks";
+import { averageRanks, forgettingScores } from "./ranks";
 import { resultsTable } from "./results";
 import { countMembers } from "./sets";
 
@@ -113,8 +113,7 @@ export interface NoiseComparison {
  */
 export function noiseComparison(stats: ExampleStats, noisy: Uint8Array): NoiseComparison {
   const n = checkSameLength("noiseComparison", { "stats.nExamples": stats.nExamples, noisy: noisy.length });
-  const score = new Int32Array(n);
-  for (let i = 0; i < n; i++) score[i] = stats.neverLearned[i] ? stats.presentations[i] : stats.forgettingEvents[i];
+  const score = forgettingScores(stats);
   const group = (want: number): GroupForgetting => {
     let count = 0;
     let scoreSum = 0;

@@ -148,6 +148,19 @@ export interface ForgettingRanking {
 }
 
 /**
+ * One run's forgetting score per example, the quantity the ranking sums and the stability
+ * and noise statistics compare: forgetting events, or the run's presentations when never
+ * learned. Not presented (subset runs): 0.
+ * @returns [nExamples] scores.
+ */
+export function forgettingScores(stats: ExampleStats): Int32Array {
+  const { nExamples, neverLearned, presentations, forgettingEvents } = stats;
+  const score = new Int32Array(nExamples);
+  for (let i = 0; i < nExamples; i++) score[i] = neverLearned[i] ? presentations[i] : forgettingEvents[i];
+  return score;
+}
+
+/**
  * An example not presented in a run (subset runs) adds 0 for that run.
  * @param statsPerRun per-run statistics, all of the same nExamples.
  * @throws ValueError if there are no runs or their nExamples differ.
@@ -158,8 +171,8 @@ export function forgettingRanking(statsPerRun: readonly ExampleStats[]): Forgett
   const scores = new Int32Array(n);
   for (const stats of statsPerRun) {
     if (stats.nExamples !== n) throw new ValueError(`forgettingRanking: expected runs of ${n} examples, got a run of ${stats.nExamples}`);
-    const { neverLearned, presentations, forgettingEvents } = stats;
-    for (let i = 0; i < n; i++) scores[i] += neverLearned[i] ? presentations[i] : forgettingEvents[i];
+    const score = forgettingScores(stats);
+    for (let i = 0; i < n; i++) scores[i] += score[i];
   }
   // Counting sort: scores are small non-negative integers (at most sum of presentations),
   // so this is linear in nExamples and stable by exampleId.

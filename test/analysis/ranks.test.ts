@@ -1,12 +1,17 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { averageRanks, forgettingRanking, pairwiseMatrix, removalIds, spearman, spearmanMatrix } from "../../src/analysis/ranks";
+import { averageRanks, forgettingRanking, forgettingScores, pairwiseMatrix, removalIds, spearman, spearmanMatrix } from "../../src/analysis/ranks";
 import { exampleStats } from "../../src/runs/exampleStats";
 import { recordFromRows } from "../../src/runs/record";
 import { Random } from "../../src/core/random";
 
 /** Record from per-example sequences [nExamples][nEpochs]. */
 const run = (sequences: number[][]) => exampleStats(recordFromRows(sequences[0].map((_, e) => sequences.map((s) => s[e])), sequences.length));
+
+test("forgettingScores(stats) is forgetting events, or presentations when never learned", () => {
+  // Example 0 forgets once (1, 0, 1); 1 is never learned in 3 presentations; 2 and 3 never forget.
+  assert.deepEqual([...forgettingScores(run([[1, 0, 1], [0, 0, 0], [1, 1, 1], [0, 1, 1]]))], [1, 3, 0, 0]);
+});
 
 test("forgettingRanking(statsPerRun) sums forgetting, never learned counts as presentations, ties by id", () => {
   // Example scores: 0 -> 1 + 0 = 1; 1 -> never learned in run A (3 presentations) + 0 = 3;
