@@ -1,67 +1,134 @@
 /**
- * The library's public surface. Importing it has no side effects: no backend is chosen
- * and no model is built until a function is called.
+ * The library's public surface, grouped by stage in the order data flows:
+ * config -> data -> models -> train (+ tracker) -> run files -> analysis -> frames/figures ->
+ * notebooks/reports, then the experiments that drive many runs, and setup.
+ *
+ * Notebooks import this module (`import * as nb from "./dist/index"`). Importing it has no side
+ * effects: no backend is chosen and no model is built until a function is called.
+ * Internals (file helpers, kernels, readers of single formats) stay in their modules.
  */
 
-// errors and seeded randomness
-export * from "./core/errors";
-export * from "./core/random";
+/** Errors every entry point throws: bad input (`ValueError`) and bad files (`FileFormatError`). */
+export { FileFormatError, ValueError } from "./core/errors";
+/** The seeded random streams behind initialization, shuffling, augmentation and label noise. */
+export { Random, deriveSeed } from "./core/random";
+/** Progress of long work, and how it is shown. */
+export { type SweepProgress, type TrainProgress, formatDuration, formatSweepProgress, formatTrainProgress } from "./core/progress";
+/** Folders: the project root and a scratch outputs root for throw-away runs. */
+export { projectRoot, scratchOutputsRoot } from "./core/paths";
 
-// backend -> data -> models -> train (+ tracker) -> run files
-export * from "./backend/index";
-export * from "./setup/doctor";
-export * from "./data/types";
-export * from "./data/index";
-export * from "./models/index";
-export * from "./config/train";
-export * from "./train/sgd";
-export * from "./train/schedules";
-export * from "./train/loop";
-export * from "./train/train";
-export * from "./runs/exampleStats";
-export * from "./runs/statsToCsv";
-export * from "./runs/writeStatsCsv";
-export * from "./core/csv";
-export * from "./train/tracker";
-export * from "./runs/exampleStatsFromFile";
-export * from "./runs/layout";
-export * from "./core/atomic";
-export * from "./runs/record";
-export * from "./runs/manifest";
-export * from "./runs/scan";
-export * from "./config/experiment";
-export * from "./experiments/sweep";
-export * from "./runs/store";
-export * from "./runs/checkpoint";
+/** The training config: its type, the name unions, defaults, presets and the one validator. */
+export {
+  type AugmentationName,
+  type DatasetName,
+  type DatasetRef,
+  type FloatRecordName,
+  type ModelName,
+  type ScheduleName,
+  type TrackingMode,
+  type TrainConfig,
+  type TrainPresetName,
+  DEFAULT_TRAIN_CONFIG,
+  TRAIN_CONFIG_KEYS,
+  TRAIN_PRESETS,
+  VALID_AUGMENTATIONS,
+  VALID_DATASETS,
+  VALID_FLOAT_RECORDS,
+  VALID_MODELS,
+  VALID_PRESETS,
+  VALID_SCHEDULES,
+  VALID_TRACKING_MODES,
+  configDifferences,
+  resolveTrainConfig,
+} from "./config/train";
+/** An experiment: one base config over epoch budgets x seeds (x variants). */
+export { type ExperimentConfig, type ExperimentVariant, type PlannedRun, checkExperimentConfig, experimentSeeds, planRuns } from "./config/experiment";
 
-// analysis (reads run files only) -> frames/figures -> notebooks/reports
-export * from "./analysis/sets";
-export * from "./analysis/ranks";
-export * from "./analysis/histograms";
-export * from "./analysis/dataMap";
-export * from "./analysis/results";
-export * from "./analysis/experiment";
-export * from "./analysis/summary";
-export * from "./analysis/exports";
-export * from "./analysis/followUps";
-export * from "./experiments/removal";
-export * from "./experiments/noise";
-export * from "./frames/pixelStatistics";
-export * from "./frames/frames";
-export * from "./figures/types";
-export * from "./figures/data";
-export * from "./figures/training";
-export * from "./figures/forgetting";
-export * from "./figures/seeds";
-export * from "./figures/followUps";
-export * from "./setup/kernel";
-export * from "./notebook/params";
-export * from "./notebook/html";
-export * from "./notebook/plotly";
-export * from "./notebook/images";
-export * from "./notebook/display";
+/** Data: datasets with stable exampleIds, their raw images, and the downloads of the official files. */
+export { type DatasetVariant, type DatasetOptions, type OpenedDataset, openDataset, readImageSplits } from "./data/index";
+export type { Batch, BatchSource, ImageShape, ImageSplit, InMemoryImages } from "./data/types";
+export { DOWNLOADS, VALID_DOWNLOADS, fetchDataset } from "./data/download";
+export { defaultDataRoot } from "./data/digits";
 
-export * from "./report/notebookFile";
-export * from "./report/indexPage";
-export * from "./report/runNotebooks";
-export * from "./report/summary";
+/** Models and the tfjs backend they run on. */
+export { buildModel } from "./models/index";
+export { type BackendName, VALID_BACKENDS, initBackend } from "./backend/index";
+
+/** Training: one run, resumable; the loop, the optimizer and the schedules it uses. */
+export { type ResumeOptions, type TrainOptions, epochSummary, resumeRun, train } from "./train/train";
+export { type EpochResult, type TrainLoopOptions, trainLoop } from "./train/loop";
+export { Sgd, type SgdOptions } from "./train/sgd";
+export { learningRateAt } from "./train/schedules";
+export { ForgettingTracker } from "./train/tracker";
+
+/** Run files: the layout of a run folder, its manifest and records, and the per-example statistics. */
+export {
+  type EnvironmentInfo,
+  type LogRow,
+  type RunManifest,
+  CORRECT_FILE,
+  EXPERIMENT_FILE,
+  FLOAT_RECORDS,
+  LOG_COLUMNS,
+  MANIFEST_FILE,
+  followUpStudies,
+  runDir,
+} from "./runs/layout";
+export { readManifest } from "./runs/manifest";
+export { type CorrectRecord, correctAt, readCorrectRecord, readFloatRecord } from "./runs/record";
+export { type ExampleStats, NEVER_LEARNED_EPOCH, exampleStats } from "./runs/exampleStats";
+export { exampleStatsFromFile } from "./runs/exampleStatsFromFile";
+export { experimentDataset, readExperimentConfig, writeExperimentConfig } from "./runs/experiment";
+export {
+  type ExperimentScan,
+  type ScannedRun,
+  type ScanOptions,
+  chooseRun,
+  describeScan,
+  loadRunRecord,
+  presentedMask,
+  readLogColumns,
+  readRunExamples,
+  scanExperiment,
+  scanIfPresent,
+} from "./runs/scan";
+export { type RunState, type SweepRunStatus, sweepStatus } from "./runs/status";
+
+/** Analysis (reads run files only): sets, ranks, histograms, data maps, the multi-seed analysis, exports. */
+export { classCounts, consistentlyNeverLearned, countCommon, countMembers, intersection, jaccard, membersOf, nestingMatrix, perClassCounts, union } from "./analysis/sets";
+export { type RemovalMethod, VALID_REMOVAL_METHODS, averageRanks, forgettingRanking, forgettingScores, pairwiseMatrix, removalIds, spearman, spearmanMatrix } from "./analysis/ranks";
+export { integerHistogram } from "./analysis/histograms";
+export { type DataMap, dataMap, meanDataMap } from "./analysis/dataMap";
+export { type BudgetAnalysis, type ExperimentAnalysis, analyzeBudget, analyzeExperiment } from "./analysis/experiment";
+export { type ResultsRow, resultsTable } from "./analysis/results";
+export { type AnalysisSummary, formatSummary, summarizeAnalysis } from "./analysis/summary";
+export { exampleTableCsv, neverLearnedBudgetsByExample, neverLearnedByClass, writeExports } from "./analysis/exports";
+export { type NoiseVariantResult, type RemovalResultRow, noiseComparison, noiseHistograms, noiseResults, removalResults, rocAuc } from "./analysis/followUps";
+
+/** Frames (danfo tables) and figures (plotly), pure builders for the notebooks and reports. */
+export { classDistributionFrame, examplesFrame, neverLearnedFrame, perClassFrame, pixelStatisticsFrame, resultsFrame } from "./frames/frames";
+export { pixelStatistics } from "./frames/pixelStatistics";
+export type { PlotlyFigure } from "./figures/types";
+export { classDistributionFigure, meanImagesFigure, pixelValueFigure } from "./figures/data";
+export { trainingCurvesFigure } from "./figures/training";
+export { firstLearnedFigure, forgettingEventsFigure } from "./figures/forgetting";
+export { nestingFigure, neverLearnedPerBudgetFigure, pairwiseStabilityFigure, perClassFigure, seedMatrixFigure } from "./figures/seeds";
+export { labelNoiseFigure, removalCurveFigure } from "./figures/followUps";
+
+/** Notebook display helpers and parameters. */
+export { notebookSetup, progressDisplay, showFigure, showFrame, showHtml, showMarkdown, showTable, trainingProgress } from "./notebook/display";
+export { exampleGridHtml, imageGridHtml } from "./notebook/images";
+export { type NotebookParams, notebookParams } from "./notebook/params";
+
+/** Reports: the headless notebook runner and its index page. */
+export { NotebookCellError, runNotebooks } from "./report/runNotebooks";
+export { experimentSummary } from "./report/summary";
+
+/** Experiments: sweeps of a grid with a local worker pool, and the paper's follow-up studies. */
+export { type SweepOptions, type SweepSummary, sweep } from "./experiments/sweep";
+export { type RemovalStudyOptions, createRemovalStudy } from "./experiments/removal";
+export { type NoiseStudyOptions, createNoiseStudy } from "./experiments/noise";
+
+/** Setup: what this machine can run (backend, GPU, Jupyter), and the project's Jupyter kernel. */
+export { doctor, formatDoctorReport } from "./setup/doctor";
+export { registerKernel } from "./setup/kernel";
