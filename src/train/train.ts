@@ -24,7 +24,8 @@ import { CHECKPOINT_FILE, type CheckpointState, loadCheckpointWeights, readCheck
 import { CHECKPOINT_DIR, CORRECT_FILE, FLOAT_RECORDS, LOG_FILE, MANIFEST_FILE, type RunManifest, correctRowBytes, runDir as runFolder, type LogRow } from "../runs/layout";
 import { readManifest, writeManifest } from "../runs/manifest";
 import { type CorrectRecord, appendCorrectRow, appendFloatRow, readCorrectRecord } from "../runs/record";
-import { createRun, newRunId, readLog, writeLog } from "../runs/store";
+import { createRun, newRunId, writeLog } from "../runs/store";
+import { readLog } from "../runs/scan";
 import { type TrainConfig, configDifferences, resolveTrainConfig, type ModelName } from "../config/train";
 import { trainLoop } from "./loop";
 import { Sgd } from "./sgd";
