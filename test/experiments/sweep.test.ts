@@ -12,6 +12,7 @@ import { readExperimentConfig, writeExperimentConfig } from "../../src/runs/expe
 import { acquireRunLock, readLiveLock, releaseRunLock } from "../../src/runs/lock";
 import { sweepStatus } from "../../src/runs/status";
 import { type SweepProgress, formatSweepProgress } from "../../src/core/progress";
+import { withFakeNvidiaSmi } from "../backend/fakeNvidiaSmi";
 
 const FAKE_RUNS = path.resolve(__dirname, "../analysis/fakeRuns.ts");
 
@@ -94,6 +95,20 @@ test("sweep(dir, {workers: 2}) runs every missing run in worker processes and re
     // A second sweep has nothing to do.
     const again = await sweep(dir, { workers: 2, spawnWorker: fakeWorker });
     assert.deepEqual([again.completed, again.alreadyDone.length], [[], 4]);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("sweep(dir) without workers starts one worker per GPU nvidia-smi lists, each pinned with CUDA_VISIBLE_DEVICES", async () => {
+  const { root, dir } = setup();
+  try {
+    const pinned: string[] = [];
+    const summary = await withFakeNvidiaSmi(["NVIDIA RTX A5000, 535.104.05", "NVIDIA RTX A5000, 535.104.05"], () =>
+      sweep(dir, { spawnWorker: (job, env) => (pinned.push(`${job.slot}:${env.CUDA_VISIBLE_DEVICES}`), fakeWorker(job, env)) }),
+    );
+    assert.equal(summary.completed.length, 4);
+    assert.deepEqual([...new Set(pinned)].sort(), ["0:0", "1:1"]);
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
