@@ -19,6 +19,7 @@ import {
   VALID_PRESETS,
   type TrainConfig,
   configDifferences,
+  describeConfigDifferences,
   kebabCaseKey,
   resolveTrainConfig,
 } from "../config/train";
@@ -120,11 +121,8 @@ export const command: CliCommand = {
       if (options.preset !== undefined || Object.keys(flags).length > 0) {
         const recorded = resolveTrainConfig(readManifest(dir).config as Partial<TrainConfig>);
         const wanted = resolveTrainConfig({ ...recorded, ...preset, ...flags });
-        const differences = configDifferences(recorded, wanted);
-        if (differences.length > 0) {
-          throw new ValueError(
-            `train --resume ${dir}: the run was trained with another config (${differences.map((k) => `${kebabCaseKey(k)}: recorded ${describeValue(recorded[k])}, given ${describeValue(wanted[k])}`).join("; ")})`,
-          );
+        if (configDifferences(recorded, wanted).length > 0) {
+          throw new ValueError(`train --resume ${dir}: the run was trained with another config (${describeConfigDifferences(recorded, wanted, kebabCaseKey)})`);
         }
       }
       manifest = await resumeRun(dir, common);

@@ -317,8 +317,23 @@ export function kebabCaseKey(camel: string): string {
   return camel.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
-/** The keys whose values differ between two resolved configs (for resume checks). */
-export function configDifferences(a: TrainConfig, b: TrainConfig): (keyof TrainConfig)[] {
+/**
+ * The one comparison of configs (resume checks, matching a run to the grid, an experiment.json
+ * rewritten): the keys whose values differ, in TRAIN_CONFIG_KEYS order. Works on partial
+ * configs too, where a key set in one and unset in the other differs; key order never matters.
+ */
+export function configDifferences(a: Partial<TrainConfig>, b: Partial<TrainConfig>): (keyof TrainConfig)[] {
   const keys = Object.keys(TRAIN_CONFIG_KEYS) as (keyof TrainConfig)[];
   return keys.filter((k) => JSON.stringify(a[k] ?? null) !== JSON.stringify(b[k] ?? null));
+}
+
+/**
+ * The differences of two configs for an error message: `<key>: recorded <value>, given <value>`
+ * per differing key, joined by "; ".
+ * @param keyName how a key is shown, e.g. as its command-line flag; default the TrainConfig key.
+ */
+export function describeConfigDifferences(recorded: Partial<TrainConfig>, given: Partial<TrainConfig>, keyName: (key: keyof TrainConfig) => string = (key) => key): string {
+  return configDifferences(recorded, given)
+    .map((k) => `${keyName(k)}: recorded ${describeValue(recorded[k])}, given ${describeValue(given[k])}`)
+    .join("; ");
 }

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { ValueError } from "../../src/core/errors";
-import { DEFAULT_TRAIN_CONFIG, TRAIN_PRESETS, configDifferences, resolveTrainConfig } from "../../src/config/train";
+import { DEFAULT_TRAIN_CONFIG, TRAIN_PRESETS, configDifferences, describeConfigDifferences, kebabCaseKey, resolveTrainConfig } from "../../src/config/train";
 
 const rejects = (fn: () => unknown, re: RegExp) => assert.throws(fn, (e: Error) => e instanceof ValueError && re.test(e.message));
 
@@ -56,6 +56,17 @@ test("configDifferences(a, b) lists the keys whose values differ", () => {
   const a = resolveTrainConfig({});
   assert.deepEqual(configDifferences(a, resolveTrainConfig({})), []);
   assert.deepEqual(configDifferences(a, resolveTrainConfig({ lr: 0.2, milestones: [3] })), ["lr", "milestones"]);
+  // Partial configs (experiment.json's base): key order does not matter, an unset key differs from a set one.
+  assert.deepEqual(configDifferences({ dataset: "digits", lr: 0.05 }, { lr: 0.05, dataset: "digits" }), []);
+  assert.deepEqual(configDifferences({ lr: 0.05 }, {}), ["lr"]);
+});
+
+test("describeConfigDifferences(recorded, given, keyName) lists each differing key with both values", () => {
+  const recorded = resolveTrainConfig({});
+  const given = resolveTrainConfig({ batchSize: 64, milestones: [3] });
+  assert.equal(describeConfigDifferences(recorded, given), "batchSize: recorded 32, given 64; milestones: recorded [], given [3]");
+  assert.equal(describeConfigDifferences(recorded, given, kebabCaseKey), "batch-size: recorded 32, given 64; milestones: recorded [], given [3]");
+  assert.equal(describeConfigDifferences(recorded, recorded), "");
 });
 
 test("resolveTrainConfig(partial) checks the image-folder options imageSize, classIndex, skipBadFiles and normalizeMean/normalizeStd", () => {

@@ -57,6 +57,10 @@ test("writeExperimentConfig/readExperimentConfig/planRuns: the grid of budgets x
     assert.deepEqual(plan[3].config, resolveTrainConfig({ dataset: "digits", lr: 0.05, epochs: 3, seed: 1 }));
     assert.deepEqual(planRuns({ ...experiment, seeds: [7, 4] }).map((r) => r.runId), ["b2-s4", "b2-s7", "b3-s4", "b3-s7"]);
     assert.throws(() => writeExperimentConfig(root, { ...experiment, base: { lr: 0.1 } }), /exists with another base config, seeds or variants/);
+    assert.throws(() => writeExperimentConfig(root, { ...experiment, variants: [{ name: "noisy", config: { labelNoise: 0.1 } }] }), /exists with another base config, seeds or variants/);
+    // The same base written in another key order is the same grid; a budget may be added.
+    writeExperimentConfig(root, { ...experiment, base: { lr: 0.05, dataset: "digits" }, budgets: [2, 3, 4] });
+    assert.deepEqual(readExperimentConfig(dir).budgets, [2, 3, 4]);
     assert.throws(() => writeExperimentConfig(root, { ...experiment, name: "x", budgets: [] }), {
       name: "ValueError",
       message: 'writeExperimentConfig: field "budgets": expected a non-empty list of distinct integers > 0, got []',
