@@ -14,7 +14,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { FileFormatError, ValueError, describeValue } from "../core/errors";
-import { CORRECT_FILE, EXAMPLES_FILE, LOG_COLUMNS, LOG_FILE, MANIFEST_FILE, type LogRow, type RunManifest, correctRowBytes } from "./layout";
+import { CORRECT_FILE, EXAMPLES_FILE, EXAMPLE_ID_COLUMNS, LOG_COLUMNS, LOG_FILE, MANIFEST_FILE, type LogRow, type RunManifest, correctRowBytes } from "./layout";
 import { readManifest } from "./manifest";
 import { type CorrectRecord, readCorrectRecord } from "./record";
 
@@ -386,7 +386,8 @@ export interface RunExamples {
 }
 
 /**
- * Reads `<runDir>/examples.csv` (header `exampleId,label,name`, one row per example).
+ * Reads `<runDir>/examples.csv` (header `example_id,label,name`, or `exampleId` in runs
+ * written before the column was renamed; one row per example).
  * @returns null when the run has no examples.csv.
  * @throws FileFormatError if a row's exampleId or label is not an integer in range.
  */
@@ -395,10 +396,10 @@ export function readRunExamples(runDir: string, nExamples: number): RunExamples 
   if (!fs.existsSync(file)) return null;
   const lines = fs.readFileSync(file, "utf8").split(/\r?\n/);
   const header = splitCsvLine(lines[0] ?? "").map((h) => h.trim());
-  const idColumn = header.findIndex((h) => h === "exampleId" || h === "example_id");
+  const idColumn = header.findIndex((h) => EXAMPLE_ID_COLUMNS.includes(h));
   const labelColumn = header.indexOf("label");
   const nameColumn = header.indexOf("name");
-  if (idColumn < 0 || labelColumn < 0) throw new FileFormatError(file, `expected a header with exampleId and label, got ${describeValue(lines[0])}`);
+  if (idColumn < 0 || labelColumn < 0) throw new FileFormatError(file, `expected a header with one of ${EXAMPLE_ID_COLUMNS.join(", ")} and label, got ${describeValue(lines[0])}`);
   const labels = new Int32Array(nExamples).fill(-1);
   const names = new Array<string>(nExamples).fill("");
   for (let row = 1; row < lines.length; row++) {

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { ValueError } from "../core/errors";
 import { csvField } from "../core/csv";
 import { writeFileAtomic, writeJsonAtomic } from "../core/atomic";
-import { EXAMPLES_FILE, type EnvironmentInfo, LOG_COLUMNS, LOG_FILE, MANIFEST_FILE, type RunManifest, SCHEMA_VERSION, runDir, type LogRow } from "./layout";
+import { EXAMPLES_FILE, EXAMPLE_ID_COLUMN, type EnvironmentInfo, LOG_COLUMNS, LOG_FILE, MANIFEST_FILE, type RunManifest, SCHEMA_VERSION, runDir, type LogRow } from "./layout";
 import { writeManifest } from "./manifest";
 import { checkFolderName } from "../core/paths";
 
@@ -38,9 +38,9 @@ export function gitState(cwd = path.resolve(__dirname, "../..")): { commit: stri
   }
 }
 
-/** examples.csv text: exampleId,label,name per training example (label as trained, after noise). */
+/** examples.csv text: example_id,label,name per training example (label as trained, after noise). */
 export function examplesCsv(labels: Int32Array, names?: readonly string[]): string {
-  const lines = ["exampleId,label,name"];
+  const lines = [`${EXAMPLE_ID_COLUMN},label,name`];
   for (let id = 0; id < labels.length; id++) lines.push(`${id},${labels[id]},${csvField(names?.[id])}`);
   return lines.join("\n") + "\n";
 }

@@ -4,8 +4,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { FileFormatError } from "../../src/core/errors";
 import type { LogRow } from "../../src/runs/layout";
-import { describeScan, loadRunRecord, presentedMask, readLog, readLogColumns, scanExperiment } from "../../src/runs/scan";
-import { writeLog } from "../../src/runs/store";
+import { describeScan, loadRunRecord, presentedMask, readLog, readLogColumns, readRunExamples, scanExperiment } from "../../src/runs/scan";
+import { examplesCsv, writeLog } from "../../src/runs/store";
 import { constantSequences, makeTempDir, writeFakeRun } from "../analysis/fakeRuns";
 
 function withExperiment(fn: (dir: string) => void) {
@@ -180,4 +180,16 @@ test("readLog(dir) names the file and line of a malformed log.csv line; readLogC
     fs.writeFileSync(file, header + "\n");
     assert.deepEqual(readLog(dir), []);
     assert.deepEqual(readLogColumns(dir)!.acc, []);
+  }));
+
+test("readRunExamples(runDir, n) reads examples.csv as written (example_id) and as older runs wrote it (exampleId)", () =>
+  withExperiment((dir) => {
+    const file = path.join(dir, "examples.csv");
+    assert.equal(readRunExamples(dir, 2), null);
+    fs.writeFileSync(file, examplesCsv(Int32Array.from([1, 0]), ["a.png", "b, 2.png"]));
+    assert.deepEqual(readRunExamples(dir, 2), { labels: Int32Array.from([1, 0]), names: ["a.png", "b, 2.png"] });
+    fs.writeFileSync(file, 'exampleId,label,name\n1,0,"b, 2.png"\n0,1,a.png\n');
+    assert.deepEqual(readRunExamples(dir, 2), { labels: Int32Array.from([1, 0]), names: ["a.png", "b, 2.png"] });
+    fs.writeFileSync(file, "id,label\n0,1\n");
+    assert.throws(() => readRunExamples(dir, 1), (e: Error) => e instanceof FileFormatError && e.message === `${file}: expected a header with one of example_id, exampleId and label, got "id,label"`);
   }));

@@ -13,9 +13,9 @@ import { checkFolderName } from "../../src/core/paths";
 const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), "forgetting-store-"));
 const ENV = { backend: "cpu", backendPackage: "@tensorflow/tfjs-backend-cpu", device: "CPU", versions: {}, platform: "test" };
 
-test("examplesCsv(labels, names) writes exampleId,label,name and quotes names with commas", () => {
-  assert.equal(examplesCsv(Int32Array.from([3, 0]), ["a.png", "ant photos, 2.jpg"]), 'exampleId,label,name\n0,3,a.png\n1,0,"ant photos, 2.jpg"\n');
-  assert.equal(examplesCsv(Int32Array.from([1])), "exampleId,label,name\n0,1,\n");
+test("examplesCsv(labels, names) writes example_id,label,name and quotes names with commas", () => {
+  assert.equal(examplesCsv(Int32Array.from([3, 0]), ["a.png", "ant photos, 2.jpg"]), 'example_id,label,name\n0,3,a.png\n1,0,"ant photos, 2.jpg"\n');
+  assert.equal(examplesCsv(Int32Array.from([1])), "example_id,label,name\n0,1,\n");
 });
 
 test("createRun(options) writes examples.csv with the noisy labels, noise.json, dataset.json and a running manifest", async () => {
