@@ -16,7 +16,7 @@ import { type BackendName, initBackend } from "../backend";
 import { type OpenedDataset, openDataset } from "../data";
 import { sha256Hex } from "../core/checksum";
 import { jpegDecoderDescription } from "../data/jpegTurbo";
-import { FileFormatError, ValueError, describeValue } from "../core/errors";
+import { FileFormatError, ValueError } from "../core/errors";
 import { exampleStats } from "../runs/exampleStats";
 import { writeStatsCsv } from "../runs/writeStatsCsv";
 import { buildModel } from "../models";
