@@ -170,7 +170,7 @@ function resolveRequest(options: InitBackendOptions): Pick<BackendReport, "reque
 /** The device a backend computes on, e.g. "GPU: NVIDIA RTX A5000" or "CPU". */
 function describeDevice(name: BackendName): string {
   if (name !== "tensorflow-gpu") return "CPU";
-  const gpus = listNvidiaGpus();
+  const gpus = listNvidiaGpus().names;
   if (gpus.length === 0) return "CPU (tfjs-node-gpu loaded but nvidia-smi lists no GPU)";
   const missing = GPU_RUNTIME_LIBRARIES.filter((lib) => !findSharedLibrary(lib));
   if (missing.length > 0) return `CPU (GPU ${gpus[0]} present but ${missing.join(", ")} not found)`;

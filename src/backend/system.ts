@@ -31,18 +31,19 @@ export function findExecutable(name: string): string | null {
   return null;
 }
 
-/** Names of the NVIDIA GPUs that `nvidia-smi` lists (empty without a driver or GPU). */
-export function listNvidiaGpus(): string[] {
-  if (!findExecutable("nvidia-smi")) return [];
-  const out = commandOutput("nvidia-smi", ["--query-gpu=name", "--format=csv,noheader"]);
-  return out ? out.split("\n").map((s) => s.trim()).filter(Boolean) : [];
-}
-
-/** The NVIDIA driver version reported by `nvidia-smi`, or null. */
-export function nvidiaDriverVersion(): string | null {
-  if (!findExecutable("nvidia-smi")) return null;
-  const out = commandOutput("nvidia-smi", ["--query-gpu=driver_version", "--format=csv,noheader"]);
-  return out ? (out.split("\n")[0]?.trim() ?? null) : null;
+/**
+ * The NVIDIA GPUs `nvidia-smi` lists, in its (and CUDA_VISIBLE_DEVICES') index order: the one
+ * GPU probe, behind the device name of a run, the doctor and the sweep's worker count.
+ * @returns the GPU names (empty without a driver or GPU) and the driver version (null then).
+ */
+export function listNvidiaGpus(): { names: string[]; driver: string | null } {
+  const out = findExecutable("nvidia-smi") ? commandOutput("nvidia-smi", ["--query-gpu=name,driver_version", "--format=csv,noheader"]) : null;
+  // One "<name>, <driver version>" line per GPU; the version has no comma, a name might.
+  const gpus = (out ?? "").split("\n").flatMap((line) => {
+    const match = /^(.+),\s*([^,]+)$/.exec(line.trim());
+    return match ? [{ name: match[1].trim(), driver: match[2].trim() }] : [];
+  });
+  return { names: gpus.map((g) => g.name), driver: gpus[0]?.driver ?? null };
 }
 
 /**

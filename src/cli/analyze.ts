@@ -14,14 +14,14 @@ import { experimentSeeds } from "../config/experiment";
 import { EXPERIMENT_FILE } from "../runs/layout";
 import { type ExperimentScan, type ScanOptions, scanExperiment } from "../runs/scan";
 import { type CliCommand, type OptionSpec, type ParsedOptions, onePositional } from "./args";
-import { parseIntegerList, parseSeeds } from "./sweep";
+import { parseSeeds } from "./sweep";
 import { readExperimentConfig } from "../runs/experiment";
 
 /** Options shared by analyze and export. */
 export const ANALYSIS_OPTIONS: Record<string, OptionSpec> = {
   outputs: { type: "string", help: "folder holding experiment folders", default: "outputs" },
   seeds: { type: "string", help: "seeds each budget must have: a count (the smallest K) or a list [default: experiment.json's, else every completed run]" },
-  budgets: { type: "list", help: "only these budgets [default: all]" },
+  budgets: { type: "integer-list", min: 1, help: "only these budgets [default: all]" },
   out: { type: "string", help: "output folder [default: outputs/<experiment>/analysis]" },
 };
 
@@ -33,7 +33,7 @@ export function scanFromOptions(who: string, options: ParsedOptions, positionals
   const scanOptions: ScanOptions = {};
   if (options.seeds !== undefined) scanOptions.seeds = parseSeeds(who, String(options.seeds));
   else if (fs.existsSync(path.join(dir, EXPERIMENT_FILE))) scanOptions.seeds = experimentSeeds(readExperimentConfig(dir));
-  if (options.budgets !== undefined) scanOptions.budgets = parseIntegerList(`${who} --budgets`, options.budgets as string[]);
+  if (options.budgets !== undefined) scanOptions.budgets = options.budgets as number[];
   const outDir = options.out ? path.resolve(String(options.out)) : path.join(dir, "analysis");
   return { dir, scan: scanExperiment(dir, scanOptions), outDir };
 }

@@ -4,22 +4,18 @@
  * An unknown option, a missing value or a wrong type is an error that lists what is valid.
  */
 import { ValueError, describeValue } from "../core/errors";
+import { type ParsedValue, type ValueRules, type ValueType, parseValue } from "../core/values";
 
-export type OptionType = "string" | "number" | "integer" | "boolean" | "list";
-
-export interface OptionSpec {
-  type: OptionType;
+/** An option's value type, parsed by core/values; `choices` and `min` are checked there too. */
+export interface OptionSpec extends ValueRules {
+  type: ValueType;
   help: string;
   /** Shown in --help and used when the option is absent. */
-  default?: string | number | boolean | string[];
-  /** Allowed values (string options, or each item of a list). */
-  choices?: readonly string[];
-  /** Smallest allowed value of a number or integer option. */
-  min?: number;
+  default?: ParsedValue;
   required?: boolean;
 }
 
-export type ParsedOptions = Record<string, string | number | boolean | string[] | undefined>;
+export type ParsedOptions = Record<string, ParsedValue | undefined>;
 
 export interface CliCommand {
   name: string;
@@ -28,45 +24,6 @@ export interface CliCommand {
   positionals?: string[];
   options: Record<string, OptionSpec>;
   run(options: ParsedOptions, positionals: string[]): Promise<void>;
-}
-
-function checkMin(who: string, spec: OptionSpec, what: string, n: number, raw: string): number {
-  if (spec.min !== undefined && n < spec.min) throw new ValueError(`${who}: expected ${what} >= ${spec.min}, got ${describeValue(raw)}`);
-  return n;
-}
-
-function parseValue(command: string, key: string, spec: OptionSpec, raw: string): string | number | boolean | string[] {
-  const who = `${command} --${key}`;
-  switch (spec.type) {
-    case "number": {
-      const n = Number(raw);
-      if (raw.trim() === "" || !Number.isFinite(n)) throw new ValueError(`${who}: expected a finite number, got ${describeValue(raw)}`);
-      return checkMin(who, spec, "a number", n, raw);
-    }
-    case "integer": {
-      const n = Number(raw);
-      if (!/^-?\d+$/.test(raw.trim())) throw new ValueError(`${who}: expected an integer, got ${describeValue(raw)}`);
-      return checkMin(who, spec, "an integer", n, raw);
-    }
-    case "boolean":
-      if (["true", "1", "yes"].includes(raw)) return true;
-      if (["false", "0", "no"].includes(raw)) return false;
-      throw new ValueError(`${who}: expected true or false, got ${describeValue(raw)}`);
-    case "list": {
-      const items = raw.split(",").map((s) => s.trim()).filter(Boolean);
-      for (const item of items) {
-        if (spec.choices && !spec.choices.includes(item)) {
-          throw new ValueError(`${who}: expected items from ${spec.choices.join(", ")}, got ${describeValue(item)}`);
-        }
-      }
-      return items;
-    }
-    default:
-      if (spec.choices && !spec.choices.includes(raw)) {
-        throw new ValueError(`${who}: expected one of ${spec.choices.join(", ")}, got ${describeValue(raw)}`);
-      }
-      return raw;
-  }
 }
 
 /** The one positional argument of a command that takes exactly one (an experiment or study name). */
@@ -103,7 +60,7 @@ export function parseArgs(command: CliCommand, argv: string[]): { options: Parse
     else if (spec.type === "boolean" && (i + 1 >= argv.length || argv[i + 1].startsWith("--"))) raw = "true";
     else if (i + 1 < argv.length) raw = argv[++i];
     else throw new ValueError(`${command.name} --${key}: expected a value after the option`);
-    options[key] = parseValue(command.name, key, spec, raw);
+    options[key] = parseValue(`${command.name} --${key}`, spec.type, raw, spec);
   }
   for (const [key, spec] of Object.entries(command.options)) {
     if (options[key] === undefined) {

@@ -19,7 +19,7 @@ export const command: CliCommand = {
   summary: "Label-noise experiment: flip a fraction of labels, compare forgetting of flipped vs clean examples (ROC AUC)",
   positionals: ["<study>"],
   options: {
-    fractions: { type: "list", help: "fractions of training labels to flip, e.g. 0.1,0.2", required: true },
+    fractions: { type: "string-list", help: "fractions of training labels to flip, e.g. 0.1,0.2", required: true },
     epochs: { type: "integer", help: "epochs of each run", required: true, min: 1 },
     seeds: { type: "string", help: "seeds: a count or a list", default: "3" },
     preset: { type: "string", help: "training recipe [default: none: the train defaults, digits MLP]", choices: VALID_PRESETS },

@@ -15,7 +15,7 @@ export const command: CliCommand = {
   summary: "execute the notebooks headless against an experiment and export HTML reports to <experiment>/reports/",
   options: {
     experiment: { type: "string", help: "experiment folder (e.g. outputs/digits-study)", required: true },
-    only: { type: "list", help: "run only notebooks whose name starts with these prefixes, e.g. 01,03", default: [] },
+    only: { type: "string-list", help: "run only notebooks whose name starts with these prefixes, e.g. 01,03", default: [] },
     "train-demo": { type: "boolean", help: "let notebook 02 train its short demo run (seconds on digits)", default: true },
     "cell-timeout": { type: "integer", help: "time limit per cell, seconds", default: 1800 },
   },

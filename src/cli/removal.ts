@@ -10,7 +10,7 @@ import { ValueError } from "../core/errors";
 import { writeFileAtomic, writeJsonAtomic } from "../core/atomic";
 import { scanExperiment } from "../runs/scan";
 import { type CliCommand, onePositional } from "./args";
-import { SWEEP_OPTIONS, parseFractionList, parseIntegerList, parseSeeds, sweepAndReport } from "./sweep";
+import { SWEEP_OPTIONS, parseFractionList, parseSeeds, sweepAndReport } from "./sweep";
 import { type RemovalResultRow, removalResults } from "../analysis/followUps";
 
 const fixed = (v: number) => (Number.isFinite(v) ? (v * 100).toFixed(2) : "n/a");
@@ -27,8 +27,8 @@ export const command: CliCommand = {
   positionals: ["<study>"],
   options: {
     from: { type: "string", help: "experiment whose completed runs give the forgetting ranking", required: true },
-    remove: { type: "list", help: "numbers of examples to remove, e.g. 100,200,400 (this or --fractions is required)" },
-    fractions: { type: "list", help: "or fractions of the training set to remove, e.g. 0.1,0.2 (used without --remove)" },
+    remove: { type: "integer-list", min: 1, help: "numbers of examples to remove, e.g. 100,200,400 (this or --fractions is required)" },
+    fractions: { type: "string-list", help: "or fractions of the training set to remove, e.g. 0.1,0.2 (used without --remove)" },
     seeds: { type: "string", help: "retraining seeds: a count or a list", default: "3" },
     epochs: { type: "integer", help: "epochs of each retraining run [default: the source budget]", min: 1 },
     "source-budget": { type: "integer", help: "which budget of the source experiment to rank with [default: the largest]", min: 1 },
@@ -41,7 +41,7 @@ export const command: CliCommand = {
     const outputsRoot = path.resolve(String(options.outputs));
     const source = String(options.from);
     let counts: number[];
-    if (options.remove !== undefined) counts = parseIntegerList("removal --remove", options.remove as string[]);
+    if (options.remove !== undefined) counts = options.remove as number[];
     else if (options.fractions !== undefined) {
       const nExamples = scanExperiment(path.join(outputsRoot, source)).dataset?.nExamples ?? 0;
       counts = parseFractionList("removal --fractions", options.fractions as string[]).map((f) => Math.round(f * nExamples));

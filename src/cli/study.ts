@@ -20,7 +20,7 @@ import type { TrainConfig } from "../config/train";
 import { NotebookCellError, runNotebooks } from "../report/runNotebooks";
 import { experimentSummary } from "../report/summary";
 import type { CliCommand } from "./args";
-import { parseFractionList, parseIntegerList, sweepAndReport } from "./sweep";
+import { parseFractionList, sweepAndReport } from "./sweep";
 import { projectRoot } from "../core/paths";
 import { NOISE_SUFFIX, REMOVAL_SUFFIX } from "../runs/layout";
 import { writeExperimentConfig } from "../runs/experiment";
@@ -52,12 +52,12 @@ export const command: CliCommand = {
   options: {
     name: { type: "string", help: "experiment name (folder under --outputs)", default: "digits-study" },
     outputs: { type: "string", help: "folder holding experiment folders [default: <project>/outputs]" },
-    budgets: { type: "list", help: "epoch budgets, one training run per budget and seed", default: ["5", "10", "20"] },
+    budgets: { type: "integer-list", help: "epoch budgets, one training run per budget and seed", default: [5, 10, 20], min: 1 },
     seeds: { type: "integer", help: "seeds per budget (K)", default: 8, min: 1 },
     workers: { type: "integer", help: "training processes at once [default: one per core]", min: 1 },
     "follow-ups": { type: "boolean", help: "also run the removal and label-noise experiments", default: true },
-    "remove-fractions": { type: "list", help: "removal: fractions of the training set removed", default: ["0.25", "0.5"] },
-    "noise-fractions": { type: "list", help: "label noise: fractions of labels flipped", default: ["0.1", "0.2"] },
+    "remove-fractions": { type: "string-list", help: "removal: fractions of the training set removed", default: ["0.25", "0.5"] },
+    "noise-fractions": { type: "string-list", help: "label noise: fractions of labels flipped", default: ["0.1", "0.2"] },
     "follow-up-seeds": { type: "integer", help: "seeds of each follow-up variant", default: 2, min: 1 },
     notebooks: { type: "boolean", help: "execute the notebooks into HTML reports (needs `forgetting setup`)", default: true },
   },
@@ -65,7 +65,7 @@ export const command: CliCommand = {
     const started = performance.now();
     const outputsRoot = path.resolve(options.outputs === undefined ? path.join(projectRoot(), "outputs") : String(options.outputs));
     const name = String(options.name);
-    const budgets = parseIntegerList("study --budgets", options.budgets as string[]);
+    const budgets = options.budgets as number[];
     const seeds = options.seeds as number;
     const removeFractions = parseFractionList("study --remove-fractions", options["remove-fractions"] as string[]);
     const noiseFractions = parseFractionList("study --noise-fractions", options["noise-fractions"] as string[]);

@@ -20,14 +20,6 @@ export function parseSeeds(who: string, raw: string): number | number[] {
   return items.length === 1 ? Number(items[0]) : items.map(Number);
 }
 
-/** "2,3,5" -> [2, 3, 5] (positive integers). */
-export function parseIntegerList(who: string, raw: string[]): number[] {
-  return raw.map((s) => {
-    if (!/^\d+$/.test(s) || Number(s) <= 0) throw new ValueError(`${who}: expected positive integers, got ${describeValue(s)}`);
-    return Number(s);
-  });
-}
-
 /** "0.1,0.2" -> [0.1, 0.2] (fractions strictly between 0 and 1). */
 export function parseFractionList(who: string, raw: string[]): number[] {
   return raw.map((s) => {
@@ -94,7 +86,7 @@ export const command: CliCommand = {
   summary: "Run the missing or unfinished runs of an experiment (epoch budgets x seeds) in parallel worker processes",
   positionals: ["<experiment>"],
   options: {
-    budgets: { type: "list", help: "epoch budgets, e.g. 40,60,90 (writes or extends experiment.json) [default: none: the grid in experiment.json]" },
+    budgets: { type: "integer-list", min: 1, help: "epoch budgets, e.g. 40,60,90 (writes or extends experiment.json) [default: none: the grid in experiment.json]" },
     seeds: { type: "string", help: "seed count (e.g. 8) or list (e.g. 0,1,5); needed with --budgets [default: none]" },
     preset: { type: "string", help: "base training recipe for a new experiment [default: none: the train defaults, digits MLP]", choices: VALID_PRESETS },
     "base-json": { type: "string", help: 'base config keys as JSON, e.g. \'{"lr":0.05,"recordFloats":["prob"]}\' (over the preset) [default: none]' },
@@ -108,7 +100,7 @@ export const command: CliCommand = {
       const definition: ExperimentConfig = {
         name,
         base: baseConfigFromOptions("sweep", options),
-        budgets: parseIntegerList("sweep --budgets", options.budgets as string[]),
+        budgets: options.budgets as number[],
         seeds: parseSeeds("sweep", String(options.seeds)),
       };
       writeExperimentConfig(outputsRoot, definition);

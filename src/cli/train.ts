@@ -19,38 +19,34 @@ import {
   VALID_PRESETS,
   type TrainConfig,
   configDifferences,
+  describeConfigDifferences,
   kebabCaseKey,
-  parseConfigValue,
   resolveTrainConfig,
 } from "../config/train";
 import { epochSummary, resumeRun, train } from "../train/train";
 import type { CliCommand, OptionSpec, ParsedOptions } from "./args";
 import { type TrainProgress, formatDuration, formatTrainProgress } from "../core/progress";
 
-/** One flag per config key. No `default` in the spec, so an absent flag leaves the preset's value. */
+/**
+ * One flag per config key, parsed by the key's value type (choices checked before any work).
+ * No `default` in the spec, so an absent flag leaves the preset's value.
+ */
 function configOptions(): Record<string, OptionSpec> {
   const out: Record<string, OptionSpec> = {};
   for (const [key, spec] of Object.entries(TRAIN_CONFIG_KEYS)) {
     const value = (DEFAULT_TRAIN_CONFIG as unknown as Record<string, unknown>)[key];
     const shown = value === undefined ? (spec.unsetDefault ?? "none") : Array.isArray(value) ? value.join(",") || "none" : String(value);
-    const type = spec.type === "number" || spec.type === "integer" || spec.type === "boolean" || spec.type === "string" ? spec.type : "list";
-    out[kebabCaseKey(key)] = {
-      type,
-      help: `${spec.help} [default: ${shown}]`,
-      // List choices are checked by resolveTrainConfig; string choices here, before any work.
-      ...(spec.choices && type === "string" ? { choices: spec.choices } : {}),
-    };
+    out[kebabCaseKey(key)] = { type: spec.type, help: `${spec.help} [default: ${shown}]`, ...(spec.choices ? { choices: spec.choices } : {}) };
   }
   return out;
 }
 
-/** The config keys given on the command line, typed as TrainConfig values. */
+/** The config keys given on the command line (already typed as TrainConfig values by parseArgs). */
 function configFromOptions(options: ParsedOptions): Partial<TrainConfig> {
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(TRAIN_CONFIG_KEYS) as (keyof TrainConfig)[]) {
+  for (const key of Object.keys(TRAIN_CONFIG_KEYS)) {
     const value = options[kebabCaseKey(key)];
-    if (value === undefined) continue;
-    out[key] = Array.isArray(value) ? parseConfigValue(key, value.join(",")) : value;
+    if (value !== undefined) out[key] = value;
   }
   return out as Partial<TrainConfig>;
 }
@@ -125,11 +121,8 @@ export const command: CliCommand = {
       if (options.preset !== undefined || Object.keys(flags).length > 0) {
         const recorded = resolveTrainConfig(readManifest(dir).config as Partial<TrainConfig>);
         const wanted = resolveTrainConfig({ ...recorded, ...preset, ...flags });
-        const differences = configDifferences(recorded, wanted);
-        if (differences.length > 0) {
-          throw new ValueError(
-            `train --resume ${dir}: the run was trained with another config (${differences.map((k) => `${kebabCaseKey(k)}: recorded ${describeValue(recorded[k])}, given ${describeValue(wanted[k])}`).join("; ")})`,
-          );
+        if (configDifferences(recorded, wanted).length > 0) {
+          throw new ValueError(`train --resume ${dir}: the run was trained with another config (${describeConfigDifferences(recorded, wanted, kebabCaseKey)})`);
         }
       }
       manifest = await resumeRun(dir, common);

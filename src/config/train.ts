@@ -1,9 +1,10 @@
 /**
  * The training configuration: one `TrainConfig` interface, its defaults, presets for the
- * paper's recipes, validation, and `--key=value` overrides parsed by each key's type.
+ * paper's recipes, validation, and each key's value type (the CLI parses `--<key>` flags by it).
  * The resolved config is written whole into the run's manifest.json.
  */
 import { ValueError, checkFinite, checkOneOf, checkPositive, checkPositiveInteger, describeValue } from "../core/errors";
+import type { ValueType } from "../core/values";
 
 export const VALID_SCHEDULES = ["constant", "multistep", "warmup-cosine"] as const;
 /** How the learning rate changes over training (see ./schedules.ts). */
@@ -119,14 +120,13 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   evalEvery: 1,
 };
 
-/** The value type of each config key; drives validation and `--key=value` parsing. */
-type KeyType = "string" | "number" | "integer" | "boolean" | "integer-list" | "number-list" | "string-list";
 
 /**
- * Type and one-line help (with unit) of every key, in the order --help lists them.
+ * Value type (drives validation and the CLI's flag parsing) and one-line help (with unit) of
+ * every key, in the order --help lists them.
  * `unsetDefault` says what an optional key left unset means, for --help.
  */
-export const TRAIN_CONFIG_KEYS: Record<keyof TrainConfig, { type: KeyType; help: string; choices?: readonly string[]; unsetDefault?: string }> = {
+export const TRAIN_CONFIG_KEYS: Record<keyof TrainConfig, { type: ValueType; help: string; choices?: readonly string[]; unsetDefault?: string }> = {
   model: { type: "string", help: "model architecture", choices: VALID_MODELS },
   dataset: { type: "string", help: "dataset name", choices: VALID_DATASETS },
   folder: { type: "string", help: "root folder of an image-folder dataset" },
@@ -198,7 +198,7 @@ export const VALID_PRESETS = Object.keys(TRAIN_PRESETS) as TrainPresetName[];
 
 const WHO = "resolveTrainConfig";
 
-function checkKeyType(key: string, type: KeyType, value: unknown): void {
+function checkKeyType(key: string, type: ValueType, value: unknown): void {
   const who = `${WHO}: config.${key}`;
   const fail = (expected: string): never => {
     throw new ValueError(`${who}: expected ${expected}, got ${describeValue(value)}`);
@@ -312,72 +312,28 @@ export function canonicalConfig(config: TrainConfig): TrainConfig {
   return out as unknown as TrainConfig;
 }
 
-/** "batch-size" -> "batchSize". */
-export function camelCaseKey(kebab: string): string {
-  return kebab.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-}
-
 /** "batchSize" -> "batch-size". */
 export function kebabCaseKey(camel: string): string {
   return camel.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
-/** Parses one raw string as the type of config key `key`. */
-export function parseConfigValue(key: keyof TrainConfig, raw: string): unknown {
-  const spec = TRAIN_CONFIG_KEYS[key];
-  const who = `parseConfigOverrides: --${kebabCaseKey(key)}`;
-  const asNumber = (text: string, integer: boolean): number => {
-    const n = Number(text);
-    if (text.trim() === "" || !Number.isFinite(n) || (integer && !Number.isInteger(n))) {
-      throw new ValueError(`${who}: expected ${integer ? "an integer" : "a finite number"}, got ${describeValue(text)}`);
-    }
-    return n;
-  };
-  const items = (): string[] => raw.split(",").map((s) => s.trim()).filter(Boolean);
-  switch (spec.type) {
-    case "string":
-      return raw;
-    case "number":
-      return asNumber(raw, false);
-    case "integer":
-      return asNumber(raw, true);
-    case "boolean":
-      if (["true", "1", "yes"].includes(raw)) return true;
-      if (["false", "0", "no"].includes(raw)) return false;
-      throw new ValueError(`${who}: expected true or false, got ${describeValue(raw)}`);
-    case "integer-list":
-      return items().map((s) => asNumber(s, true));
-    case "number-list":
-      return items().map((s) => asNumber(s, false));
-    case "string-list":
-      return items();
-  }
+/**
+ * The one comparison of configs (resume checks, matching a run to the grid, an experiment.json
+ * rewritten): the keys whose values differ, in TRAIN_CONFIG_KEYS order. Works on partial
+ * configs too, where a key set in one and unset in the other differs; key order never matters.
+ */
+export function configDifferences(a: Partial<TrainConfig>, b: Partial<TrainConfig>): (keyof TrainConfig)[] {
+  const keys = Object.keys(TRAIN_CONFIG_KEYS) as (keyof TrainConfig)[];
+  return keys.filter((k) => JSON.stringify(a[k] ?? null) !== JSON.stringify(b[k] ?? null));
 }
 
 /**
- * Parses `--key=value` overrides (camelCase or kebab-case keys) into a partial config, each
- * value parsed by its key's type. Validation of ranges and choices is left to
- * resolveTrainConfig. Lists are comma-separated: `--milestones=60,120,160`.
- * @throws ValueError for an argument not of the form --key=value, an unknown key (listing
- *   the valid keys) or a value of the wrong type.
+ * The differences of two configs for an error message: `<key>: recorded <value>, given <value>`
+ * per differing key, joined by "; ".
+ * @param keyName how a key is shown, e.g. as its command-line flag; default the TrainConfig key.
  */
-export function parseConfigOverrides(args: readonly string[]): Partial<TrainConfig> {
-  const out: Record<string, unknown> = {};
-  const validKeys = Object.keys(TRAIN_CONFIG_KEYS);
-  for (const arg of args) {
-    const match = /^--([A-Za-z][A-Za-z0-9-]*)=(.*)$/s.exec(arg);
-    if (!match) throw new ValueError(`parseConfigOverrides: expected --key=value, got ${describeValue(arg)}`);
-    const key = camelCaseKey(match[1]);
-    if (!validKeys.includes(key)) {
-      throw new ValueError(`parseConfigOverrides: unknown config key "${match[1]}"; valid keys: ${validKeys.join(", ")}`);
-    }
-    out[key] = parseConfigValue(key as keyof TrainConfig, match[2]);
-  }
-  return out as Partial<TrainConfig>;
-}
-
-/** The keys whose values differ between two resolved configs (for resume checks). */
-export function configDifferences(a: TrainConfig, b: TrainConfig): (keyof TrainConfig)[] {
-  const keys = Object.keys(TRAIN_CONFIG_KEYS) as (keyof TrainConfig)[];
-  return keys.filter((k) => JSON.stringify(a[k] ?? null) !== JSON.stringify(b[k] ?? null));
+export function describeConfigDifferences(recorded: Partial<TrainConfig>, given: Partial<TrainConfig>, keyName: (key: keyof TrainConfig) => string = (key) => key): string {
+  return configDifferences(recorded, given)
+    .map((k) => `${keyName(k)}: recorded ${describeValue(recorded[k])}, given ${describeValue(given[k])}`)
+    .join("; ");
 }

@@ -2,6 +2,8 @@
  * One entry point for training: `openDataset(options)` reads a dataset, applies the recorded
  * variants (label noise, permuted pixels, subset) and returns training and test batch sources.
  * Training batches are shuffled and augmented per epoch; test batches never are.
+ * `readImageSplits(ref)` gives the same splits unprocessed, for notebooks; both read through
+ * one dispatch from dataset name to reader.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -14,10 +16,9 @@ import { folderBatchSource } from "./folderBatches";
 import { readImageFolder, type SkippedFile } from "./imageFolder";
 import { readMnistFolder } from "./idx";
 import type { Transform } from "./transforms";
-import type { BatchSource, ImageFolderImages, InMemoryImages } from "./types";
+import type { BatchSource, ImageSplit, InMemoryImages } from "./types";
 import { addLabelNoise, pixelPermutation, subsetWithout } from "./variants";
 import { type AugmentationName, type DatasetName, type DatasetRef, VALID_AUGMENTATIONS, VALID_DATASETS } from "../config/train";
-import type { ImageSplit } from "./types";
 
 /** ImageNet per-channel statistics (RGB, [0, 1] scale): the normalization of image folders. */
 export const IMAGENET_MEAN = [0.485, 0.456, 0.406];
@@ -115,6 +116,45 @@ function folderTestSplit(root: string): string {
   throw new FileFormatError(root, "expected train/ and val/ (or test/) folders of class folders, got no val/ or test/");
 }
 
+/** A dataset's splits as stored (no variants, no normalization), and the files a folder dataset skipped. */
+interface StoredSplits {
+  train: ImageSplit;
+  test: ImageSplit;
+  /** Folder datasets: files left out by skipBadFiles, paths relative to the root. */
+  skippedFiles?: SkippedFile[];
+}
+
+/**
+ * The one place that maps a dataset name to its reader (training and notebooks alike): an
+ * in-memory dataset from `<dataRoot>/<name>/`, a folder dataset listed from train/ and
+ * folderTestSplit's folder, test classes numbered as the training split's.
+ * @param who prefix of error messages.
+ */
+async function readStoredSplits(who: string, ref: DatasetRef, dataRoot: string): Promise<StoredSplits> {
+  if (ref.dataset !== "folder") return readInMemory(ref.dataset, dataRoot);
+  if (!ref.folder) throw new ValueError(`${who} folder: expected the root folder (holding train/ and val/ or test/) of dataset "folder", got undefined`);
+  const trainRead = await readImageFolder(path.join(ref.folder, "train"), { name: "folder", split: "train", classIndex: ref.classIndex, skipBadFiles: ref.skipBadFiles });
+  const testRoot = folderTestSplit(ref.folder);
+  const testRead = await readImageFolder(testRoot, { name: "folder", split: "test", classFolders: trainRead.images.classFolders, skipBadFiles: ref.skipBadFiles });
+  return {
+    train: trainRead.images,
+    test: { ...testRead.images, classNames: trainRead.images.classNames },
+    skippedFiles: [...trainRead.skipped.map((s) => ({ ...s, file: path.join("train", s.file) })), ...testRead.skipped.map((s) => ({ ...s, file: path.join(path.basename(testRoot), s.file) }))],
+  };
+}
+
+/**
+ * The raw training and test images of a dataset, for tables and pictures (no variants, no
+ * normalization; exampleIds as in training). In-memory datasets are read from
+ * `<dataRoot>/<name>/`; a folder dataset is listed (its images stay on disk).
+ * @throws ValueError for an unknown dataset, FileFormatError for missing files.
+ */
+export async function readImageSplits(ref: DatasetRef, dataRoot: string = defaultDataRoot()): Promise<{ train: ImageSplit; test: ImageSplit }> {
+  const dataset = checkOneOf("readImageSplits dataset", ref.dataset, VALID_DATASETS);
+  const { train, test } = await readStoredSplits("readImageSplits", { ...ref, dataset }, dataRoot);
+  return { train, test };
+}
+
 /**
  * Reads a dataset and builds its batch sources.
  * @returns train (shuffled, augmented, variants applied) and test (fixed order, no
@@ -133,27 +173,18 @@ export async function openDataset(options: DatasetOptions): Promise<OpenedDatase
   }
   if (isFolder && options.permutePixels) throw new ValueError("openDataset permutePixels: expected an in-memory dataset (digits, mnist, fashion-mnist, cifar10, cifar100), got folder");
 
-  // Read the splits.
-  let train: InMemoryImages | ImageFolderImages;
-  let test: InMemoryImages | ImageFolderImages;
-  let skippedFiles: SkippedFile[] | undefined;
+  // Checked before the (for ImageNet, long) listing of an image folder; unused by in-memory datasets.
+  const imageSize = checkPositiveInteger("openDataset imageSize", options.imageSize ?? 224);
+
+  const ref = { dataset, folder: options.folder, classIndex: options.classIndex, skipBadFiles: options.skipBadFiles };
+  const { train, test, skippedFiles } = await readStoredSplits("openDataset", ref, options.dataRoot ?? defaultDataRoot());
   let side: number;
   let normalize: { mean: number[]; std: number[] };
-  if (isFolder) {
-    if (!options.folder) throw new ValueError('openDataset folder: expected the root folder (holding train/ and val/) for dataset "folder", got undefined');
-    const imageSize = checkPositiveInteger("openDataset imageSize", options.imageSize ?? 224);
-    const trainRead = await readImageFolder(path.join(options.folder, "train"), { name: "folder", split: "train", classIndex: options.classIndex, skipBadFiles: options.skipBadFiles });
-    const testRoot = folderTestSplit(options.folder);
-    const testRead = await readImageFolder(testRoot, { name: "folder", split: "test", classFolders: trainRead.images.classFolders, skipBadFiles: options.skipBadFiles });
-    testRead.images.classNames = trainRead.images.classNames;
-    train = trainRead.images;
-    test = testRead.images;
-    skippedFiles = [...trainRead.skipped.map((s) => ({ ...s, file: path.join("train", s.file) })), ...testRead.skipped.map((s) => ({ ...s, file: path.join(path.basename(testRoot), s.file) }))];
+  if (train.kind === "image-folder") {
     side = imageSize;
     normalize = options.normalize ?? { mean: IMAGENET_MEAN, std: IMAGENET_STD };
     checkNormalize(normalize, 3);
   } else {
-    ({ train, test } = readInMemory(dataset, options.dataRoot ?? defaultDataRoot()));
     side = train.shape[0];
     normalize = options.normalize ?? channelStats(train);
     checkNormalize(normalize, train.shape[2]);
@@ -231,32 +262,3 @@ export { folderBatchSource, loadImage, decodeImage, type RawImage } from "./fold
 export type { Transform, FloatImage, CropBox } from "./transforms";
 export { applyTransforms, randomResizedCropBox, centerCropBox, cutoutBox, resizeShape, VALID_TRANSFORM_KINDS } from "./transforms";
 export { fetchDataset, manualInstructions, md5File, DOWNLOADS, VALID_DOWNLOADS, type DatasetDownload, type RemoteFile } from "./download";
-
-/**
- * The raw training and test images of a dataset, for tables and pictures (no variants, no
- * normalization; exampleIds as in training). In-memory datasets are read from
- * `<dataRoot>/<name>/`; a folder dataset is listed (its images stay on disk).
- * @throws ValueError for an unknown dataset, FileFormatError for missing files.
- */
-export async function readImageSplits(ref: DatasetRef, dataRoot: string = defaultDataRoot()): Promise<{ train: ImageSplit; test: ImageSplit }> {
-  switch (ref.dataset) {
-    case "digits":
-      return readDigits(dataRoot);
-    case "mnist":
-    case "fashion-mnist":
-      return readMnistFolder(path.join(dataRoot, ref.dataset), ref.dataset);
-    case "cifar10":
-    case "cifar100":
-      return readCifarFolder(path.join(dataRoot, ref.dataset), ref.dataset);
-    case "folder": {
-      if (!ref.folder) throw new ValueError('readImageSplits: expected the root folder of dataset "folder" (config.folder), got none');
-      const options = { name: "folder", classIndex: ref.classIndex, skipBadFiles: ref.skipBadFiles };
-      const train = (await readImageFolder(path.join(ref.folder, "train"), { ...options, split: "train" })).images;
-      const testRoot = ["val", "test"].map((name) => path.join(ref.folder!, name)).find((dir) => fs.existsSync(dir)) ?? path.join(ref.folder, "val");
-      const test = (await readImageFolder(testRoot, { ...options, split: "test", classFolders: train.classFolders })).images;
-      return { train, test: { ...test, classNames: train.classNames } };
-    }
-    default:
-      throw new ValueError(`readImageSplits: expected one of ${VALID_DATASETS.join(", ")}, got ${JSON.stringify(ref.dataset)}`);
-  }
-}

@@ -3,7 +3,7 @@
  * ./experiment.ts) with a local pool of worker processes, and report each run's state.
  *
  * - One worker process per run, at most `workers` at once (default: one per GPU where
- *   `nvidia-smi -L` lists GPUs, each pinned with CUDA_VISIBLE_DEVICES; else one per core).
+ *   `nvidia-smi` lists GPUs, each pinned with CUDA_VISIBLE_DEVICES; else one per core).
  * - A run already on disk is matched by its manifest (config.epochs, config.seed and the
  *   rest of the config), so runs made elsewhere and dropped into the folder count as done.
  * - Unfinished runs are resumed (train() resumes an existing run id from its checkpoint).
@@ -13,10 +13,11 @@
  * - Progress (runs done/total, epochs, ETA) is polled from the run manifests, which
  *   training rewrites after every epoch.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { listNvidiaGpus } from "../backend/system";
 import { type ExperimentConfig, type PlannedRun, planRuns } from "../config/experiment";
 import type { TrainConfig } from "../config/train";
 import { writeJsonAtomic } from "../core/atomic";
@@ -27,17 +28,6 @@ import { locateRuns } from "../runs/status";
 import type { WorkerJobFile } from "./worker";
 import { readExperimentConfig } from "../runs/experiment";
 import { type SweepProgress, formatDuration } from "../core/progress";
-
-/** Number of GPUs `nvidia-smi -L` lists; 0 without the tool or a GPU. */
-export function countGpus(): number {
-  try {
-    return execFileSync("nvidia-smi", ["-L"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 5000 })
-      .split("\n")
-      .filter((line) => line.startsWith("GPU ")).length;
-  } catch {
-    return 0;
-  }
-}
 
 /** What one worker process runs. */
 export interface WorkerJob {
@@ -91,7 +81,7 @@ export interface SweepSummary {
 export async function sweep(experimentDir: string, options: SweepOptions = {}): Promise<SweepSummary> {
   const dir = path.resolve(experimentDir);
   const experiment: ExperimentConfig = readExperimentConfig(dir);
-  const gpus = options.workers === undefined ? countGpus() : 0;
+  const gpus = options.workers === undefined ? listNvidiaGpus().names.length : 0;
   const workers = options.workers ?? (gpus > 0 ? gpus : os.availableParallelism());
   if (!Number.isInteger(workers) || workers <= 0) throw new ValueError(`sweep: expected options.workers to be an integer > 0, got ${describeValue(workers)}`);
   const spawnWorker = options.spawnWorker ?? spawnTrainWorker;

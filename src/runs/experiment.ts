@@ -9,7 +9,7 @@ import { writeJsonAtomic } from "../core/atomic";
 import { FileFormatError, ValueError } from "../core/errors";
 import { readJsonFile } from "../core/jsonFile";
 import { EXPERIMENT_FILE } from "./layout";
-import { type DatasetName, type DatasetRef, VALID_DATASETS } from "../config/train";
+import { type DatasetName, type DatasetRef, VALID_DATASETS, configDifferences } from "../config/train";
 
 /**
  * Reads `<experimentDir>/experiment.json`.
@@ -25,6 +25,18 @@ export function readExperimentConfig(experimentDir: string): ExperimentConfig {
   }
 }
 
+/** Same base config, seeds and variants (names, configs, meta); budgets may differ. */
+function sameGrid(a: ExperimentConfig, b: ExperimentConfig): boolean {
+  const variantsA = a.variants ?? [];
+  const variantsB = b.variants ?? [];
+  return (
+    configDifferences(a.base, b.base).length === 0 &&
+    experimentSeeds(a).join(",") === experimentSeeds(b).join(",") &&
+    variantsA.length === variantsB.length &&
+    variantsA.every((v, i) => v.name === variantsB[i].name && configDifferences(v.config, variantsB[i].config).length === 0 && JSON.stringify(v.meta ?? null) === JSON.stringify(variantsB[i].meta ?? null))
+  );
+}
+
 /**
  * Writes `<outputsRoot>/<name>/experiment.json` atomically after checking it.
  * @returns the experiment folder.
@@ -37,11 +49,7 @@ export function writeExperimentConfig(outputsRoot: string, experiment: Experimen
   const file = path.join(dir, EXPERIMENT_FILE);
   if (fs.existsSync(file)) {
     const existing = readExperimentConfig(dir);
-    const same =
-      JSON.stringify(existing.base) === JSON.stringify(checked.base) &&
-      JSON.stringify(experimentSeeds(existing)) === JSON.stringify(experimentSeeds(checked)) &&
-      JSON.stringify(existing.variants ?? null) === JSON.stringify(checked.variants ?? null);
-    if (!same) {
+    if (!sameGrid(existing, checked)) {
       throw new ValueError(`writeExperimentConfig: ${file} exists with another base config, seeds or variants; expected the same definition (budgets may be added), or a new experiment name`);
     }
   }

@@ -10,7 +10,7 @@
  *   outputs/<experiment>/<runId>/loss.f32         optional float records, see FLOAT_RECORDS
  *   outputs/<experiment>/<runId>/margin.f32
  *   outputs/<experiment>/<runId>/prob.f32
- *   outputs/<experiment>/<runId>/examples.csv     exampleId,label,name (label as trained, after noise)
+ *   outputs/<experiment>/<runId>/examples.csv     example_id,label,name (label as trained, after noise)
  *   outputs/<experiment>/<runId>/stats.csv        per-example statistics (derived; analysis recomputes)
  *   outputs/<experiment>/<runId>/checkpoint/      weights + optimizer + RNG + epoch for resume
  *   outputs/<experiment>/reports/                 executed notebooks and HTML reports
@@ -41,6 +41,14 @@ export const STATS_FILE = "stats.csv";
 export const CHECKPOINT_DIR = "checkpoint";
 export const EXPERIMENT_FILE = "experiment.json";
 export const REPORTS_DIR = "reports";
+
+/**
+ * The example-id column of every CSV the project writes (examples.csv, stats.csv, the
+ * analysis exports), snake_case like the log.csv columns.
+ */
+export const EXAMPLE_ID_COLUMN = "example_id";
+/** The example-id column names readers accept: the current one, and examples.csv's old `exampleId`. */
+export const EXAMPLE_ID_COLUMNS: readonly string[] = [EXAMPLE_ID_COLUMN, "exampleId"];
 
 /** Columns of log.csv, in order (the reference study's columns, then throughput). */
 export const LOG_COLUMNS = [

@@ -8,11 +8,13 @@
  * the experiment's dataset (id, checksum and example count), with the experiment's tracking
  * mode, and its budget has the seeds asked for. Everything else is listed in `leftOut` with
  * a reason; incompatible runs are never mixed silently.
+ *
+ * Also the readers of a run's log.csv (strict for resume, lenient for analysis) and examples.csv.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { FileFormatError, ValueError, describeValue } from "../core/errors";
-import { CORRECT_FILE, EXAMPLES_FILE, LOG_FILE, MANIFEST_FILE, type RunManifest, correctRowBytes } from "./layout";
+import { CORRECT_FILE, EXAMPLES_FILE, EXAMPLE_ID_COLUMNS, LOG_COLUMNS, LOG_FILE, MANIFEST_FILE, type LogRow, type RunManifest, correctRowBytes } from "./layout";
 import { readManifest } from "./manifest";
 import { type CorrectRecord, readCorrectRecord } from "./record";
 
@@ -289,26 +291,67 @@ export function loadRunRecord(run: ScannedRun): CorrectRecord {
   return readCorrectRecord(run.dir, run.manifest.dataset.nExamples, run.budget);
 }
 
+/** strict: the exact log.csv this project writes (resume); lenient: any columns (analysis). */
+type LogReadMode = "strict" | "lenient";
+
 /**
- * Reads `<runDir>/log.csv` into columns by header name. Values are numbers (NaN when a cell
- * is empty or not a number). Unlike readLog (./store.ts), which checks the exact header
- * this project writes, any column set is accepted: analysis only needs `acc`, and a log
- * written elsewhere (e.g. the reference study's epoch,acc,lr,... columns) must still read.
+ * The one reader of `<runDir>/log.csv`: its header and one array of values per epoch line
+ * (blank lines skipped).
+ * - strict: the header must be LOG_COLUMNS and every line hold one cell per column, each a
+ *   number or empty (null, not measured); anything else is a FileFormatError naming the file
+ *   and the line.
+ * - lenient: any header, since analysis only needs `acc` and a log written elsewhere (e.g. the
+ *   reference study's epoch,acc,lr,... columns) must still read; an empty, missing or
+ *   non-number cell is NaN.
+ * @returns null when there is no log.csv (lenient: also when it is empty).
+ */
+function readLogTable(runDir: string, mode: LogReadMode): { columns: string[]; rows: (number | null)[][] } | null {
+  const file = path.join(runDir, LOG_FILE);
+  if (!fs.existsSync(file)) return null;
+  const lines = fs
+    .readFileSync(file, "utf8")
+    .split(/\r?\n/)
+    .map((text, i) => ({ text, line: i + 1 }))
+    .filter((l) => l.text.trim() !== "");
+  if (mode === "lenient" && lines.length === 0) return null;
+  const columns = (lines[0]?.text ?? "").split(",").map((h) => h.trim());
+  if (mode === "strict" && lines[0]?.text !== LOG_COLUMNS.join(",")) {
+    throw new FileFormatError(file, `expected header "${LOG_COLUMNS.join(",")}", got "${lines[0]?.text ?? ""}"`);
+  }
+  const rows = lines.slice(1).map(({ text, line }) => {
+    const cells = text.split(",");
+    if (mode === "lenient") return columns.map((_, k) => (cells[k] === undefined || cells[k].trim() === "" ? NaN : Number(cells[k])));
+    if (cells.length !== columns.length) throw new FileFormatError(file, `line ${line}: expected ${columns.length} cells, got ${cells.length}`);
+    return cells.map((cell, k) => {
+      const value = cell === "" ? null : Number(cell);
+      if (value !== null && Number.isNaN(value)) throw new FileFormatError(file, `line ${line}, column ${columns[k]}: expected a number, got "${cell}"`);
+      return value;
+    });
+  });
+  return { columns, rows };
+}
+
+/**
+ * Reads log.csv back for resume (strict: see readLogTable); empty cells are null.
+ * @returns one row per logged epoch; [] if the file does not exist yet.
+ * @throws FileFormatError naming the file and line if the header is not LOG_COLUMNS, a line
+ *   has another number of cells or a cell is not a number.
+ */
+export function readLog(runDir: string): LogRow[] {
+  const table = readLogTable(runDir, "strict");
+  return (table?.rows ?? []).map((row) => Object.fromEntries(LOG_COLUMNS.map((c, k) => [c, row[k]])) as LogRow);
+}
+
+/**
+ * Reads `<runDir>/log.csv` into columns by header name for analysis (lenient: see
+ * readLogTable): any column set, NaN where a cell is empty or not a number.
  * @returns column name -> [nRows] values (empty when the file has only a header), or null
  *   when there is no log.csv (a run made elsewhere may come without one).
  */
 export function readLogColumns(runDir: string): Record<string, number[]> | null {
-  const file = path.join(runDir, LOG_FILE);
-  if (!fs.existsSync(file)) return null;
-  const lines = fs.readFileSync(file, "utf8").split(/\r?\n/).filter((line) => line.trim() !== "");
-  if (!lines.length) return null;
-  const header = lines[0].split(",").map((h) => h.trim());
-  const columns: Record<string, number[]> = Object.fromEntries(header.map((h) => [h, []]));
-  for (const line of lines.slice(1)) {
-    const cells = line.split(",");
-    header.forEach((h, i) => columns[h].push(cells[i] === undefined || cells[i].trim() === "" ? NaN : Number(cells[i])));
-  }
-  return columns;
+  const table = readLogTable(runDir, "lenient");
+  if (!table) return null;
+  return Object.fromEntries(table.columns.map((c, k) => [c, table.rows.map((row) => row[k] as number)]));
 }
 
 /** Splits one CSV line into fields (RFC 4180 quotes; no line breaks inside fields). */
@@ -343,7 +386,8 @@ export interface RunExamples {
 }
 
 /**
- * Reads `<runDir>/examples.csv` (header `exampleId,label,name`, one row per example).
+ * Reads `<runDir>/examples.csv` (header `example_id,label,name`, or `exampleId` in runs
+ * written before the column was renamed; one row per example).
  * @returns null when the run has no examples.csv.
  * @throws FileFormatError if a row's exampleId or label is not an integer in range.
  */
@@ -352,10 +396,10 @@ export function readRunExamples(runDir: string, nExamples: number): RunExamples 
   if (!fs.existsSync(file)) return null;
   const lines = fs.readFileSync(file, "utf8").split(/\r?\n/);
   const header = splitCsvLine(lines[0] ?? "").map((h) => h.trim());
-  const idColumn = header.findIndex((h) => h === "exampleId" || h === "example_id");
+  const idColumn = header.findIndex((h) => EXAMPLE_ID_COLUMNS.includes(h));
   const labelColumn = header.indexOf("label");
   const nameColumn = header.indexOf("name");
-  if (idColumn < 0 || labelColumn < 0) throw new FileFormatError(file, `expected a header with exampleId and label, got ${describeValue(lines[0])}`);
+  if (idColumn < 0 || labelColumn < 0) throw new FileFormatError(file, `expected a header with one of ${EXAMPLE_ID_COLUMNS.join(", ")} and label, got ${describeValue(lines[0])}`);
   const labels = new Int32Array(nExamples).fill(-1);
   const names = new Array<string>(nExamples).fill("");
   for (let row = 1; row < lines.length; row++) {

@@ -6,10 +6,11 @@
 import { checkSameLength } from "../core/errors";
 import { csvField } from "../core/csv";
 import { type ExampleStats, NEVER_LEARNED_EPOCH } from "./exampleStats";
+import { EXAMPLE_ID_COLUMN } from "./layout";
 
 /** Columns of stats.csv, in order. `first_learned_epoch` is empty when never learned. */
 export const STATS_COLUMNS = [
-  "example_id",
+  EXAMPLE_ID_COLUMN,
   "label",
   "name",
   "presented",

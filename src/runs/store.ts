@@ -7,10 +7,10 @@
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { FileFormatError, ValueError } from "../core/errors";
+import { ValueError } from "../core/errors";
 import { csvField } from "../core/csv";
 import { writeFileAtomic, writeJsonAtomic } from "../core/atomic";
-import { EXAMPLES_FILE, type EnvironmentInfo, LOG_COLUMNS, LOG_FILE, MANIFEST_FILE, type RunManifest, SCHEMA_VERSION, runDir, type LogRow } from "./layout";
+import { EXAMPLES_FILE, EXAMPLE_ID_COLUMN, type EnvironmentInfo, LOG_COLUMNS, LOG_FILE, MANIFEST_FILE, type RunManifest, SCHEMA_VERSION, runDir, type LogRow } from "./layout";
 import { writeManifest } from "./manifest";
 import { checkFolderName } from "../core/paths";
 
@@ -38,9 +38,9 @@ export function gitState(cwd = path.resolve(__dirname, "../..")): { commit: stri
   }
 }
 
-/** examples.csv text: exampleId,label,name per training example (label as trained, after noise). */
+/** examples.csv text: example_id,label,name per training example (label as trained, after noise). */
 export function examplesCsv(labels: Int32Array, names?: readonly string[]): string {
-  const lines = ["exampleId,label,name"];
+  const lines = [`${EXAMPLE_ID_COLUMN},label,name`];
   for (let id = 0; id < labels.length; id++) lines.push(`${id},${labels[id]},${csvField(names?.[id])}`);
   return lines.join("\n") + "\n";
 }
@@ -141,31 +141,8 @@ function formatLogValue(value: number | null): string {
   return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(7)));
 }
 
-/** Writes log.csv (LOG_COLUMNS header + one row per epoch) atomically. */
+/** Writes log.csv (LOG_COLUMNS header + one row per epoch) atomically; readLog (./scan.ts) reads it back. */
 export function writeLog(dir: string, rows: readonly LogRow[]): void {
   const lines = [LOG_COLUMNS.join(","), ...rows.map((r) => LOG_COLUMNS.map((c) => formatLogValue(r[c])).join(","))];
   writeFileAtomic(path.join(dir, LOG_FILE), lines.join("\n") + "\n");
-}
-
-/**
- * Reads log.csv back (empty cells become null); [] if the file does not exist yet.
- * @throws FileFormatError if the header is not LOG_COLUMNS or a cell is not a number.
- */
-export function readLog(dir: string): LogRow[] {
-  const file = path.join(dir, LOG_FILE);
-  if (!fs.existsSync(file)) return [];
-  const lines = fs.readFileSync(file, "utf8").split("\n").filter((l) => l.length > 0);
-  if (lines[0] !== LOG_COLUMNS.join(",")) throw new FileFormatError(file, `expected header "${LOG_COLUMNS.join(",")}", got "${lines[0] ?? ""}"`);
-  return lines.slice(1).map((line, i) => {
-    const cells = line.split(",");
-    if (cells.length !== LOG_COLUMNS.length) throw new FileFormatError(file, `row ${i + 1}: expected ${LOG_COLUMNS.length} cells, got ${cells.length}`);
-    const row = {} as LogRow;
-    LOG_COLUMNS.forEach((c, k) => {
-      const cell = cells[k];
-      const value = cell === "" ? null : Number(cell);
-      if (value !== null && Number.isNaN(value)) throw new FileFormatError(file, `row ${i + 1}, column ${c}: expected a number, got "${cell}"`);
-      row[c] = value;
-    });
-    return row;
-  });
 }

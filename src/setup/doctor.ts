@@ -10,7 +10,7 @@ import * as path from "node:path";
 import type { EnvironmentInfo } from "../runs/layout";
 import { jupyterInstallPlan, machineFacts } from "./kernel";
 import { type BackendName, BACKEND_PACKAGES, GPU_RUNTIME_LIBRARIES, VALID_BACKENDS, backendReport, initBackend, probeBackends } from "../backend/index";
-import { commandOutput, findExecutable, findSharedLibrary, installedPackageVersion, listNvidiaGpus, nvidiaDriverVersion } from "../backend/system";
+import { commandOutput, findExecutable, findSharedLibrary, installedPackageVersion, listNvidiaGpus } from "../backend/system";
 import { WASM_TRAINING_KERNELS } from "../backend/wasm_gradients";
 import { jpegDecoderDescription, nativeJpegBuilt } from "../data/jpegTurbo";
 import { projectRoot } from "../core/paths";
@@ -147,8 +147,7 @@ export async function doctor(): Promise<DoctorReport> {
     checks.push({ name: "backend speed", ok: false, detail: "the pure-JavaScript cpu backend trains conv nets at a few images/s", fix: fixFor("wasm", backends) });
   }
 
-  const devices = listNvidiaGpus();
-  const driver = nvidiaDriverVersion();
+  const { names: devices, driver } = listNvidiaGpus();
   const libraries: Record<string, string | null> = {};
   for (const lib of GPU_RUNTIME_LIBRARIES) libraries[lib] = findSharedLibrary(lib);
   checks.push(...gpuChecks(devices, driver, libraries));

@@ -16,7 +16,7 @@ import { type BackendName, initBackend } from "../backend";
 import { type OpenedDataset, openDataset } from "../data";
 import { sha256Hex } from "../core/checksum";
 import { jpegDecoderDescription } from "../data/jpegTurbo";
-import { FileFormatError, ValueError, describeValue } from "../core/errors";
+import { FileFormatError, ValueError } from "../core/errors";
 import { exampleStats } from "../runs/exampleStats";
 import { writeStatsCsv } from "../runs/writeStatsCsv";
 import { buildModel } from "../models";
@@ -24,8 +24,9 @@ import { CHECKPOINT_FILE, type CheckpointState, loadCheckpointWeights, readCheck
 import { CHECKPOINT_DIR, CORRECT_FILE, FLOAT_RECORDS, LOG_FILE, MANIFEST_FILE, type RunManifest, correctRowBytes, runDir as runFolder, type LogRow } from "../runs/layout";
 import { readManifest, writeManifest } from "../runs/manifest";
 import { type CorrectRecord, appendCorrectRow, appendFloatRow, readCorrectRecord } from "../runs/record";
-import { createRun, newRunId, readLog, writeLog } from "../runs/store";
-import { type TrainConfig, configDifferences, resolveTrainConfig, type ModelName } from "../config/train";
+import { createRun, newRunId, writeLog } from "../runs/store";
+import { readLog } from "../runs/scan";
+import { type TrainConfig, configDifferences, describeConfigDifferences, resolveTrainConfig, type ModelName } from "../config/train";
 import { trainLoop } from "./loop";
 import { Sgd } from "./sgd";
 import { checkFolderName } from "../core/paths";
@@ -92,10 +93,8 @@ export async function train(config: Partial<TrainConfig>, options: TrainOptions 
   const dir = runFolder(outputsRoot, experiment, runId);
   if (fs.existsSync(path.join(dir, MANIFEST_FILE))) {
     const recorded = resolveTrainConfig(readManifest(dir).config as Partial<TrainConfig>);
-    const differences = configDifferences(recorded, resolved);
-    if (differences.length > 0) {
-      const listed = differences.map((k) => `${k}: recorded ${describeValue(recorded[k])}, given ${describeValue(resolved[k])}`).join("; ");
-      throw new ValueError(`train: run ${dir} exists with another config (${listed}); choose a new run id or resume it unchanged`);
+    if (configDifferences(recorded, resolved).length > 0) {
+      throw new ValueError(`train: run ${dir} exists with another config (${describeConfigDifferences(recorded, resolved)}); choose a new run id or resume it unchanged`);
     }
     return resumeRun(dir, options);
   }

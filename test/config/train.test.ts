@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { ValueError } from "../../src/core/errors";
-import { DEFAULT_TRAIN_CONFIG, TRAIN_PRESETS, configDifferences, parseConfigOverrides, resolveTrainConfig } from "../../src/config/train";
+import { DEFAULT_TRAIN_CONFIG, TRAIN_PRESETS, configDifferences, describeConfigDifferences, kebabCaseKey, resolveTrainConfig } from "../../src/config/train";
 
 const rejects = (fn: () => unknown, re: RegExp) => assert.throws(fn, (e: Error) => e instanceof ValueError && re.test(e.message));
 
@@ -52,31 +52,21 @@ test("resolveTrainConfig(partial) rejects wrong types and inconsistent values", 
   rejects(() => resolveTrainConfig({ removeIds: [1, -2] }), /config\.removeIds: expected exampleIds >= 0/);
 });
 
-test("parseConfigOverrides(args) parses each value by its key's type (kebab-case or camelCase keys)", () => {
-  assert.deepEqual(parseConfigOverrides(["--epochs=5", "--batch-size=128", "--lr=0.1", "--nesterov=true", "--milestones=60,120,160", "--recordFloats=loss,margin", "--model=mnist-cnn"]), {
-    epochs: 5,
-    batchSize: 128,
-    lr: 0.1,
-    nesterov: true,
-    milestones: [60, 120, 160],
-    recordFloats: ["loss", "margin"],
-    model: "mnist-cnn",
-  });
-});
-
-test("parseConfigOverrides(args) rejects unknown keys, bad syntax and wrong types", () => {
-  rejects(() => parseConfigOverrides(["--epoch=3"]), /unknown config key "epoch"; valid keys: model, dataset/);
-  rejects(() => parseConfigOverrides(["epochs=3"]), /expected --key=value, got "epochs=3"/);
-  rejects(() => parseConfigOverrides(["--epochs=three"]), /--epochs: expected an integer, got "three"/);
-  rejects(() => parseConfigOverrides(["--lr=fast"]), /--lr: expected a finite number, got "fast"/);
-  rejects(() => parseConfigOverrides(["--augment-flag=1"]), /unknown config key "augment-flag"/);
-  rejects(() => parseConfigOverrides(["--nesterov=maybe"]), /--nesterov: expected true or false, got "maybe"/);
-});
-
 test("configDifferences(a, b) lists the keys whose values differ", () => {
   const a = resolveTrainConfig({});
   assert.deepEqual(configDifferences(a, resolveTrainConfig({})), []);
   assert.deepEqual(configDifferences(a, resolveTrainConfig({ lr: 0.2, milestones: [3] })), ["lr", "milestones"]);
+  // Partial configs (experiment.json's base): key order does not matter, an unset key differs from a set one.
+  assert.deepEqual(configDifferences({ dataset: "digits", lr: 0.05 }, { lr: 0.05, dataset: "digits" }), []);
+  assert.deepEqual(configDifferences({ lr: 0.05 }, {}), ["lr"]);
+});
+
+test("describeConfigDifferences(recorded, given, keyName) lists each differing key with both values", () => {
+  const recorded = resolveTrainConfig({});
+  const given = resolveTrainConfig({ batchSize: 64, milestones: [3] });
+  assert.equal(describeConfigDifferences(recorded, given), "batchSize: recorded 32, given 64; milestones: recorded [], given [3]");
+  assert.equal(describeConfigDifferences(recorded, given, kebabCaseKey), "batch-size: recorded 32, given 64; milestones: recorded [], given [3]");
+  assert.equal(describeConfigDifferences(recorded, recorded), "");
 });
 
 test("resolveTrainConfig(partial) checks the image-folder options imageSize, classIndex, skipBadFiles and normalizeMean/normalizeStd", () => {
@@ -89,5 +79,4 @@ test("resolveTrainConfig(partial) checks the image-folder options imageSize, cla
   rejects(() => resolveTrainConfig({ dataset: "folder", imageSize: 0 }), /config\.imageSize: expected an integer > 0, got 0/);
   rejects(() => resolveTrainConfig({ normalizeMean: [0.5] }), /config\.normalizeMean\/normalizeStd: expected both or neither, got only normalizeMean/);
   rejects(() => resolveTrainConfig({ normalizeMean: [0.5], normalizeStd: [0] }), /expected equal non-empty lists \(one value per channel\) with std > 0, got mean \[0\.5\], std \[0\]/);
-  assert.deepEqual(parseConfigOverrides(["--image-size=64", "--normalize-mean=0.5,0.4,0.3"]), { imageSize: 64, normalizeMean: [0.5, 0.4, 0.3] });
 });

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { openDataset } from "../../src/data/index";
+import { openDataset, readImageSplits } from "../../src/data/index";
+import { classCounts } from "../../src/analysis/sets";
 import type { Batch } from "../../src/data/types";
 import { SHARED_DATA, missingShared, tempDir } from "./shared";
 
@@ -88,4 +89,21 @@ test("openDataset({dataset: 'cifar10'}) without the files names the folder and t
     name: "FileFormatError",
     message: `${dataRoot}/cifar10: expected the cifar10 files here; run \`forgetting data fetch cifar10\` (or see \`forgetting data info cifar10\` for the files to place by hand)`,
   });
+});
+
+test("readImageSplits({dataset: 'digits'}) gives the embedded digits with their fixed split", async () => {
+  const { train, test: testSplit } = await readImageSplits({ dataset: "digits" });
+  assert.equal(train.labels.length, 1438);
+  assert.equal(testSplit.labels.length, 359);
+  // Test per class as the digits module documents it; training = UCI per-class totals minus test.
+  assert.deepEqual([...classCounts(testSplit)], [36, 36, 35, 37, 36, 36, 36, 36, 35, 36]);
+  assert.deepEqual([...classCounts(train)], [178 - 36, 182 - 36, 177 - 35, 183 - 37, 181 - 36, 182 - 36, 181 - 36, 179 - 36, 174 - 35, 180 - 36]);
+  await assert.rejects(readImageSplits({ dataset: "svhn" as never }), { name: "ValueError", message: 'readImageSplits dataset: expected one of "digits", "mnist", "fashion-mnist", "cifar10", "cifar100", "folder", got "svhn"' });
+  await assert.rejects(readImageSplits({ dataset: "folder" }), { message: 'readImageSplits folder: expected the root folder (holding train/ and val/ or test/) of dataset "folder", got undefined' });
+});
+
+test("readImageSplits({dataset: 'cifar10'}, dataRoot) without the files names the folder and the fetch command, as openDataset does", async () => {
+  const dataRoot = tempDir("no-cifar");
+  const message = `${dataRoot}/cifar10: expected the cifar10 files here; run \`forgetting data fetch cifar10\` (or see \`forgetting data info cifar10\` for the files to place by hand)`;
+  await assert.rejects(readImageSplits({ dataset: "cifar10" }, dataRoot), { name: "FileFormatError", message });
 });

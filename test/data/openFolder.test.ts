@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { openDataset } from "../../src/data/index";
+import { openDataset, readImageSplits } from "../../src/data/index";
 import { readImageFolder } from "../../src/data/imageFolder";
 import { folderBatchSource } from "../../src/data/folderBatches";
 import type { Batch } from "../../src/data/types";
@@ -64,4 +64,32 @@ test("openDataset({dataset: 'folder'}) on hymenoptera: 245 train / 153 val, ids 
   assert.deepEqual(testSource.classNames, ["ants", "bees"]);
   await assert.rejects(openDataset({ dataset: "folder", seed: 1 }), /openDataset folder: expected the root folder/);
   await assert.rejects(openDataset({ dataset: "folder", folder: path.join(SHARED_DATA, "hymenoptera_data"), seed: 1, permutePixels: true }), /openDataset permutePixels: expected an in-memory dataset/);
+});
+
+test("openDataset and readImageSplits read a folder dataset alike: test/ when there is no val/, classes numbered by the class index", async () => {
+  const root = tempDir("open-folder-test");
+  await png(path.join(root, "train", "n01", "a.png"), 10);
+  await png(path.join(root, "train", "n02", "b.png"), 20);
+  await png(path.join(root, "test", "n02", "t.png"), 30);
+  const classIndex = path.join(root, "index.json");
+  fs.writeFileSync(classIndex, JSON.stringify({ 0: ["n02", "bee"], 1: ["n01", "ant"] }));
+  const splits = await readImageSplits({ dataset: "folder", folder: root, classIndex });
+  assert.ok(splits.train.kind === "image-folder" && splits.test.kind === "image-folder");
+  assert.deepEqual([splits.train.classNames, splits.train.files, Array.from(splits.train.labels)], [["bee", "ant"], ["n02/b.png", "n01/a.png"], [0, 1]]);
+  assert.deepEqual([splits.test.root, splits.test.classNames, splits.test.files, Array.from(splits.test.labels)], [path.join(root, "test"), ["bee", "ant"], ["n02/t.png"], [0]]);
+  const { test: testSource } = await openDataset({ dataset: "folder", folder: root, classIndex, seed: 0, imageSize: 8 });
+  assert.deepEqual([testSource.classNames, testSource.exampleNames], [["bee", "ant"], ["n02/t.png"]]);
+  fs.rmSync(path.join(root, "test"), { recursive: true });
+  const noTest = `${root}: expected train/ and val/ (or test/) folders of class folders, got no val/ or test/`;
+  await assert.rejects(readImageSplits({ dataset: "folder", folder: root }), { name: "FileFormatError", message: noTest });
+  await assert.rejects(openDataset({ dataset: "folder", folder: root, seed: 0 }), { name: "FileFormatError", message: noTest });
+});
+
+test("readImageSplits({dataset: 'folder', folder}) lists train/ and val/ with the same class ids", async (t) => {
+  const reason = missingShared("hymenoptera_data/val");
+  if (reason) return t.skip(reason);
+  const { train, test: val } = await readImageSplits({ dataset: "folder", folder: path.join(SHARED_DATA, "hymenoptera_data"), skipBadFiles: true });
+  assert.equal(train.kind, "image-folder");
+  assert.deepEqual(train.classNames, val.classNames);
+  assert.ok(train.kind === "image-folder" && train.files.includes("ants/ant photos.jpg"), "the file name with a space is listed");
 });

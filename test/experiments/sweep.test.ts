@@ -12,6 +12,7 @@ import { readExperimentConfig, writeExperimentConfig } from "../../src/runs/expe
 import { acquireRunLock, readLiveLock, releaseRunLock } from "../../src/runs/lock";
 import { sweepStatus } from "../../src/runs/status";
 import { type SweepProgress, formatSweepProgress } from "../../src/core/progress";
+import { withFakeNvidiaSmi } from "../backend/fakeNvidiaSmi";
 
 const FAKE_RUNS = path.resolve(__dirname, "../analysis/fakeRuns.ts");
 
@@ -56,6 +57,10 @@ test("writeExperimentConfig/readExperimentConfig/planRuns: the grid of budgets x
     assert.deepEqual(plan[3].config, resolveTrainConfig({ dataset: "digits", lr: 0.05, epochs: 3, seed: 1 }));
     assert.deepEqual(planRuns({ ...experiment, seeds: [7, 4] }).map((r) => r.runId), ["b2-s4", "b2-s7", "b3-s4", "b3-s7"]);
     assert.throws(() => writeExperimentConfig(root, { ...experiment, base: { lr: 0.1 } }), /exists with another base config, seeds or variants/);
+    assert.throws(() => writeExperimentConfig(root, { ...experiment, variants: [{ name: "noisy", config: { labelNoise: 0.1 } }] }), /exists with another base config, seeds or variants/);
+    // The same base written in another key order is the same grid; a budget may be added.
+    writeExperimentConfig(root, { ...experiment, base: { lr: 0.05, dataset: "digits" }, budgets: [2, 3, 4] });
+    assert.deepEqual(readExperimentConfig(dir).budgets, [2, 3, 4]);
     assert.throws(() => writeExperimentConfig(root, { ...experiment, name: "x", budgets: [] }), {
       name: "ValueError",
       message: 'writeExperimentConfig: field "budgets": expected a non-empty list of distinct integers > 0, got []',
@@ -94,6 +99,20 @@ test("sweep(dir, {workers: 2}) runs every missing run in worker processes and re
     // A second sweep has nothing to do.
     const again = await sweep(dir, { workers: 2, spawnWorker: fakeWorker });
     assert.deepEqual([again.completed, again.alreadyDone.length], [[], 4]);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("sweep(dir) without workers starts one worker per GPU nvidia-smi lists, each pinned with CUDA_VISIBLE_DEVICES", async () => {
+  const { root, dir } = setup();
+  try {
+    const pinned: string[] = [];
+    const summary = await withFakeNvidiaSmi(["NVIDIA RTX A5000, 535.104.05", "NVIDIA RTX A5000, 535.104.05"], () =>
+      sweep(dir, { spawnWorker: (job, env) => (pinned.push(`${job.slot}:${env.CUDA_VISIBLE_DEVICES}`), fakeWorker(job, env)) }),
+    );
+    assert.equal(summary.completed.length, 4);
+    assert.deepEqual([...new Set(pinned)].sort(), ["0:0", "1:1"]);
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }

@@ -61,5 +61,5 @@ test("forgetting study rejects bad fractions and budgets with the option's name"
   } finally {
     console.error = original;
   }
-  assert.deepEqual(errors, ['forgetting study: study --remove-fractions: expected numbers in (0, 1), got "1.5"', 'forgetting study: study --budgets: expected positive integers, got "x"']);
+  assert.deepEqual(errors, ['forgetting study: study --remove-fractions: expected numbers in (0, 1), got "1.5"', 'forgetting study: study --budgets: expected an integer, got "x"']);
 });

@@ -2,7 +2,10 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { describeScan, loadRunRecord, presentedMask, readLogColumns, scanExperiment } from "../../src/runs/scan";
+import { FileFormatError } from "../../src/core/errors";
+import type { LogRow } from "../../src/runs/layout";
+import { describeScan, loadRunRecord, presentedMask, readLog, readLogColumns, readRunExamples, scanExperiment } from "../../src/runs/scan";
+import { examplesCsv, writeLog } from "../../src/runs/store";
 import { constantSequences, makeTempDir, writeFakeRun } from "../analysis/fakeRuns";
 
 function withExperiment(fn: (dir: string) => void) {
@@ -142,4 +145,51 @@ test("presentedMask(manifest) and readLogColumns(runDir)", () =>
     assert.deepEqual(log.acc, [0.25, 0.75]);
     assert.deepEqual(log.epoch, [1, 2]);
     assert.equal(readLogColumns(dir), null);
+  }));
+
+test("writeLog(dir, rows) / readLog(dir) round-trip log.csv with empty cells for unmeasured values", () =>
+  withExperiment((dir) => {
+    assert.deepEqual(readLog(dir), []);
+    const rows: LogRow[] = [
+      { epoch: 1, acc: null, lr: 0.1, train_loss: 2.302585, train_acc: 0.125, train_time: 1.5, val_loss: null, val_time: null, images_per_s: 1000 },
+      { epoch: 2, acc: 0.5, lr: 0.02, train_loss: 1.25, train_acc: 0.5, train_time: 1.25, val_loss: 1.5, val_time: 0.25, images_per_s: 1200 },
+    ];
+    writeLog(dir, rows);
+    const text = fs.readFileSync(path.join(dir, "log.csv"), "utf8");
+    assert.equal(text.split("\n")[0], "epoch,acc,lr,train_loss,train_acc,train_time,val_loss,val_time,images_per_s");
+    assert.equal(text.split("\n")[1], "1,,0.1,2.302585,0.125,1.5,,,1000");
+    assert.deepEqual(readLog(dir), rows);
+    fs.writeFileSync(path.join(dir, "log.csv"), "epoch,loss\n1,2\n");
+    assert.throws(() => readLog(dir), (e: Error) => e instanceof FileFormatError && /log\.csv: expected header "epoch,acc,lr/.test(e.message));
+  }));
+
+test("readLog(dir) names the file and line of a malformed log.csv line; readLogColumns(dir) reads the same lines leniently", () =>
+  withExperiment((dir) => {
+    const header = "epoch,acc,lr,train_loss,train_acc,train_time,val_loss,val_time,images_per_s";
+    const file = path.join(dir, "log.csv");
+    fs.writeFileSync(file, `${header}\n1,0.5,0.1,2,0.25,1,,,100\n2,0.75,0.1\n`);
+    assert.throws(() => readLog(dir), (e: Error) => e instanceof FileFormatError && e.message === `${file}: line 3: expected 9 cells, got 3`);
+    assert.deepEqual(readLogColumns(dir)!.acc, [0.5, 0.75]);
+    assert.deepEqual(readLogColumns(dir)!.val_loss, [NaN, NaN]);
+    fs.writeFileSync(file, `${header}\n\n1,high,0.1,2,0.25,1,,,100\n`);
+    assert.throws(() => readLog(dir), (e: Error) => e instanceof FileFormatError && e.message === `${file}: line 3, column acc: expected a number, got "high"`);
+    assert.deepEqual(readLogColumns(dir)!.acc, [NaN]);
+    // A log written elsewhere, with other columns: analysis still reads acc.
+    fs.writeFileSync(file, "epoch,acc,top5\r\n1,0.5,0.9\r\n");
+    assert.deepEqual(readLogColumns(dir), { epoch: [1], acc: [0.5], top5: [0.9] });
+    fs.writeFileSync(file, header + "\n");
+    assert.deepEqual(readLog(dir), []);
+    assert.deepEqual(readLogColumns(dir)!.acc, []);
+  }));
+
+test("readRunExamples(runDir, n) reads examples.csv as written (example_id) and as older runs wrote it (exampleId)", () =>
+  withExperiment((dir) => {
+    const file = path.join(dir, "examples.csv");
+    assert.equal(readRunExamples(dir, 2), null);
+    fs.writeFileSync(file, examplesCsv(Int32Array.from([1, 0]), ["a.png", "b, 2.png"]));
+    assert.deepEqual(readRunExamples(dir, 2), { labels: Int32Array.from([1, 0]), names: ["a.png", "b, 2.png"] });
+    fs.writeFileSync(file, 'exampleId,label,name\n1,0,"b, 2.png"\n0,1,a.png\n');
+    assert.deepEqual(readRunExamples(dir, 2), { labels: Int32Array.from([1, 0]), names: ["a.png", "b, 2.png"] });
+    fs.writeFileSync(file, "id,label\n0,1\n");
+    assert.throws(() => readRunExamples(dir, 1), (e: Error) => e instanceof FileFormatError && e.message === `${file}: expected a header with one of example_id, exampleId and label, got "id,label"`);
   }));

@@ -4,36 +4,18 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { openDataset } from "../../src/data";
-import { FileFormatError, ValueError } from "../../src/core/errors";
+import { ValueError } from "../../src/core/errors";
 import { readManifest } from "../../src/runs/manifest";
-import { createRun, examplesCsv, gitState, newRunId, readLog, writeLog } from "../../src/runs/store";
+import { createRun, examplesCsv, gitState, newRunId } from "../../src/runs/store";
 import { resolveTrainConfig } from "../../src/config/train";
 import { checkFolderName } from "../../src/core/paths";
-import { type LogRow } from "../../src/runs/layout";
 
 const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), "forgetting-store-"));
 const ENV = { backend: "cpu", backendPackage: "@tensorflow/tfjs-backend-cpu", device: "CPU", versions: {}, platform: "test" };
 
-test("examplesCsv(labels, names) writes exampleId,label,name and quotes names with commas", () => {
-  assert.equal(examplesCsv(Int32Array.from([3, 0]), ["a.png", "ant photos, 2.jpg"]), 'exampleId,label,name\n0,3,a.png\n1,0,"ant photos, 2.jpg"\n');
-  assert.equal(examplesCsv(Int32Array.from([1])), "exampleId,label,name\n0,1,\n");
-});
-
-test("writeLog(dir, rows) / readLog(dir) round-trip log.csv with empty cells for unmeasured values", () => {
-  const dir = tempDir();
-  assert.deepEqual(readLog(dir), []);
-  const rows: LogRow[] = [
-    { epoch: 1, acc: null, lr: 0.1, train_loss: 2.302585, train_acc: 0.125, train_time: 1.5, val_loss: null, val_time: null, images_per_s: 1000 },
-    { epoch: 2, acc: 0.5, lr: 0.02, train_loss: 1.25, train_acc: 0.5, train_time: 1.25, val_loss: 1.5, val_time: 0.25, images_per_s: 1200 },
-  ];
-  writeLog(dir, rows);
-  const text = fs.readFileSync(path.join(dir, "log.csv"), "utf8");
-  assert.equal(text.split("\n")[0], "epoch,acc,lr,train_loss,train_acc,train_time,val_loss,val_time,images_per_s");
-  assert.equal(text.split("\n")[1], "1,,0.1,2.302585,0.125,1.5,,,1000");
-  assert.deepEqual(readLog(dir), rows);
-  fs.writeFileSync(path.join(dir, "log.csv"), "epoch,loss\n1,2\n");
-  assert.throws(() => readLog(dir), (e: Error) => e instanceof FileFormatError && /log\.csv: expected header "epoch,acc,lr/.test(e.message));
-  fs.rmSync(dir, { recursive: true, force: true });
+test("examplesCsv(labels, names) writes example_id,label,name and quotes names with commas", () => {
+  assert.equal(examplesCsv(Int32Array.from([3, 0]), ["a.png", "ant photos, 2.jpg"]), 'example_id,label,name\n0,3,a.png\n1,0,"ant photos, 2.jpg"\n');
+  assert.equal(examplesCsv(Int32Array.from([1])), "example_id,label,name\n0,1,\n");
 });
 
 test("createRun(options) writes examples.csv with the noisy labels, noise.json, dataset.json and a running manifest", async () => {

@@ -3,6 +3,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { VALID_BACKENDS } from "../../src/backend";
 import { doctor, formatDoctorReport } from "../../src/setup/doctor";
+import { withFakeNvidiaSmi } from "../backend/fakeNvidiaSmi";
 
 /** True if some folder of PATH holds an nvidia-smi (checked here without the doctor's helpers). */
 function hasNvidiaSmi(): boolean {
@@ -65,3 +66,10 @@ test("doctor() with FORGETTING_BACKEND=cpu: cpu chosen, wasm still reported avai
     else process.env.FORGETTING_BACKEND = saved;
   }
 });
+
+test("doctor() names the GPUs and driver nvidia-smi lists in its gpu-driver check", () =>
+  withFakeNvidiaSmi(["NVIDIA RTX A5000, 535.104.05"], async () => {
+    const report = await doctor();
+    assert.deepEqual([report.gpu.devices, report.gpu.driver], [["NVIDIA RTX A5000"], "535.104.05"]);
+    assert.deepEqual(report.checks.find((c) => c.name === "gpu-driver"), { name: "gpu-driver", ok: true, detail: "NVIDIA RTX A5000 (driver 535.104.05)", fix: undefined });
+  }));

@@ -4,6 +4,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { main } from "../../src/cli";
+import { parseArgs } from "../../src/cli/args";
+import { command as trainCommand } from "../../src/cli/train";
 
 /** Runs the CLI in-process, capturing what it prints. */
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -32,6 +34,14 @@ test("forgetting train --help lists every config flag with its default", async (
   }
 });
 
+test("forgetting train's config flags arrive typed as their TrainConfig key (numbers, integer and number lists, booleans)", () => {
+  const { options } = parseArgs(trainCommand, ["--lr=0.1", "--milestones", "60,120,160", "--nesterov", "--record-floats=loss,margin", "--image-size=64", "--normalize-mean=0.5,0.4,0.3"]);
+  assert.deepEqual(
+    [options.lr, options.milestones, options.nesterov, options["record-floats"], options["image-size"], options["normalize-mean"], options.epochs],
+    [0.1, [60, 120, 160], true, ["loss", "margin"], 64, [0.5, 0.4, 0.3], undefined],
+  );
+});
+
 test("forgetting train with bad values exits 2 with one clear line", async () => {
   const cases: Array<[string[], RegExp]> = [
     [["train", "--epochs", "0"], /forgetting train: resolveTrainConfig: config\.epochs: expected an integer > 0, got 0/],
@@ -42,6 +52,8 @@ test("forgetting train with bad values exits 2 with one clear line", async () =>
     [["train", "--epoch", "3"], /train: unknown option --epoch; valid options: --preset, --model/],
     [["train", "--stop-after-epochs", "0"], /train --stop-after-epochs: expected an integer >= 1, got "0"/],
     [["train", "--image-size", "64"], /config\.imageSize: expected dataset "folder" \(it sets how image folders are read\), got dataset "digits"/],
+    [["train", "--milestones", "60,x"], /train --milestones: expected an integer, got "x"/],
+    [["train", "--record-floats", "loss,entropy"], /train --record-floats: expected items from loss, margin, prob, got "entropy"/],
   ];
   for (const [args, re] of cases) {
     const { code, err } = await cli(args);
@@ -53,6 +65,7 @@ test("forgetting train with bad values exits 2 with one clear line", async () =>
 test("forgetting sweep/noise/removal with a value out of an option's range exit 2 with one line naming the option", async () => {
   const cases: Array<[string[], RegExp]> = [
     [["sweep", "e", "--workers", "0"], /sweep --workers: expected an integer >= 1, got "0"/],
+    [["sweep", "e", "--budgets", "2,0", "--seeds", "1"], /sweep --budgets: expected an integer >= 1, got "0"/],
     [["noise", "s", "--fractions", "0.1", "--epochs", "0"], /noise --epochs: expected an integer >= 1, got "0"/],
     [["noise", "s", "--fractions", "1.5", "--epochs", "2"], /noise --fractions: expected numbers in \(0, 1\), got "1\.5"/],
     [["removal", "s", "--from", "e", "--remove", "2", "--random-seed", "-1"], /removal --random-seed: expected an integer >= 0, got "-1"/],
