@@ -6,7 +6,7 @@
 import { ValueError, checkFinite, checkOneOf, checkPositive, checkPositiveInteger, describeValue } from "../core/errors";
 
 export const VALID_SCHEDULES = ["constant", "multistep", "warmup-cosine"] as const;
-/** How the learning rate changes over training (see ./schedules.ts). */
+/** How the learning rate changes over training (see ../train/schedules.ts). */
 export type ScheduleName = (typeof VALID_SCHEDULES)[number];
 
 export const VALID_MODELS = ["mnist-cnn", "digits-mlp", "digits-cnn", "resnet20-cifar", "resnet18-cifar", "resnet50"] as const;
@@ -156,7 +156,7 @@ export const TRAIN_CONFIG_KEYS: Record<keyof TrainConfig, { type: KeyType; help:
   evalEvery: { type: "integer", help: "evaluate on the test split every N epochs" },
 };
 
-/** The paper's recipes (DESIGN.md) as partial configs; spread one and override fields. */
+/** The paper's recipes and the ImageNet reference study as partial configs; spread one and override fields. */
 export const TRAIN_PRESETS = {
   /** Embedded UCI 8x8 digits with a small MLP: learns in a few epochs on any CPU. */
   digits: { model: "digits-mlp", dataset: "digits", epochs: 10, batchSize: 32, lr: 0.05, momentum: 0.9 },

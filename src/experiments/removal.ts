@@ -5,7 +5,7 @@
  * test accuracy against the fraction removed.
  *
  * createRemovalStudy writes the study as an experiment with variants (see
- * src/runs/experiment.ts), which `sweep` runs like any other; removalResults collects the
+ * src/config/experiment.ts), which `sweep` runs like any other; removalResults collects the
  * best test accuracy of its finished runs.
  */
 import * as fs from "node:fs";

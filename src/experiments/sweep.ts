@@ -1,6 +1,6 @@
 /**
  * Sweeps: run every missing or unfinished run of an experiment grid (budgets x seeds, see
- * ./experiment.ts) with a local pool of worker processes, and report each run's state.
+ * ../config/experiment.ts) with a local pool of worker processes, and report each run's state.
  *
  * - One worker process per run, at most `workers` at once (default: one per GPU where
  *   `nvidia-smi -L` lists GPUs, each pinned with CUDA_VISIBLE_DEVICES; else one per core).

@@ -12,7 +12,7 @@
  *   outputs/<experiment>/<runId>/prob.f32
  *   outputs/<experiment>/<runId>/examples.csv     exampleId,label,name (label as trained, after noise)
  *   outputs/<experiment>/<runId>/stats.csv        per-example statistics (derived; analysis recomputes)
- *   outputs/<experiment>/<runId>/checkpoint/      weights + optimizer + RNG + epoch for resume
+ *   outputs/<experiment>/<runId>/checkpoint/      weights + optimizer state + epoch for resume (no RNG state: see ./checkpoint.ts)
  *   outputs/<experiment>/reports/                 executed notebooks and HTML reports
  */
 import * as fs from "node:fs";

@@ -265,7 +265,7 @@ async function runEpochs(
   }
 }
 
-/** Deletes ".<name>...tmp" files and folders that a killed process left mid-write (see ../runs/atomic.ts). */
+/** Deletes ".<name>...tmp" files and folders that a killed process left mid-write (see ../core/atomic.ts). */
 function removeTemporaryFiles(dir: string): void {
   for (const name of fs.readdirSync(dir)) {
     if (name.startsWith(".") && name.endsWith(".tmp")) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
