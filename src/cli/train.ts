@@ -123,7 +123,7 @@ export const command: CliCommand = {
     if (options.resume !== undefined) {
       dir = path.resolve(String(options.resume));
       if (options.preset !== undefined || Object.keys(flags).length > 0) {
-        const recorded = resolveTrainConfig(readManifest(dir).config as Partial<TrainConfig>);
+        const recorded = readManifest(dir).config;
         const wanted = resolveTrainConfig({ ...recorded, ...preset, ...flags });
         const differences = configDifferences(recorded, wanted);
         if (differences.length > 0) {
@@ -135,7 +135,7 @@ export const command: CliCommand = {
       manifest = await resumeRun(dir, common);
     } else {
       const outputsRoot = path.resolve(String(options.outputs));
-      manifest = await train({ ...preset, ...flags }, { ...common, outputsRoot, experiment: String(options.experiment), runId: options["run-id"] as string | undefined });
+      manifest = await train(resolveTrainConfig({ ...preset, ...flags }), { ...common, outputsRoot, experiment: String(options.experiment), runId: options["run-id"] as string | undefined });
       dir = path.join(outputsRoot, manifest.experiment, manifest.runId);
     }
     console.log(runSummary(dir, manifest));

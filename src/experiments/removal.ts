@@ -62,8 +62,8 @@ export function createRemovalStudy(options: RemovalStudyOptions): string {
   let base: Partial<TrainConfig>;
   if (fs.existsSync(path.join(sourceDir, EXPERIMENT_FILE))) base = { ...readExperimentConfig(sourceDir).base };
   else {
-    const { epochs: _epochs, seed: _seed, removeIds: _removed, ...rest } = group.runs[0].manifest.config as Record<string, unknown>;
-    base = rest as Partial<TrainConfig>;
+    const { epochs: _epochs, seed: _seed, removeIds: _removed, ...rest } = group.runs[0].manifest.config;
+    base = rest;
   }
   delete base.removeIds;
   const variants: ExperimentVariant[] = [{ name: "full", config: {}, meta: { method: "none", removed: 0, fraction: 0 } }];

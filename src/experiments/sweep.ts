@@ -18,7 +18,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { type ExperimentConfig, type PlannedRun, planRuns } from "../config/experiment";
-import type { TrainConfig } from "../config/train";
+import type { ResolvedTrainConfig } from "../config/train";
 import { writeJsonAtomic } from "../core/atomic";
 import { ValueError, describeValue } from "../core/errors";
 import { SWEEP_DIR, acquireRunLock, releaseRunLock, updateRunLock } from "../runs/lock";
@@ -45,7 +45,8 @@ export interface WorkerJob {
   outputsRoot: string;
   experiment: string;
   runId: string;
-  config: TrainConfig;
+  /** The planned run's config, resolved when experiment.json was read. */
+  config: ResolvedTrainConfig;
   /** Worker slot, 0..workers-1 (the GPU index when GPUs are used). */
   slot: number;
 }

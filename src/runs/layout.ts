@@ -17,7 +17,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { FloatRecordName, TrackingMode } from "../config/train";
+import type { FloatRecordName, ResolvedTrainConfig } from "../config/train";
 
 /** Current version of the run-file schema, stored in every manifest. */
 export const SCHEMA_VERSION = 1;
@@ -80,8 +80,8 @@ export interface RunManifest {
   runId: string;
   experiment: string;
   status: RunStatus;
-  /** The full resolved training config (TrainConfig), including seed and epochs. */
-  config: Record<string, unknown> & { seed: number; epochs: number; trackingMode: TrackingMode };
+  /** The full resolved training config, including seed and epochs (readManifest resolves it). */
+  config: ResolvedTrainConfig;
   dataset: {
     id: string;
     checksum: string;
