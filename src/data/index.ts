@@ -35,7 +35,7 @@ export interface DatasetOptions {
   folder?: string;
   /** Run seed: shuffle, augmentation, label noise and pixel permutation derive from it. */
   seed: number;
-  /** Default "default". */
+  /** Training augmentation pipeline; default "default". */
   augment?: AugmentationName;
   /** Fraction of training labels flipped to a different class, in [0, 1); default 0. */
   labelNoise?: number;
