@@ -32,7 +32,8 @@ export function parseFractionList(who: string, raw: string[]): number[] {
 /** The base config from --preset and --base-json (JSON of TrainConfig keys), without epochs and seed. */
 export function baseConfigFromOptions(who: string, options: ParsedOptions): Partial<TrainConfig> {
   const preset = options.preset ? { ...TRAIN_PRESETS[options.preset as keyof typeof TRAIN_PRESETS] } : {};
-  let extra: Record<string, unknown> = {};
+  // Checked with the rest of the definition by writeExperimentConfig.
+  let extra: Partial<TrainConfig> = {};
   if (options["base-json"]) {
     try {
       extra = JSON.parse(String(options["base-json"]));
@@ -41,10 +42,9 @@ export function baseConfigFromOptions(who: string, options: ParsedOptions): Part
     }
     if (typeof extra !== "object" || extra === null || Array.isArray(extra)) throw new ValueError(`${who} --base-json: expected a JSON object, got ${describeValue(extra)}`);
   }
-  const base: Record<string, unknown> = { ...preset, ...extra };
-  delete base.epochs; // set per run by the budget
-  delete base.seed;
-  return base as Partial<TrainConfig>;
+  // epochs and seed are set per run by the budget and the seeds.
+  const { epochs: _epochs, seed: _seed, ...base } = { ...preset, ...extra };
+  return base;
 }
 
 /** Options shared by the commands that sweep. */

@@ -119,7 +119,7 @@ export const command: CliCommand = {
     if (options.resume !== undefined) {
       dir = path.resolve(String(options.resume));
       if (options.preset !== undefined || Object.keys(flags).length > 0) {
-        const recorded = resolveTrainConfig(readManifest(dir).config as Partial<TrainConfig>);
+        const recorded = readManifest(dir).config;
         const wanted = resolveTrainConfig({ ...recorded, ...preset, ...flags });
         if (configDifferences(recorded, wanted).length > 0) {
           throw new ValueError(`train --resume ${dir}: the run was trained with another config (${describeConfigDifferences(recorded, wanted, kebabCaseKey)})`);
@@ -128,7 +128,7 @@ export const command: CliCommand = {
       manifest = await resumeRun(dir, common);
     } else {
       const outputsRoot = path.resolve(String(options.outputs));
-      manifest = await train({ ...preset, ...flags }, { ...common, outputsRoot, experiment: String(options.experiment), runId: options["run-id"] as string | undefined });
+      manifest = await train(resolveTrainConfig({ ...preset, ...flags }), { ...common, outputsRoot, experiment: String(options.experiment), runId: options["run-id"] as string | undefined });
       dir = path.join(outputsRoot, manifest.experiment, manifest.runId);
     }
     console.log(runSummary(dir, manifest));

@@ -17,7 +17,8 @@
  * never parsed out of folder names. Run ids become `<variant>-b<budget>-s<seed>`.
  */
 import { ValueError, describeValue } from "../core/errors";
-import { type TrainConfig, resolveTrainConfig } from "./train";
+import { deepFreeze } from "../core/freeze";
+import { type ResolvedTrainConfig, type TrainConfig, resolveTrainConfig } from "./train";
 import { checkFolderName } from "../core/paths";
 
 export interface ExperimentConfig {
@@ -50,8 +51,15 @@ export interface PlannedRun {
   /** The variant of the run, when the experiment has variants. */
   variant?: ExperimentVariant;
   /** The resolved config of the run. */
-  config: TrainConfig;
+  config: ResolvedTrainConfig;
 }
+
+declare const checkedBrand: unique symbol;
+/** An experiment checkExperimentConfig returned: frozen, every run's config resolved once there. */
+export type CheckedExperimentConfig = Readonly<ExperimentConfig> & { readonly [checkedBrand]: true };
+
+/** The runs of each checked experiment, with the configs checkExperimentConfig resolved. */
+const checkedPlans = new WeakMap<object, readonly PlannedRun[]>();
 
 /** The seeds of an experiment as a sorted list. */
 export function experimentSeeds(experiment: ExperimentConfig): number[] {
@@ -64,11 +72,13 @@ export function plannedRunId(budget: number, seed: number, variant?: string): st
 }
 
 /**
- * Checks an experiment definition, including every run's resolved config.
+ * Checks an experiment definition, including every run's resolved config, which planRuns
+ * then hands out without resolving it again.
  * @param who prefix of error messages (a function or file name).
+ * @returns a frozen copy, budgets sorted.
  * @throws ValueError naming the field, what was expected and what arrived.
  */
-export function checkExperimentConfig(value: unknown, who = "checkExperimentConfig"): ExperimentConfig {
+export function checkExperimentConfig(value: unknown, who = "checkExperimentConfig"): CheckedExperimentConfig {
   const e = value as ExperimentConfig;
   if (typeof e !== "object" || e === null || Array.isArray(e)) throw new ValueError(`${who}: expected an object, got ${describeValue(value)}`);
   const known = ["name", "base", "budgets", "seeds", "variants"];
@@ -97,30 +107,35 @@ export function checkExperimentConfig(value: unknown, who = "checkExperimentConf
     const names = e.variants.map((v) => v.name);
     if (new Set(names).size !== names.length) throw new ValueError(`${who}: field "variants": expected distinct names, got ${describeValue(names)}`);
   }
-  for (const budget of e.budgets) {
-    for (const variant of e.variants ?? [undefined]) {
-      try {
-        resolveTrainConfig({ ...e.base, ...variant?.config, epochs: budget, seed: experimentSeeds(e)[0] });
-      } catch (err) {
-        const where = variant ? `variant "${variant.name}"` : `field "base"`;
-        throw new ValueError(`${who}: ${where} with budget ${budget}: ${(err as Error).message}`);
-      }
-    }
-  }
-  return { name: e.name, base: e.base, budgets: [...e.budgets].sort((a, b) => a - b), seeds: e.seeds, ...(e.variants ? { variants: e.variants } : {}) };
-}
-
-/** Every run of the grid: variants in their order, then budgets ascending, then seeds ascending. */
-export function planRuns(experiment: ExperimentConfig): PlannedRun[] {
-  return (experiment.variants ?? [undefined]).flatMap((variant) =>
-    experiment.budgets.flatMap((budget) =>
-      experimentSeeds(experiment).map((seed) => ({
-        budget,
-        seed,
-        runId: plannedRunId(budget, seed, variant?.name),
-        ...(variant ? { variant } : {}),
-        config: resolveTrainConfig({ ...experiment.base, ...variant?.config, epochs: budget, seed }),
-      })),
+  // A copy, so freezing it leaves the caller's objects alone.
+  const checked = deepFreeze(
+    structuredClone({ name: e.name, base: e.base, budgets: [...e.budgets].sort((a, b) => a - b), seeds: e.seeds, ...(e.variants ? { variants: e.variants } : {}) }),
+  ) as CheckedExperimentConfig;
+  const plan = (checked.variants ?? [undefined]).flatMap((variant) =>
+    checked.budgets.flatMap((budget) =>
+      experimentSeeds(checked).map((seed): PlannedRun => {
+        let config: ResolvedTrainConfig;
+        try {
+          config = resolveTrainConfig({ ...checked.base, ...variant?.config, epochs: budget, seed });
+        } catch (err) {
+          const where = variant ? `variant "${variant.name}"` : `field "base"`;
+          throw new ValueError(`${who}: ${where} with budget ${budget}: ${(err as Error).message}`);
+        }
+        return deepFreeze({ budget, seed, runId: plannedRunId(budget, seed, variant?.name), ...(variant ? { variant } : {}), config });
+      }),
     ),
   );
+  checkedPlans.set(checked, plan);
+  return checked;
+}
+
+/**
+ * Every run of the grid: variants in their order, then budgets ascending, then seeds
+ * ascending. A checked experiment's runs come with the configs resolved by
+ * checkExperimentConfig; any other experiment is checked here first.
+ * @throws ValueError for an unchecked experiment that is invalid.
+ */
+export function planRuns(experiment: CheckedExperimentConfig | ExperimentConfig): PlannedRun[] {
+  const plan = checkedPlans.get(experiment) ?? checkedPlans.get(checkExperimentConfig(experiment, "planRuns"))!;
+  return [...plan];
 }

@@ -4,10 +4,11 @@
  * The resolved config is written whole into the run's manifest.json.
  */
 import { ValueError, checkFinite, checkOneOf, checkPositive, checkPositiveInteger, describeValue } from "../core/errors";
+import { deepFreeze } from "../core/freeze";
 import type { ValueType } from "../core/values";
 
 export const VALID_SCHEDULES = ["constant", "multistep", "warmup-cosine"] as const;
-/** How the learning rate changes over training (see ./schedules.ts). */
+/** How the learning rate changes over training (see ../train/schedules.ts). */
 export type ScheduleName = (typeof VALID_SCHEDULES)[number];
 
 export const VALID_MODELS = ["mnist-cnn", "digits-mlp", "digits-cnn", "resnet20-cifar", "resnet18-cifar", "resnet50"] as const;
@@ -156,7 +157,7 @@ export const TRAIN_CONFIG_KEYS: Record<keyof TrainConfig, { type: ValueType; hel
   evalEvery: { type: "integer", help: "evaluate on the test split every N epochs" },
 };
 
-/** The paper's recipes (DESIGN.md) as partial configs; spread one and override fields. */
+/** The paper's recipes and the ImageNet reference study as partial configs; spread one and override fields. */
 export const TRAIN_PRESETS = {
   /** Embedded UCI 8x8 digits with a small MLP: learns in a few epochs on any CPU. */
   digits: { model: "digits-mlp", dataset: "digits", epochs: 10, batchSize: 32, lr: 0.05, momentum: 0.9 },
@@ -228,12 +229,31 @@ function checkKeyType(key: string, type: ValueType, value: unknown): void {
   }
 }
 
+declare const resolvedBrand: unique symbol;
 /**
- * Fills `partial` from DEFAULT_TRAIN_CONFIG and checks every field.
+ * A TrainConfig that resolveTrainConfig filled and checked: only it makes one, and it is
+ * frozen, so a function taking this type trusts every field without checking it again.
+ */
+export type ResolvedTrainConfig = Readonly<TrainConfig> & { readonly [resolvedBrand]: true };
+
+/** Every config resolveTrainConfig returned (frozen, so each is still valid). */
+const resolvedConfigs = new WeakSet<object>();
+
+/** True for a config resolveTrainConfig returned; a copy or a spread of one is not. */
+export function isResolvedTrainConfig(value: unknown): value is ResolvedTrainConfig {
+  return typeof value === "object" && value !== null && resolvedConfigs.has(value);
+}
+
+/**
+ * Fills `partial` from DEFAULT_TRAIN_CONFIG and checks every field: the one validator of
+ * training configs, called where a config enters (CLI flags, experiment.json, manifest.json,
+ * a library call). A config it returned before is returned as is, without a second check.
+ * @returns a frozen copy in canonical key order.
  * @throws ValueError naming the field, what was expected and what arrived; an unknown key
  *   lists the valid keys, an unknown model/dataset/mode lists the valid choices.
  */
-export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainConfig {
+export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): ResolvedTrainConfig {
+  if (isResolvedTrainConfig(partial)) return partial;
   if (typeof partial !== "object" || partial === null || Array.isArray(partial)) {
     throw new ValueError(`${WHO}: expected a config object, got ${describeValue(partial)}`);
   }
@@ -299,7 +319,16 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainCon
   if (config.removeIds?.some((id) => id < 0)) {
     throw new ValueError(`${WHO}: config.removeIds: expected exampleIds >= 0, got ${describeValue(config.removeIds)}`);
   }
-  return canonicalConfig(config);
+  if (config.augment === "rrc-flip" && config.dataset !== "folder") {
+    throw new ValueError(`${WHO}: config.augment: expected "rrc-flip" only for dataset "folder" (use crop-flip or flip), got dataset "${config.dataset}"`);
+  }
+  if (config.permutePixels && config.dataset === "folder") {
+    throw new ValueError(`${WHO}: config.permutePixels: expected an in-memory dataset (${VALID_DATASETS.filter((d) => d !== "folder").join(", ")}), got dataset "folder"`);
+  }
+  // A copy, so the caller's arrays are not frozen with it.
+  const resolved = deepFreeze(structuredClone(canonicalConfig(config))) as ResolvedTrainConfig;
+  resolvedConfigs.add(resolved);
+  return resolved;
 }
 
 /** The config with keys in TRAIN_CONFIG_KEYS order and unset optional keys dropped, so equal configs serialize equally. */

@@ -28,7 +28,8 @@ export function deriveSeed(seed: number, ...keys: Array<string | number>): numbe
 
 /**
  * A small, fast, seeded generator (sfc32). Not cryptographic; period about 2^128.
- * `state()` and `Random.fromState()` let a checkpoint capture and restore it exactly.
+ * `state()` and `Random.fromState()` copy a generator mid-stream; checkpoints need neither,
+ * since every generator is rebuilt from the seed and its keys (see src/runs/checkpoint.ts).
  */
 export class Random {
   private a: number;

@@ -5,7 +5,7 @@
  * test accuracy against the fraction removed.
  *
  * createRemovalStudy writes the study as an experiment with variants (see
- * src/runs/experiment.ts), which `sweep` runs like any other; removalResults collects the
+ * src/config/experiment.ts), which `sweep` runs like any other; removalResults collects the
  * best test accuracy of its finished runs.
  */
 import * as fs from "node:fs";
@@ -61,8 +61,8 @@ export function createRemovalStudy(options: RemovalStudyOptions): string {
   let base: Partial<TrainConfig>;
   if (fs.existsSync(path.join(sourceDir, EXPERIMENT_FILE))) base = { ...readExperimentConfig(sourceDir).base };
   else {
-    const { epochs: _epochs, seed: _seed, removeIds: _removed, ...rest } = group.runs[0].manifest.config as Record<string, unknown>;
-    base = rest as Partial<TrainConfig>;
+    const { epochs: _epochs, seed: _seed, removeIds: _removed, ...rest } = group.runs[0].manifest.config;
+    base = rest;
   }
   delete base.removeIds;
   const variants: ExperimentVariant[] = [{ name: "full", config: {}, meta: { method: "none", removed: 0, fraction: 0 } }];

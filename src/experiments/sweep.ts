@@ -1,6 +1,6 @@
 /**
  * Sweeps: run every missing or unfinished run of an experiment grid (budgets x seeds, see
- * ./experiment.ts) with a local pool of worker processes, and report each run's state.
+ * ../config/experiment.ts) with a local pool of worker processes, and report each run's state.
  *
  * - One worker process per run, at most `workers` at once (default: one per GPU where
  *   `nvidia-smi` lists GPUs, each pinned with CUDA_VISIBLE_DEVICES; else one per core).
@@ -19,7 +19,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { listNvidiaGpus } from "../backend/system";
 import { type ExperimentConfig, type PlannedRun, planRuns } from "../config/experiment";
-import type { TrainConfig } from "../config/train";
+import type { ResolvedTrainConfig } from "../config/train";
 import { writeJsonAtomic } from "../core/atomic";
 import { ValueError, describeValue } from "../core/errors";
 import { SWEEP_DIR, acquireRunLock, releaseRunLock, updateRunLock } from "../runs/lock";
@@ -35,7 +35,8 @@ export interface WorkerJob {
   outputsRoot: string;
   experiment: string;
   runId: string;
-  config: TrainConfig;
+  /** The planned run's config, resolved when experiment.json was read. */
+  config: ResolvedTrainConfig;
   /** Worker slot, 0..workers-1 (the GPU index when GPUs are used). */
   slot: number;
 }

@@ -1,6 +1,8 @@
 /**
  * One sweep worker process: `node worker.js <job.json>` trains (or resumes) the run the job
  * file names and exits 0 when it completed, 1 with the error on stderr otherwise.
+ * The job's config was resolved by the sweep; back from JSON it is a plain object again, so
+ * train() checks it once, in this process, and nothing here checks it besides.
  */
 import * as fs from "node:fs";
 import type { TrainConfig } from "../config/train";
@@ -8,6 +10,7 @@ import { train } from "../train/train";
 
 /** What spawnTrainWorker writes for one worker. */
 export interface WorkerJobFile {
+  /** A resolved config, written whole. */
   config: TrainConfig;
   outputsRoot: string;
   experiment: string;

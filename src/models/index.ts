@@ -3,7 +3,7 @@
  * softmax: the loss applies log-softmax itself) and is initialized from a seed alone.
  */
 import type * as tf from "@tensorflow/tfjs";
-import { ValueError, checkOneOf, checkPositiveInteger, describeValue } from "../core/errors";
+import { ValueError, checkPositiveInteger, describeValue } from "../core/errors";
 import { digitsCnn } from "./digits_cnn";
 import { digitsMlp } from "./digits_mlp";
 import { type InitScheme, initializeWeights } from "./init";
@@ -11,14 +11,14 @@ import { registerCustomLayers } from "./layers";
 import { mnistCnn } from "./mnist_cnn";
 import { resnet18Cifar, resnet20Cifar } from "./resnet_cifar";
 import { resnet50 } from "./resnet50";
-import { type ModelName, VALID_MODELS } from "../config/train";
+import type { ModelName } from "../config/train";
 
 export interface BuildModelOptions {
   /** One image, [H, W, C]: [28, 28, 1] MNIST, [8, 8, 1] digits, [32, 32, 3] CIFAR, [224, 224, 3] ImageNet. */
   inputShape: number[];
   /** Number of classes = width of the logits. */
   nClasses: number;
-  /** Seed of the weight initialization (same seed, same weights). */
+  /** Seed of the weight initialization (same seed, same weights), an integer. */
   seed: number;
 }
 
@@ -41,20 +41,20 @@ const MODELS: Record<ModelName, ModelSpec> = {
 /**
  * Builds a model with seeded weights.
  * @returns a tf.LayersModel from [batch, ...inputShape] to logits [batch, nClasses]
- * @throws ValueError for an unknown name, a bad input shape, nClasses or seed
+ * The name and seed come from a resolved config (resolveTrainConfig checked them); the
+ * shape and class count come from the data, so they are checked here.
+ * @throws ValueError for a bad input shape or nClasses
  */
 export function buildModel(name: ModelName, options: BuildModelOptions): tf.LayersModel {
-  const model = checkOneOf("buildModel: model", name, VALID_MODELS);
   const { inputShape, nClasses, seed } = options;
   if (!Array.isArray(inputShape) || inputShape.length !== 3 || inputShape.some((n) => !Number.isInteger(n) || n <= 0)) {
     throw new ValueError(`buildModel(${name}): inputShape expected [H, W, C] of positive integers, got ${describeValue(inputShape)}`);
   }
-  const spec = MODELS[model];
+  const spec = MODELS[name];
   if (inputShape[0] < spec.minSize || inputShape[1] < spec.minSize) {
     throw new ValueError(`buildModel(${name}): inputShape expected H and W >= ${spec.minSize}, got ${describeValue(inputShape)}`);
   }
   checkPositiveInteger(`buildModel(${name}): nClasses`, nClasses);
-  if (!Number.isInteger(seed)) throw new ValueError(`buildModel(${name}): seed expected an integer, got ${describeValue(seed)}`);
   registerCustomLayers();
   const built = spec.build(inputShape, nClasses);
   initializeWeights(built, seed, spec.init);

@@ -8,7 +8,7 @@
  *   <runDir>/checkpoint/optimizer.bin     SGD momentum buffers, one per trainable weight
  *
  * There is no RNG state to save: shuffling and augmentation of epoch e are rebuilt from
- * (seed, e) (src/random.ts), and initialization is overwritten by the saved weights.
+ * (seed, e) (src/core/random.ts), and initialization is overwritten by the saved weights.
  *
  * A new checkpoint is written complete into a temporary folder, then swapped in by
  * renames (checkpoint -> checkpoint.prev, tmp -> checkpoint, remove prev), so a crash at any

@@ -4,7 +4,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { type ExperimentConfig, checkExperimentConfig, experimentSeeds } from "../config/experiment";
+import { type CheckedExperimentConfig, type ExperimentConfig, checkExperimentConfig, experimentSeeds } from "../config/experiment";
 import { writeJsonAtomic } from "../core/atomic";
 import { FileFormatError, ValueError } from "../core/errors";
 import { readJsonFile } from "../core/jsonFile";
@@ -12,10 +12,10 @@ import { EXPERIMENT_FILE } from "./layout";
 import { type DatasetName, type DatasetRef, VALID_DATASETS, configDifferences } from "../config/train";
 
 /**
- * Reads `<experimentDir>/experiment.json`.
+ * Reads `<experimentDir>/experiment.json` and checks it, resolving every run's config once.
  * @throws FileFormatError if it is missing, not JSON, or not a valid definition.
  */
-export function readExperimentConfig(experimentDir: string): ExperimentConfig {
+export function readExperimentConfig(experimentDir: string): CheckedExperimentConfig {
   const file = path.join(experimentDir, EXPERIMENT_FILE);
   const value = readJsonFile(file, "experiment definition is missing (create it with `forgetting sweep <experiment> --budgets <list> --seeds <n>` or writeExperimentConfig)");
   try {

@@ -12,12 +12,12 @@
  *   outputs/<experiment>/<runId>/prob.f32
  *   outputs/<experiment>/<runId>/examples.csv     example_id,label,name (label as trained, after noise)
  *   outputs/<experiment>/<runId>/stats.csv        per-example statistics (derived; analysis recomputes)
- *   outputs/<experiment>/<runId>/checkpoint/      weights + optimizer + RNG + epoch for resume
+ *   outputs/<experiment>/<runId>/checkpoint/      weights + optimizer state + epoch for resume (no RNG state: see ./checkpoint.ts)
  *   outputs/<experiment>/reports/                 executed notebooks and HTML reports
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { FloatRecordName, TrackingMode } from "../config/train";
+import type { FloatRecordName, ResolvedTrainConfig } from "../config/train";
 
 /** Current version of the run-file schema, stored in every manifest. */
 export const SCHEMA_VERSION = 1;
@@ -88,8 +88,8 @@ export interface RunManifest {
   runId: string;
   experiment: string;
   status: RunStatus;
-  /** The full resolved training config (TrainConfig), including seed and epochs. */
-  config: Record<string, unknown> & { seed: number; epochs: number; trackingMode: TrackingMode };
+  /** The full resolved training config, including seed and epochs (readManifest resolves it). */
+  config: ResolvedTrainConfig;
   dataset: {
     id: string;
     checksum: string;

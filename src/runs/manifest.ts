@@ -4,9 +4,10 @@
  */
 import * as path from "node:path";
 import { writeJsonAtomic } from "../core/atomic";
+import { FileFormatError } from "../core/errors";
 import { fieldFailure, readJsonFile } from "../core/jsonFile";
 import { MANIFEST_FILE, type RunManifest, SCHEMA_VERSION, VALID_RUN_STATUSES } from "./layout";
-import { VALID_TRACKING_MODES } from "../config/train";
+import { resolveTrainConfig } from "../config/train";
 
 /** Writes `<runDir>/manifest.json` atomically, stamping `updatedAt`. */
 export function writeManifest(runDir: string, manifest: RunManifest): void {
@@ -15,7 +16,8 @@ export function writeManifest(runDir: string, manifest: RunManifest): void {
 }
 
 /**
- * Reads and checks `<runDir>/manifest.json`.
+ * Reads and checks `<runDir>/manifest.json`; its config is resolved here, once, so readers
+ * of the manifest take `config` as a checked TrainConfig.
  * @throws FileFormatError naming the file and the first field that is missing or wrong.
  */
 export function readManifest(runDir: string): RunManifest {
@@ -27,10 +29,10 @@ export function readManifest(runDir: string): RunManifest {
   if (typeof m.runId !== "string" || !m.runId) fail("runId", "a non-empty string", m.runId);
   if (!(VALID_RUN_STATUSES as readonly string[]).includes(m.status)) fail("status", VALID_RUN_STATUSES.join(" | "), m.status);
   if (typeof m.config !== "object" || m.config === null) fail("config", "an object", m.config);
-  if (!Number.isInteger(m.config.seed)) fail("config.seed", "an integer", m.config.seed);
-  if (!Number.isInteger(m.config.epochs) || m.config.epochs <= 0) fail("config.epochs", "an integer > 0", m.config.epochs);
-  if (!(VALID_TRACKING_MODES as readonly string[]).includes(m.config.trackingMode)) {
-    fail("config.trackingMode", VALID_TRACKING_MODES.join(" | "), m.config.trackingMode);
+  try {
+    m.config = resolveTrainConfig(m.config);
+  } catch (err) {
+    throw new FileFormatError(file, `field "config" is no longer a valid config: ${(err as Error).message}`);
   }
   if (typeof m.dataset !== "object" || m.dataset === null) fail("dataset", "an object", m.dataset);
   if (!Number.isInteger(m.dataset.nExamples) || m.dataset.nExamples <= 0) fail("dataset.nExamples", "an integer > 0", m.dataset.nExamples);

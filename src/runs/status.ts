@@ -4,7 +4,7 @@
  */
 import * as path from "node:path";
 import { type ExperimentVariant, type PlannedRun, planRuns } from "../config/experiment";
-import { type TrainConfig, configDifferences, resolveTrainConfig } from "../config/train";
+import { type ResolvedTrainConfig, configDifferences } from "../config/train";
 import type { RunManifest } from "./layout";
 import { readLiveLock } from "./lock";
 import { readManifest } from "./manifest";
@@ -37,12 +37,8 @@ export interface SweepRunStatus {
   error?: string;
 }
 
-function sameRunConfig(manifest: RunManifest, planned: TrainConfig): boolean {
-  try {
-    return configDifferences(resolveTrainConfig(manifest.config as Partial<TrainConfig>), planned).length === 0;
-  } catch {
-    return false;
-  }
+function sameRunConfig(manifest: RunManifest, planned: ResolvedTrainConfig): boolean {
+  return configDifferences(manifest.config, planned).length === 0;
 }
 
 /**

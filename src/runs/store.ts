@@ -116,7 +116,7 @@ export function createRun(options: CreateRunOptions): { dir: string; manifest: R
     environment: options.environment,
     git: gitState(),
     epochsCompleted: 0,
-    floatRecords: [...((options.config.recordFloats as RunManifest["floatRecords"] | undefined) ?? [])],
+    floatRecords: [...options.config.recordFloats],
     createdAt: now,
     updatedAt: now,
     finishedAt: null,

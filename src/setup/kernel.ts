@@ -23,7 +23,7 @@ import { ValueError } from "../core/errors";
 import { projectRoot } from "../core/paths";
 import { JUPYTER_PYTHON_MODULES, KERNEL_LAUNCHER, KERNEL_NAME, type KernelSpec, kernelSpec, registeredKernelSpec, runPython } from "../report/jupyter";
 
-/** Debian packages that provide them (and the Notebook UI), as verified in TOOLCHAIN.md. */
+/** Debian packages that provide them (and the Notebook UI); environment.md lists the versions tested. */
 export const DEBIAN_JUPYTER_PACKAGES = [
   "jupyter-notebook",
   "jupyter-nbconvert",

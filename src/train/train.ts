@@ -26,7 +26,7 @@ import { readManifest, writeManifest } from "../runs/manifest";
 import { type CorrectRecord, appendCorrectRow, appendFloatRow, readCorrectRecord } from "../runs/record";
 import { createRun, newRunId, writeLog } from "../runs/store";
 import { readLog } from "../runs/scan";
-import { type TrainConfig, configDifferences, describeConfigDifferences, resolveTrainConfig, type ModelName } from "../config/train";
+import { type ModelName, type ResolvedTrainConfig, type TrainConfig, configDifferences, describeConfigDifferences, resolveTrainConfig } from "../config/train";
 import { trainLoop } from "./loop";
 import { Sgd } from "./sgd";
 import { checkFolderName } from "../core/paths";
@@ -56,11 +56,11 @@ export interface TrainOptions {
 export type ResumeOptions = Omit<TrainOptions, "outputsRoot" | "experiment" | "runId">;
 
 /** sha256 of the canonical config JSON: ties a checkpoint to the config it was trained with. */
-function configSha256(config: TrainConfig): string {
+function configSha256(config: ResolvedTrainConfig): string {
   return sha256Hex(JSON.stringify(config));
 }
 
-function openRunData(config: TrainConfig, dataRoot?: string): Promise<OpenedDataset> {
+function openRunData(config: ResolvedTrainConfig, dataRoot?: string): Promise<OpenedDataset> {
   return openDataset({
     dataset: config.dataset,
     dataRoot,
@@ -81,18 +81,20 @@ function openRunData(config: TrainConfig, dataRoot?: string): Promise<OpenedData
  * Trains one run and writes its folder `<outputsRoot>/<experiment>/<runId>/`.
  * If that folder already holds an unfinished run, it is resumed (the config must match);
  * a completed one is returned as is.
+ * @param config a config from resolveTrainConfig (planned runs, the CLI), used as is; or a
+ *   partial config (a notebook's call), resolved here, once.
  * @returns the final manifest.
  * @throws ValueError for a bad config or option, or a config that differs from the
  *   existing run's; FileFormatError for corrupt run files. Existing files stay intact.
  */
-export async function train(config: Partial<TrainConfig>, options: TrainOptions = {}): Promise<RunManifest> {
+export async function train(config: ResolvedTrainConfig | Partial<TrainConfig>, options: TrainOptions = {}): Promise<RunManifest> {
   const resolved = resolveTrainConfig(config);
   const outputsRoot = path.resolve(options.outputsRoot ?? path.join(process.cwd(), "outputs"));
   const experiment = checkFolderName("train: options.experiment", options.experiment ?? "default");
   const runId = checkFolderName("train: options.runId", options.runId ?? (await newRunId()));
   const dir = runFolder(outputsRoot, experiment, runId);
   if (fs.existsSync(path.join(dir, MANIFEST_FILE))) {
-    const recorded = resolveTrainConfig(readManifest(dir).config as Partial<TrainConfig>);
+    const recorded = readManifest(dir).config;
     if (configDifferences(recorded, resolved).length > 0) {
       throw new ValueError(`train: run ${dir} exists with another config (${describeConfigDifferences(recorded, resolved)}); choose a new run id or resume it unchanged`);
     }
@@ -102,7 +104,7 @@ export async function train(config: Partial<TrainConfig>, options: TrainOptions 
   // Image-folder pixels depend on the JPEG decoder (native libjpeg-turbo + PIL resize, or sharp).
   const environment = resolved.dataset === "folder" ? { ...backend, versions: { ...backend.versions, "jpeg-decoder": jpegDecoderDescription() } } : backend;
   const data = await openRunData(resolved, options.dataRoot);
-  const { manifest } = createRun({ outputsRoot, experiment, runId, config: resolved as unknown as RunManifest["config"], data, environment });
+  const { manifest } = createRun({ outputsRoot, experiment, runId, config: resolved, data, environment });
   return runEpochs(dir, manifest, resolved, data, { checkpoint: null, log: [] }, options);
 }
 
@@ -116,15 +118,9 @@ export async function train(config: Partial<TrainConfig>, options: TrainOptions 
  */
 export async function resumeRun(runDir: string, options: ResumeOptions = {}): Promise<RunManifest> {
   const dir = path.resolve(runDir);
-  const manifestFile = path.join(dir, MANIFEST_FILE);
   const manifest = readManifest(dir);
   if (manifest.status === "completed") return manifest;
-  let config: TrainConfig;
-  try {
-    config = resolveTrainConfig(manifest.config as Partial<TrainConfig>);
-  } catch (err) {
-    throw new FileFormatError(manifestFile, `field "config" is no longer a valid config: ${(err as Error).message}`);
-  }
+  const { config } = manifest;
   const environment = await initBackend({ backend: options.backend });
   if (!options.quiet && environment.backend !== manifest.environment.backend) {
     // Still a valid continuation, but not bit-identical to an uninterrupted run.
@@ -169,7 +165,7 @@ export async function resumeRun(runDir: string, options: ResumeOptions = {}): Pr
 async function runEpochs(
   dir: string,
   manifest: RunManifest,
-  config: TrainConfig,
+  config: ResolvedTrainConfig,
   data: OpenedDataset,
   resume: { checkpoint: CheckpointState | null; log: LogRow[] },
   options: TrainOptions,
@@ -178,7 +174,7 @@ async function runEpochs(
   const nExamples = trainSource.nExamples;
   const rowBytes = correctRowBytes(nExamples);
   const startEpoch = resume.checkpoint?.info.epoch ?? 0;
-  const model = buildModel(config.model as ModelName, { inputShape: trainSource.inputShape, nClasses: trainSource.nClasses, seed: config.seed });
+  const model = buildModel(config.model, { inputShape: trainSource.inputShape, nClasses: trainSource.nClasses, seed: config.seed });
   const trainable = model.trainableWeights;
   // Rank-1 weights are biases and batch-norm gamma/beta.
   const decayMask = trainable.map((w) => !(config.weightDecayExcludeBnAndBias && w.shape.length <= 1));
@@ -264,7 +260,7 @@ async function runEpochs(
   }
 }
 
-/** Deletes ".<name>...tmp" files and folders that a killed process left mid-write (see ../runs/atomic.ts). */
+/** Deletes ".<name>...tmp" files and folders that a killed process left mid-write (see ../core/atomic.ts). */
 function removeTemporaryFiles(dir: string): void {
   for (const name of fs.readdirSync(dir)) {
     if (name.startsWith(".") && name.endsWith(".tmp")) fs.rmSync(path.join(dir, name), { recursive: true, force: true });

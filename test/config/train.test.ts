@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { ValueError } from "../../src/core/errors";
-import { DEFAULT_TRAIN_CONFIG, TRAIN_PRESETS, configDifferences, describeConfigDifferences, kebabCaseKey, resolveTrainConfig } from "../../src/config/train";
+import { DEFAULT_TRAIN_CONFIG, TRAIN_PRESETS, configDifferences, describeConfigDifferences, isResolvedTrainConfig, kebabCaseKey, resolveTrainConfig } from "../../src/config/train";
 
 const rejects = (fn: () => unknown, re: RegExp) => assert.throws(fn, (e: Error) => e instanceof ValueError && re.test(e.message));
 
@@ -67,6 +67,33 @@ test("describeConfigDifferences(recorded, given, keyName) lists each differing k
   assert.equal(describeConfigDifferences(recorded, given), "batchSize: recorded 32, given 64; milestones: recorded [], given [3]");
   assert.equal(describeConfigDifferences(recorded, given, kebabCaseKey), "batch-size: recorded 32, given 64; milestones: recorded [], given [3]");
   assert.equal(describeConfigDifferences(recorded, recorded), "");
+});
+
+test("resolveTrainConfig(partial) checks the fields openDataset and buildModel take as given", () => {
+  rejects(() => resolveTrainConfig({ model: "vgg16" as never }), /config\.model: expected one of "mnist-cnn", .*"resnet50", got "vgg16"/);
+  rejects(() => resolveTrainConfig({ seed: 1.5 }), /config\.seed: expected an integer, got 1\.5/);
+  rejects(() => resolveTrainConfig({ augment: "wild" as never }), /config\.augment: expected one of "default", "none"/);
+  rejects(() => resolveTrainConfig({ labelNoise: 1.5 }), /config\.labelNoise: expected a fraction in \[0, 1\), got 1\.5/);
+  rejects(() => resolveTrainConfig({ augment: "rrc-flip" }), /^resolveTrainConfig: config\.augment: expected "rrc-flip" only for dataset "folder" \(use crop-flip or flip\), got dataset "digits"$/);
+  rejects(
+    () => resolveTrainConfig({ dataset: "folder", folder: "f", permutePixels: true }),
+    /^resolveTrainConfig: config\.permutePixels: expected an in-memory dataset \(digits, mnist, fashion-mnist, cifar10, cifar100\), got dataset "folder"$/,
+  );
+  assert.doesNotThrow(() => resolveTrainConfig({ dataset: "folder", folder: "f", augment: "rrc-flip" }));
+});
+
+test("resolveTrainConfig(partial) returns a frozen copy, and a config it returned as is", () => {
+  const milestones = [2, 4];
+  const resolved = resolveTrainConfig({ epochs: 6, milestones });
+  assert.ok(Object.isFrozen(resolved) && Object.isFrozen(resolved.milestones));
+  assert.ok(!Object.isFrozen(milestones), "the caller's array stays the caller's");
+  assert.equal(Reflect.set(resolved, "epochs", 0), false);
+  assert.equal(resolved.epochs, 6);
+  assert.equal(resolveTrainConfig(resolved), resolved);
+  assert.ok(isResolvedTrainConfig(resolved));
+  // A spread is a new, unchecked config: resolving it checks it again.
+  assert.ok(!isResolvedTrainConfig({ ...resolved }));
+  rejects(() => resolveTrainConfig({ ...resolved, epochs: 0 }), /config\.epochs: expected an integer > 0, got 0/);
 });
 
 test("resolveTrainConfig(partial) checks the image-folder options imageSize, classIndex, skipBadFiles and normalizeMean/normalizeStd", () => {

@@ -63,11 +63,13 @@ test("openDataset({removeIds}) keeps ids, never presents removed ones; permutePi
   assert.notDeepEqual(Array.from(q.images), Array.from(p.images));
 });
 
-test("openDataset(options) rejects bad options with the valid choices", async () => {
-  await assert.rejects(openDataset({ dataset: "imagenet", seed: 0 }), /openDataset dataset: expected one of "digits", "mnist"/);
-  await assert.rejects(openDataset({ dataset: "digits", seed: 0, augment: "wild" }), /openDataset augment: expected one of "default", "none"/);
-  await assert.rejects(openDataset({ dataset: "digits", seed: 0, labelNoise: 1.5 }), /openDataset labelNoise: expected a number in \[0, 1\], got 1.5/);
+// The config's own fields (dataset, augment, labelNoise, seed) are checked by resolveTrainConfig: see test/config/train.test.ts.
+test("openDataset(options) rejects what only the images decide: removeIds beyond the split, normalization for another channel count", async () => {
   await assert.rejects(openDataset({ dataset: "digits", seed: 0, removeIds: [1438] }), /expected exampleIds in \[0, 1438\), got 1438/);
+  await assert.rejects(openDataset({ dataset: "digits", seed: 0, normalize: { mean: [0.5, 0.5, 0.5], std: [0.2, 0.2, 0.2] } }), {
+    name: "ValueError",
+    message: "openDataset normalize: expected { mean, std } with 1 values each (one per channel of the images), got {\"mean\":[0.5,0.5,0.5],\"std\":[0.2,0.2,0.2]}",
+  });
 });
 
 test("openDataset({dataset: 'mnist', dataRoot}) reads the real files and normalizes with 0.1307 / 0.3081", async (t) => {
