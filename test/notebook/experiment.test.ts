@@ -29,7 +29,7 @@ test("readImageSplits({dataset: 'digits'}) gives the embedded digits with their 
   // Test per class as the digits module documents it; training = UCI per-class totals minus test.
   assert.deepEqual([...classCounts(testSplit)], [36, 36, 35, 37, 36, 36, 36, 36, 35, 36]);
   assert.deepEqual([...classCounts(train)], [178 - 36, 182 - 36, 177 - 35, 183 - 37, 181 - 36, 182 - 36, 181 - 36, 179 - 36, 174 - 35, 180 - 36]);
-  await assert.rejects(readImageSplits({ dataset: "svhn" }), { name: "ValueError", message: 'readImageSplits: expected one of digits, mnist, fashion-mnist, cifar10, cifar100, folder, got "svhn"' });
+  await assert.rejects(readImageSplits({ dataset: "svhn" as never }), { name: "ValueError", message: 'readImageSplits: expected one of digits, mnist, fashion-mnist, cifar10, cifar100, folder, got "svhn"' });
   await assert.rejects(readImageSplits({ dataset: "folder" }), { message: 'readImageSplits: expected the root folder of dataset "folder" (config.folder), got none' });
 });
 
