@@ -61,7 +61,7 @@ async function main(): Promise<void> {
         entry.ms += performance.now() - t0;
         table.set(key, entry);
       }
-    }) as tf.KernelFunc;
+    });
   }
   // Wrapped before the warm-up, so composed kernels that look up a stock kernel on first use
   // get the timed one; the warm-up's timings are then dropped.

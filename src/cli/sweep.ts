@@ -43,7 +43,7 @@ export function baseConfigFromOptions(who: string, options: ParsedOptions): Part
   let extra: Record<string, unknown> = {};
   if (options["base-json"]) {
     try {
-      extra = JSON.parse(String(options["base-json"]));
+      extra = JSON.parse(String(options["base-json"])) as Record<string, unknown>;
     } catch (err) {
       throw new ValueError(`${who} --base-json: expected a JSON object of config keys, got a parse error: ${(err as Error).message}`);
     }
@@ -62,7 +62,7 @@ export const SWEEP_OPTIONS: Record<string, OptionSpec> = {
 };
 
 /** A progress display on stderr: one rewritten line on a terminal, a line per finished epoch otherwise. */
-export function sweepProgressPrinter(): (p: SweepProgress) => void {
+function sweepProgressPrinter(): (p: SweepProgress) => void {
   const tty = process.stderr.isTTY === true;
   let last = "";
   return (p) => {

@@ -5,7 +5,7 @@
  * test accuracy against the fraction removed.
  *
  * createRemovalStudy writes the study as an experiment with variants (see
- * src/runs/experiment.ts), which `sweep` runs like any other; removalResults collects the
+ * src/runs/experiment.ts), which `sweep` runs like any other; removalResults (src/analysis/followUps.ts) collects the
  * best test accuracy of its finished runs.
  */
 import * as fs from "node:fs";
@@ -18,9 +18,7 @@ import { presentedMask, scanExperiment } from "../runs/scan";
 import type { TrainConfig } from "../config/train";
 import { forgettingRanking } from "../analysis/forgettingRanking";
 import { type RemovalMethod, removalIds } from "../analysis/removalIds";
-import { resultsTable } from "../analysis/resultsTable";
 import { readExperimentConfig, writeExperimentConfig } from "../runs/experiment";
-import { sweepStatusByVariant } from "../runs/status";
 
 export interface RemovalStudyOptions {
   /** Folder holding experiment folders. */
@@ -63,7 +61,7 @@ export function createRemovalStudy(options: RemovalStudyOptions): string {
   if (fs.existsSync(path.join(sourceDir, EXPERIMENT_FILE))) base = { ...readExperimentConfig(sourceDir).base };
   else {
     const { epochs: _epochs, seed: _seed, removeIds: _removed, ...rest } = group.runs[0].manifest.config as Record<string, unknown>;
-    base = rest as Partial<TrainConfig>;
+    base = rest;
   }
   delete base.removeIds;
   const variants: ExperimentVariant[] = [{ name: "full", config: {}, meta: { method: "none", removed: 0, fraction: 0 } }];
@@ -73,6 +71,6 @@ export function createRemovalStudy(options: RemovalStudyOptions): string {
       variants.push({ name: `${method}-n${n}`, config: { removeIds: ids }, meta: { method, removed: n, fraction: n / nExamples } });
     }
   }
-  const study: ExperimentConfig = { name: options.name, base, budgets: [options.epochs ?? budget!], seeds: options.seeds, variants };
+  const study: ExperimentConfig = { name: options.name, base, budgets: [options.epochs ?? budget], seeds: options.seeds, variants };
   return writeExperimentConfig(options.outputsRoot, study);
 }

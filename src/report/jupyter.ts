@@ -92,5 +92,5 @@ export function registeredKernelSpec(python: string, name = KERNEL_NAME): { reso
   ].join("\n");
   const result = runPython(python, code);
   if (result.status !== 0) throw new ValueError(`registeredKernelSpec: expected ${python} to list kernelspecs, got: ${result.stderr.trim()}`);
-  return JSON.parse(result.stdout.trim().split("\n").pop() ?? "null");
+  return JSON.parse(result.stdout.trim().split("\n").pop() ?? "null") as { resourceDir: string; spec: KernelSpec } | null;
 }

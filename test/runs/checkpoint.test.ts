@@ -81,7 +81,7 @@ test("readCheckpoint(runDir) names the file and field of a damaged checkpoint", 
   const json = path.join(dir, "checkpoint", "checkpoint.json");
   const original = fs.readFileSync(json, "utf8");
   const check = (edit: (c: Record<string, unknown>) => void, re: RegExp) => {
-    const c = JSON.parse(original);
+    const c = JSON.parse(original) as Record<string, unknown>;
     edit(c);
     fs.writeFileSync(json, JSON.stringify(c));
     assert.throws(() => readCheckpoint(dir), (e: Error) => e instanceof FileFormatError && re.test(e.message));
