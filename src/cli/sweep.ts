@@ -52,7 +52,7 @@ export function baseConfigFromOptions(who: string, options: ParsedOptions): Part
   const base: Record<string, unknown> = { ...preset, ...extra };
   delete base.epochs; // set per run by the budget
   delete base.seed;
-  return base as Partial<TrainConfig>;
+  return base;
 }
 
 /** Options shared by the commands that sweep. */
@@ -79,7 +79,7 @@ export async function sweepAndReport(who: string, dir: string, options: ParsedOp
 }
 
 /** Prints the summary; throws if any run failed, so the exit code says so. */
-export function reportSweep(who: string, summary: SweepSummary): void {
+function reportSweep(who: string, summary: SweepSummary): void {
   if (process.stderr.isTTY) process.stderr.write("\n");
   console.log(`completed now: ${summary.completed.length}; already done: ${summary.alreadyDone.length}; locked by another sweep: ${summary.lockedElsewhere.length}; failed: ${summary.failed.length}`);
   if (summary.lockedElsewhere.length) console.log(`  running elsewhere: ${summary.lockedElsewhere.join(", ")}`);
