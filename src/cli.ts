@@ -4,49 +4,44 @@
  */
 import { ValueError, FileFormatError } from "./core/errors";
 import { type CliCommand, commandHelp, parseArgs } from "./cli/args";
+import { command as setupCommand } from "./cli/setup";
+import { command as doctorCommand } from "./cli/doctor";
+import { command as studyCommand } from "./cli/study";
+import { command as notebooksCommand } from "./cli/notebooks";
+import { command as dataCommand } from "./cli/data";
+import { command as trainCommand } from "./cli/train";
+import { command as sweepCommand } from "./cli/sweep";
+import { command as statusCommand } from "./cli/status";
+import { command as analyzeCommand } from "./cli/analyze";
+import { command as exportCommand } from "./cli/export";
+import { command as removalCommand } from "./cli/removal";
+import { command as noiseCommand } from "./cli/noise";
 
 const PROGRAM = "forgetting";
 
 /** Commands in the order they are listed in --help. */
-function loadCommands(): CliCommand[] {
-  return [
-    // Each entry: require("./cli/<name>").command. Lazy so that `--help` stays fast.
-    require("./cli/setup").command,
-    require("./cli/doctor").command,
-    require("./cli/study").command,
-    require("./cli/notebooks").command,
-    require("./cli/data").command,
-    require("./cli/train").command,
-    require("./cli/sweep").command,
-    require("./cli/status").command,
-    require("./cli/analyze").command,
-    require("./cli/export").command,
-    require("./cli/removal").command,
-    require("./cli/noise").command,
-  ];
-}
+const COMMANDS: CliCommand[] = [setupCommand, doctorCommand, studyCommand, notebooksCommand, dataCommand, trainCommand, sweepCommand, statusCommand, analyzeCommand, exportCommand, removalCommand, noiseCommand];
 
-function programHelp(commands: CliCommand[]): string {
-  const width = Math.max(...commands.map((c) => c.name.length), 8);
+function programHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length), 8);
   return [
     `Usage: ${PROGRAM} <command> [options]      (${PROGRAM} <command> --help for its options)`,
     "",
     "Commands:",
-    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
   ].join("\n");
 }
 
 /** Runs the CLI; returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const commands = loadCommands();
   const [name, ...rest] = argv;
   if (!name || name === "--help" || name === "-h" || name === "help") {
-    console.log(programHelp(commands));
+    console.log(programHelp());
     return name ? 0 : 1;
   }
-  const command = commands.find((c) => c.name === name);
+  const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
-    console.error(`${PROGRAM}: unknown command "${name}"; valid commands: ${commands.map((c) => c.name).join(", ")}`);
+    console.error(`${PROGRAM}: unknown command "${name}"; valid commands: ${COMMANDS.map((c) => c.name).join(", ")}`);
     return 2;
   }
   try {

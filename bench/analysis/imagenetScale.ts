@@ -212,7 +212,8 @@ interface PhaseResult {
   cpuSeconds: number;
   fullBudgetSeconds?: number;
   maxRssMB: number;
-  check: Record<string, unknown>;
+  /** Counts both implementations must agree on. */
+  check: { neverPerSeed: number[]; neverAll: number; neverAny: number; unforgettableAll: number; forgettingSum: number; perClassNeverAllMax: number; firstLearnedSum: number };
 }
 
 function main(): void {

@@ -12,6 +12,7 @@ import { buildModel } from "../../src/models";
 import { Random } from "../../src/core/random";
 import { trainStep } from "../../src/train/loop";
 import { Sgd } from "../../src/train/sgd";
+import type { Batch } from "../../src/data/types";
 import { type ModelName } from "../../src/config/train";
 
 function flag(name: string, fallback: string): string {
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
   const rng = new Random(1337, "profile-batch");
   const images = Float32Array.from({ length: batchSize * shape[0] * shape[1] * shape[2] }, () => rng.normal());
   const labels = Int32Array.from({ length: batchSize }, () => rng.int(10));
-  const batch = { images, labels, exampleIds: Int32Array.from({ length: batchSize }, (_, i) => i), shape: [batchSize, ...shape] };
+  const batch: Batch = { images, labels, exampleIds: Int32Array.from({ length: batchSize }, (_, i) => i), shape: [batchSize, ...shape] };
   const step = async (): Promise<void> => {
     const loss = trainStep(net, optimizer, batch, { lr: 0.01, tracking: "off", floats: [], nClasses: 10 });
     await loss.data();
@@ -60,7 +61,7 @@ async function main(): Promise<void> {
         entry.ms += performance.now() - t0;
         table.set(key, entry);
       }
-    }) as tf.KernelFunc;
+    });
   }
   // Wrapped before the warm-up, so composed kernels that look up a stock kernel on first use
   // get the timed one; the warm-up's timings are then dropped.

@@ -140,7 +140,7 @@ function readPairedRuns(dir: string): { backend: string; cases: PairedRuns[] } {
   files.sort((a, b) => Number(a.split(".").at(-2)) - Number(b.split(".").at(-2)));
   for (const file of files) {
     const text = fs.readFileSync(`${dir}/${file}`, "utf8");
-    const results: BenchResult[] = file.startsWith("torch") ? JSON.parse(text) : (JSON.parse(text) as { results: BenchResult[] }).results;
+    const results: BenchResult[] = file.startsWith("torch") ? (JSON.parse(text) as BenchResult[]) : (JSON.parse(text) as { results: BenchResult[] }).results;
     if (file.startsWith("tfjs")) backend = (JSON.parse(text) as { backend: string }).backend;
     for (const r of results) {
       const key = `${r.model}:${r.batch}`;

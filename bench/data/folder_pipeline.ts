@@ -95,7 +95,7 @@ function torchvisionRun(): { imagesPerS: number; cpuMsPerImage: number; nImages:
   });
   if (result.status !== 0) throw new Error(`torchvision bench failed with status ${result.status}`);
   const lines = result.stdout.trim().split("\n");
-  const parsed = JSON.parse(lines[lines.length - 1]);
+  const parsed = JSON.parse(lines[lines.length - 1]) as { perRun: number[]; cpuMsPerImage: number[]; nImages: number; versions: string };
   return { imagesPerS: parsed.perRun[0], cpuMsPerImage: parsed.cpuMsPerImage[0], nImages: parsed.nImages, versions: parsed.versions };
 }
 

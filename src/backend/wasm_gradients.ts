@@ -81,7 +81,7 @@ function stock(name: string): tf.KernelFunc {
 
 /** Runs a stock wasm kernel on tensor infos that live in the wasm backend. */
 function run(backend: WasmBackendLike, name: string, inputs: Record<string, TensorInfo>, attrs: NamedAttrMap = {}): TensorInfo {
-  return stock(name)({ inputs, backend: backend as unknown as tf.KernelBackend, attrs }) as TensorInfo;
+  return stock(name)({ inputs, backend: backend, attrs }) as TensorInfo;
 }
 
 function reshape(backend: WasmBackendLike, x: TensorInfo, shape: number[]): TensorInfo {
@@ -613,18 +613,18 @@ function cast(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: N
 }
 
 const OUR_KERNELS: Array<[string, tf.KernelFunc]> = [
-  ["Conv2DBackpropFilter", conv2DBackpropFilter as unknown as tf.KernelFunc],
-  ["Conv2DBackpropInput", conv2DBackpropInput as unknown as tf.KernelFunc],
-  ["BatchMatMul", batchMatMul as unknown as tf.KernelFunc],
-  ["Identity", identity as unknown as tf.KernelFunc],
-  ["Multiply", channelBroadcast("Multiply") as unknown as tf.KernelFunc],
-  ["Add", channelBroadcast("Add") as unknown as tf.KernelFunc],
-  ["Sub", channelBroadcast("Sub") as unknown as tf.KernelFunc],
-  ["Slice", slice as unknown as tf.KernelFunc],
-  ["MaxPoolGrad", maxPoolGrad as unknown as tf.KernelFunc],
-  ["Sum", leadingAxesReduction("Sum") as unknown as tf.KernelFunc],
-  ["Mean", leadingAxesReduction("Mean") as unknown as tf.KernelFunc],
-  ["Cast", cast as unknown as tf.KernelFunc],
+  ["Conv2DBackpropFilter", conv2DBackpropFilter],
+  ["Conv2DBackpropInput", conv2DBackpropInput],
+  ["BatchMatMul", batchMatMul],
+  ["Identity", identity],
+  ["Multiply", channelBroadcast("Multiply")],
+  ["Add", channelBroadcast("Add")],
+  ["Sub", channelBroadcast("Sub")],
+  ["Slice", slice],
+  ["MaxPoolGrad", maxPoolGrad],
+  ["Sum", leadingAxesReduction("Sum")],
+  ["Mean", leadingAxesReduction("Mean")],
+  ["Cast", cast],
 ];
 
 let registered = false;

@@ -15,7 +15,7 @@ import { type RemovalResultRow, removalResults } from "../analysis/followUps";
 
 const fixed = (v: number) => (Number.isFinite(v) ? (v * 100).toFixed(2) : "n/a");
 
-export function removalCsv(rows: RemovalResultRow[]): string {
+function removalCsv(rows: RemovalResultRow[]): string {
   const lines = ["variant,method,removed,fraction,seeds,mean_best_acc,std_best_acc,best_acc_per_seed"];
   for (const r of rows) lines.push([r.variant, r.method, r.removed, r.fraction, r.seeds.length, r.mean, r.std, `"${r.best.join(";")}"`].map((v) => (typeof v === "number" && Number.isNaN(v) ? "" : v)).join(","));
   return lines.join("\n") + "\n";

@@ -36,7 +36,7 @@ export function baseConfigFromOptions(who: string, options: ParsedOptions): Part
   let extra: Partial<TrainConfig> = {};
   if (options["base-json"]) {
     try {
-      extra = JSON.parse(String(options["base-json"]));
+      extra = JSON.parse(String(options["base-json"])) as Record<string, unknown>;
     } catch (err) {
       throw new ValueError(`${who} --base-json: expected a JSON object of config keys, got a parse error: ${(err as Error).message}`);
     }
@@ -54,7 +54,7 @@ export const SWEEP_OPTIONS: Record<string, OptionSpec> = {
 };
 
 /** A progress display on stderr: one rewritten line on a terminal, a line per finished epoch otherwise. */
-export function sweepProgressPrinter(): (p: SweepProgress) => void {
+function sweepProgressPrinter(): (p: SweepProgress) => void {
   const tty = process.stderr.isTTY === true;
   let last = "";
   return (p) => {
@@ -71,7 +71,7 @@ export async function sweepAndReport(who: string, dir: string, options: ParsedOp
 }
 
 /** Prints the summary; throws if any run failed, so the exit code says so. */
-export function reportSweep(who: string, summary: SweepSummary): void {
+function reportSweep(who: string, summary: SweepSummary): void {
   if (process.stderr.isTTY) process.stderr.write("\n");
   console.log(`completed now: ${summary.completed.length}; already done: ${summary.alreadyDone.length}; locked by another sweep: ${summary.lockedElsewhere.length}; failed: ${summary.failed.length}`);
   if (summary.lockedElsewhere.length) console.log(`  running elsewhere: ${summary.lockedElsewhere.join(", ")}`);

@@ -33,7 +33,8 @@ export function describeValue(value: unknown): string {
   try {
     return JSON.stringify(value);
   } catch {
-    return String(value);
+    // JSON cannot show a BigInt or a cycle: the BigInt's digits, or the object's tag.
+    return typeof value === "bigint" ? String(value) : Object.prototype.toString.call(value);
   }
 }
 

@@ -16,7 +16,7 @@ const PLANE = SIDE * SIDE;
 export type CifarVariant = "cifar10" | "cifar100";
 
 /** Bytes per record and label layout of each variant. */
-export const CIFAR_FORMATS = {
+const CIFAR_FORMATS = {
   cifar10: { recordSize: 3073, labelOffset: 0, nClasses: 10 },
   cifar100: { recordSize: 3074, labelOffset: 1, nClasses: 100 },
 } as const;
@@ -24,7 +24,7 @@ export const CIFAR_FORMATS = {
 export const CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"];
 
 /** The folder inside data/<name>/ that the official binary tarball unpacks to, and its files. */
-export const CIFAR_LAYOUT = {
+const CIFAR_LAYOUT = {
   cifar10: {
     folder: "cifar-10-batches-bin",
     train: ["data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin"],

@@ -18,10 +18,10 @@ import type { InMemoryImages } from "./types";
 import { splitChecksum } from "../core/checksum";
 
 /** Seed of the fixed train/test split of the embedded digits (not the run seed). */
-export const DIGITS_SPLIT_SEED = 1797;
+const DIGITS_SPLIT_SEED = 1797;
 /** Fraction of each class that goes to the test split. */
-export const DIGITS_TEST_FRACTION = 0.2;
-export const DIGITS_FILE = "digits.csv.gz";
+const DIGITS_TEST_FRACTION = 0.2;
+const DIGITS_FILE = "digits.csv.gz";
 const SIDE = 8;
 const N_PIXELS = SIDE * SIDE;
 const PIXEL_MAX = 16;
@@ -56,7 +56,7 @@ function parseDigitsCsv(file: string, text: string): { pixels: Uint8Array; label
 }
 
 /** For each row of the file, whether it belongs to the test split (the rule in the module doc). */
-export function digitsTestMask(labels: Int32Array): Uint8Array {
+function digitsTestMask(labels: Int32Array): Uint8Array {
   const isTest = new Uint8Array(labels.length);
   for (let c = 0; c < N_CLASSES; c++) {
     const rows: number[] = [];

@@ -152,7 +152,8 @@ function downloadTo(url: string, part: string, expectedBytes: number, options: F
         response.resume();
         if (redirects >= 5) return reject(new RequestError(`${url}: expected at most 5 redirects, got more`));
         const next = new URL(response.headers.location, url).toString();
-        return downloadTo(next, part, expectedBytes, options, redirects + 1).then(resolve, reject);
+        void downloadTo(next, part, expectedBytes, options, redirects + 1).then(resolve, reject);
+        return;
       }
       if (status !== 200 && status !== 206) {
         response.resume();

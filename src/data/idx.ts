@@ -22,7 +22,7 @@ export interface IdxArray {
 }
 
 /** Reads a file, gunzipping it if its first two bytes are the gzip magic. */
-export function readMaybeGzip(file: string): Buffer {
+function readMaybeGzip(file: string): Buffer {
   let raw: Buffer;
   try {
     raw = fs.readFileSync(file);
@@ -114,7 +114,7 @@ export const MNIST_CLASSES = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 export const FASHION_MNIST_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
 
 /** The official file names of MNIST and Fashion-MNIST (both use the same four). */
-export const IDX_FILES = {
+const IDX_FILES = {
   trainImages: "train-images-idx3-ubyte",
   trainLabels: "train-labels-idx1-ubyte",
   testImages: "t10k-images-idx3-ubyte",

@@ -48,7 +48,7 @@ export function sniffImageFormat(head: Uint8Array): string | undefined {
 }
 
 /** Parses and checks a class-index object: ids "0".."n-1", each [folder, name]. */
-export function parseClassIndex(source: string, value: unknown): { folders: string[]; names: string[] } {
+function parseClassIndex(source: string, value: unknown): { folders: string[]; names: string[] } {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new FileFormatError(source, `expected a class-index object {"0": ["n01440764", "tench"], ...}, got ${describeValue(value)}`);
   }

@@ -42,8 +42,8 @@ export type Transform =
 export const VALID_TRANSFORM_KINDS = ["randomResizedCrop", "resize", "centerCrop", "randomCrop", "horizontalFlip", "cutout", "normalize"] as const;
 
 /** torchvision's RandomResizedCrop defaults. */
-export const RRC_SCALE: [number, number] = [0.08, 1];
-export const RRC_RATIO: [number, number] = [3 / 4, 4 / 3];
+const RRC_SCALE: [number, number] = [0.08, 1];
+const RRC_RATIO: [number, number] = [3 / 4, 4 / 3];
 
 /** Python 3's round(): halves go to the even neighbour (torchvision computes sizes with it). */
 export function roundHalfEven(x: number): number {
@@ -91,7 +91,7 @@ export function centerCropBox(height: number, width: number, size: number): Crop
 }
 
 /** Copies `box` out of `image`; parts of the box outside the image are 0. */
-export function crop(image: FloatImage, box: CropBox): FloatImage {
+function crop(image: FloatImage, box: CropBox): FloatImage {
   const { channels } = image;
   const out = new Float32Array(box.height * box.width * channels);
   for (let y = 0; y < box.height; y++) {
@@ -140,7 +140,7 @@ export function resizeBilinear(image: FloatImage, height: number, width: number)
 }
 
 /** Mirrors the image left-right. */
-export function flipHorizontal(image: FloatImage): FloatImage {
+function flipHorizontal(image: FloatImage): FloatImage {
   const { height, width, channels } = image;
   const out = new Float32Array(image.data.length);
   for (let y = 0; y < height; y++) {
@@ -178,7 +178,7 @@ function zeroBox(image: FloatImage, box: CropBox): FloatImage {
 }
 
 /** (x - mean[c]) / std[c] for each channel c, in place. */
-export function normalizeInPlace(data: Float32Array, channels: number, mean: readonly number[], std: readonly number[]): void {
+function normalizeInPlace(data: Float32Array, channels: number, mean: readonly number[], std: readonly number[]): void {
   for (let i = 0; i < data.length; i += channels) {
     for (let c = 0; c < channels; c++) data[i + c] = (data[i + c] - mean[c]) / std[c];
   }

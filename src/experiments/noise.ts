@@ -5,20 +5,12 @@
  * score as a noisy-label detector.
  *
  * createNoiseStudy writes the study as an experiment with one variant per noise fraction;
- * `sweep` runs it; noiseResults reads the finished runs.
+ * `sweep` runs it; noiseResults (src/analysis/followUps.ts) reads the finished runs.
  */
-import * as path from "node:path";
 import { ValueError, checkInRange } from "../core/errors";
-import { exampleStatsFromFile } from "../runs/exampleStatsFromFile";
 import { type ExperimentConfig } from "../config/experiment";
-import { fieldFailure, readJsonFile } from "../core/jsonFile";
-import { readManifest } from "../runs/manifest";
-import { presentedMask } from "../runs/scan";
-import { NOISE_FILE } from "../runs/store";
 import type { TrainConfig } from "../config/train";
-import { type NoiseComparison, noiseComparison } from "../analysis/followUps";
 import { writeExperimentConfig } from "../runs/experiment";
-import { sweepStatusByVariant } from "../runs/status";
 
 export interface NoiseStudyOptions {
   outputsRoot: string;

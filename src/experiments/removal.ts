@@ -5,8 +5,8 @@
  * test accuracy against the fraction removed.
  *
  * createRemovalStudy writes the study as an experiment with variants (see
- * src/config/experiment.ts), which `sweep` runs like any other; removalResults collects the
- * best test accuracy of its finished runs.
+ * src/config/experiment.ts), which `sweep` runs like any other; removalResults
+ * (src/analysis/followUps.ts) collects the best test accuracy of its finished runs.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -17,9 +17,7 @@ import { EXPERIMENT_FILE } from "../runs/layout";
 import { presentedMask, scanExperiment } from "../runs/scan";
 import type { TrainConfig } from "../config/train";
 import { forgettingRanking, removalIds, VALID_REMOVAL_METHODS } from "../analysis/ranks";
-import { resultsTable } from "../analysis/results";
 import { readExperimentConfig, writeExperimentConfig } from "../runs/experiment";
-import { sweepStatusByVariant } from "../runs/status";
 
 export interface RemovalStudyOptions {
   /** Folder holding experiment folders. */
@@ -72,6 +70,6 @@ export function createRemovalStudy(options: RemovalStudyOptions): string {
       variants.push({ name: `${method}-n${n}`, config: { removeIds: ids }, meta: { method, removed: n, fraction: n / nExamples } });
     }
   }
-  const study: ExperimentConfig = { name: options.name, base, budgets: [options.epochs ?? budget!], seeds: options.seeds, variants };
+  const study: ExperimentConfig = { name: options.name, base, budgets: [options.epochs ?? budget], seeds: options.seeds, variants };
   return writeExperimentConfig(options.outputsRoot, study);
 }

@@ -83,10 +83,10 @@ export class BatchNorm extends tf.layers.Layer {
     let batchVariance: tf.Tensor | null = null;
     const normalize = tf.customGrad((...args: unknown[]) => {
       const [input, g, b, save] = args as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
-      const x2d = tf.reshape(input, [rows, channels]) as tf.Tensor2D; // [rows, C]
+      const x2d = tf.reshape<tf.Rank.R2>(input, [rows, channels]); // [rows, C]
       const mean = tf.div(channelSums(x2d), rows); // [C]
-      const centered = tf.sub(x2d, mean) as tf.Tensor2D; // [rows, C]
-      const variance = tf.div(channelSums(tf.square(centered) as tf.Tensor2D), rows); // [C], biased
+      const centered = tf.sub<tf.Tensor2D>(x2d, mean); // [rows, C]
+      const variance = tf.div(channelSums(tf.square<tf.Tensor2D>(centered)), rows); // [C], biased
       const invStd = tf.rsqrt(tf.add(variance, this.epsilon)); // [C]
       const y = tf.reshape(tf.add(tf.mul(centered, tf.mul(g, invStd)), b), input.shape);
       // Survive customGrad's tidy for the running-average update below.
@@ -97,9 +97,9 @@ export class BatchNorm extends tf.layers.Layer {
         value: y,
         gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
           const [xc, inv, gammaSaved] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
-          const dy2d = tf.reshape(dy as tf.Tensor, [rows, channels]) as tf.Tensor2D;
+          const dy2d = tf.reshape<tf.Rank.R2>(dy as tf.Tensor, [rows, channels]);
           const sumDy = channelSums(dy2d); // [C]
-          const sumDyCentered = channelSums(tf.mul(dy2d, xc) as tf.Tensor2D); // [C]
+          const sumDyCentered = channelSums(tf.mul<tf.Tensor2D>(dy2d, xc)); // [C]
           const scale = tf.mul(gammaSaved, inv); // gamma / sigma
           // dx = scale * dy - scale * sumDy / n - scale * inv^2 * sumDyCentered / n * (x - mu)
           const centeredFactor = tf.neg(tf.div(tf.mul(scale, tf.mul(tf.square(inv), sumDyCentered)), rows));
@@ -109,7 +109,7 @@ export class BatchNorm extends tf.layers.Layer {
         },
       };
     });
-    const y = normalize(x, gamma, beta) as tf.Tensor;
+    const y = normalize(x, gamma, beta);
     tf.tidy(() => {
       const unbiased = tf.mul(batchVariance!, rows / Math.max(rows - 1, 1));
       const keep = 1 - this.momentum;

@@ -13,8 +13,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { Random } from "../core/random";
 
-export const VALID_INIT_SCHEMES = ["pytorch-default", "kaiming-fan-out"] as const;
-export type InitScheme = (typeof VALID_INIT_SCHEMES)[number];
+export type InitScheme = "pytorch-default" | "kaiming-fan-out";
 
 function uniformValues(size: number, bound: number, rng: Random): Float32Array {
   const out = new Float32Array(size);

@@ -72,7 +72,7 @@ export function frameHtml(frame: DataFrame, options: FrameHtmlOptions = {}): str
   const { maxRows = 50, index = true } = options;
   const columns = frame.columns.map(String);
   const values = frame.values as unknown[][];
-  const labels = frame.index as (string | number)[];
+  const labels = frame.index;
   const shown = values.slice(0, maxRows).map((row, i) => (index ? [labels[i], ...row] : row));
   const hidden = values.length - shown.length;
   const caption = [options.caption, hidden > 0 ? `(first ${shown.length} of ${values.length} rows)` : ""].filter(Boolean).join(" ");

@@ -16,6 +16,7 @@ export function formatCell(value: unknown, digits = 4): string {
     if (Number.isInteger(value)) return String(value);
     return String(Number(value.toPrecision(digits)));
   }
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- cells are strings or booleans besides numbers; anything else shows as String() shows it
   return String(value);
 }
 

@@ -71,7 +71,7 @@ function readParamsFile(file: string): NotebookParamsInput {
     if (input[key] !== undefined && typeof input[key] !== "string") throw new FileFormatError(file, `field "${key}": expected a string, got ${describeValue(input[key])}`);
   }
   if (input.trainDemo !== undefined && typeof input.trainDemo !== "boolean") throw new FileFormatError(file, `field "trainDemo": expected true or false, got ${describeValue(input.trainDemo)}`);
-  return input as NotebookParamsInput;
+  return input;
 }
 
 /**

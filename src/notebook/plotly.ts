@@ -39,7 +39,7 @@ export function plotlyBundle(root = projectRoot()): string {
   const text = fs.readFileSync(source, "utf8");
   let esbuild: { transformSync(code: string, options: Record<string, unknown>): { code: string } };
   try {
-    esbuild = require(require.resolve("esbuild", { paths: [root] }));
+    esbuild = require(require.resolve("esbuild", { paths: [root] })) as typeof esbuild;
   } catch {
     return text;
   }

@@ -20,7 +20,7 @@ export const JUPYTER_PYTHON_MODULES = ["jupyter_client", "nbformat", "nbclient",
  * Pythons tried in order. Debian's Jupyter lives in /usr/bin/python3, which is not always
  * the first python3 on PATH (pyenv, conda).
  */
-export const PYTHON_CANDIDATES = ["/usr/bin/python3", "python3", "python"] as const;
+const PYTHON_CANDIDATES = ["/usr/bin/python3", "python3", "python"] as const;
 
 /** The kernel.json of the project kernel (pure). */
 export interface KernelSpec {
@@ -92,5 +92,5 @@ export function registeredKernelSpec(python: string, name = KERNEL_NAME): { reso
   ].join("\n");
   const result = runPython(python, code);
   if (result.status !== 0) throw new ValueError(`registeredKernelSpec: expected ${python} to list kernelspecs, got: ${result.stderr.trim()}`);
-  return JSON.parse(result.stdout.trim().split("\n").pop() ?? "null");
+  return JSON.parse(result.stdout.trim().split("\n").pop() ?? "null") as { resourceDir: string; spec: KernelSpec } | null;
 }

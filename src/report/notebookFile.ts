@@ -7,7 +7,8 @@ import * as fs from "node:fs";
 import { FileFormatError } from "../core/errors";
 
 export interface NotebookOutput {
-  output_type: "stream" | "display_data" | "execute_result" | "error" | string;
+  /** "stream", "display_data", "execute_result", "error", or a kind of a later nbformat. */
+  output_type: string;
   name?: string;
   text?: string | string[];
   ename?: string;
@@ -41,7 +42,7 @@ export function readNotebook(file: string): NotebookDocument {
   if (!fs.existsSync(file)) throw new FileFormatError(file, "notebook is missing");
   let value: NotebookDocument;
   try {
-    value = JSON.parse(fs.readFileSync(file, "utf8"));
+    value = JSON.parse(fs.readFileSync(file, "utf8")) as NotebookDocument;
   } catch (err) {
     throw new FileFormatError(file, `expected notebook JSON, got a parse error: ${(err as Error).message}`);
   }
@@ -77,6 +78,7 @@ export function cellErrorMessage(cell: NotebookCell): string {
   let frames = 0;
   const kept = parts
     .join("")
+    // eslint-disable-next-line no-control-regex -- ANSI colour codes start with the ESC control character
     .replace(/\x1b\[[0-9;]*m/g, "") // colour codes of tracebacks
     .split("\n")
     .filter((line) => !/^\s+at /.test(line) || ++frames <= KEPT_FRAMES);

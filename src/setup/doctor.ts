@@ -105,7 +105,7 @@ function jupyterState(): { python: string | null; kernel: string | null; kernelF
   const version = commandOutput(probe.python, ["-m", "jupyter", "--version"]);
   const notebook = version?.split("\n").find((line) => /^notebook\s*:/.test(line.trim()))?.trim();
   checks.push({ name: "jupyter", ok: true, detail: `${probe.python}${notebook ? ` (${notebook.replace(/\s+/g, " ")})` : ""}` });
-  let kernel: { resourceDir: string; spec: { argv: string[] } } | null = null;
+  let kernel: { resourceDir: string; spec: { argv: string[] } } | null;
   try {
     kernel = registeredKernelSpec(probe.python);
   } catch {

@@ -17,7 +17,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { TrainProgress } from "../core/progress";
 import type { Batch, BatchSource } from "../data/types";
 import { ForgettingTracker } from "./tracker";
-import type { LOG_COLUMNS, LogRow } from "../runs/layout";
+import type { LogRow } from "../runs/layout";
 import { type TrainConfig, type FloatRecordName, type TrackingMode } from "../config/train";
 import { learningRateAt } from "./schedules";
 import type { Sgd } from "./sgd";
@@ -44,7 +44,7 @@ export interface TrainLoopOptions {
   startEpoch: number;
   /** Writes the epoch's files; awaited before the next epoch starts. */
   onEpochEnd(result: EpochResult): void | Promise<void>;
-  onProgress?(progress: TrainProgress): void;
+  onProgress?: (progress: TrainProgress) => void;
   /** Stop after this many completed epochs (as if killed; the run stays resumable). */
   stopAfterEpochs?: number;
 }
@@ -118,13 +118,13 @@ export function trainStep(model: tf.LayersModel, optimizer: Sgd, batch: Batch, o
       const losses = perExampleLoss(logits, oneHot); // [B]
       // Kept: the gradient scope would otherwise free it; trainStep's caller disposes it.
       if (tracking === "presentation") rows = tf.keep(exampleRows(logits, labels, floats, losses));
-      return tf.mean(losses) as tf.Scalar;
+      return tf.mean<tf.Scalar>(losses);
     }, optimizer.variables);
     optimizer.step(
       optimizer.variables.map((v) => grads[v.name]),
       lr,
     );
-    return rows ?? (loss.reshape([1, 1]) as tf.Tensor2D);
+    return rows ?? loss.reshape<tf.Tensor2D>([1, 1]);
   });
 }
 

@@ -3,7 +3,7 @@ import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { VALID_BACKENDS, backendReport, initBackend, probeBackends } from "../../src/backend";
+import { type BackendReport, VALID_BACKENDS, backendReport, initBackend, probeBackends } from "../../src/backend";
 import { ValueError } from "../../src/core/errors";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -99,7 +99,7 @@ test("initBackend({backend}) wins over FORGETTING_BACKEND", async () => {
   }
 });
 
-test("probeBackends() and the automatic choice agree: the chosen backend is the first available one", async () => {
+test("probeBackends() and the automatic choice agree: the chosen backend is the first available one", () => {
   const probes = probeBackends();
   assert.equal(probes.cpu.available, true);
   assert.equal(probes.wasm.available, true);
@@ -108,7 +108,7 @@ test("probeBackends() and the automatic choice agree: the chosen backend is the 
   const script = 'require("./src/backend").initBackend({ backend: "auto" }).then(() => console.log(JSON.stringify(require("./src/backend").backendReport())));';
   const env = { ...process.env };
   delete env.FORGETTING_BACKEND;
-  const report = JSON.parse(execFileSync(process.execPath, ["--import", "tsx", "-e", script], { cwd: ROOT, encoding: "utf8", env }).trim().split("\n").pop() ?? "");
+  const report = JSON.parse(execFileSync(process.execPath, ["--import", "tsx", "-e", script], { cwd: ROOT, encoding: "utf8", env }).trim().split("\n").pop() ?? "") as BackendReport;
   assert.equal(report.chosen, expected);
   const rank = VALID_BACKENDS.indexOf(report.chosen);
   VALID_BACKENDS.forEach((name, i) => {

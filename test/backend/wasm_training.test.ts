@@ -37,7 +37,7 @@ async function sgdLosses(backend: "wasm" | "cpu", steps: number): Promise<number
   const oneHot = tf.oneHot(tf.tensor1d(labels, "int32"), 10);
   const losses: number[] = [];
   for (let step = 0; step < steps; step++) {
-    const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(oneHot, model.apply(x, { training: true }) as tf.Tensor2D) as tf.Scalar, true);
+    const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy<tf.Tensor, tf.Scalar>(oneHot, model.apply(x, { training: true }) as tf.Tensor2D), true);
     losses.push((await loss!.data())[0]);
     loss!.dispose();
   }
@@ -78,7 +78,7 @@ test("digits-cnn SGD on wasm leaks nothing: tfjs tensors and the wasm backend's 
     tf.tidy(() => {
       model.apply(x, { training: false }); // an inference forward, as eval tracking does
     });
-    const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(oneHot, model.apply(x, { training: true }) as tf.Tensor2D) as tf.Scalar, true);
+    const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy<tf.Tensor, tf.Scalar>(oneHot, model.apply(x, { training: true }) as tf.Tensor2D), true);
     await loss!.data();
     loss!.dispose();
   };

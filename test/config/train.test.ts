@@ -26,8 +26,8 @@ test("resolveTrainConfig(partial) rejects an unknown key, listing the valid keys
 });
 
 test("resolveTrainConfig(partial) rejects an unknown model, dataset or tracking mode, listing the choices", () => {
-  rejects(() => resolveTrainConfig({ model: "vgg16" }), /config\.model: expected one of "mnist-cnn", "digits-mlp".*got "vgg16"/);
-  rejects(() => resolveTrainConfig({ dataset: "svhn" }), /config\.dataset: expected one of "digits", "mnist".*got "svhn"/);
+  rejects(() => resolveTrainConfig({ model: "vgg16" as never }), /config\.model: expected one of "mnist-cnn", "digits-mlp".*got "vgg16"/);
+  rejects(() => resolveTrainConfig({ dataset: "svhn" as never }), /config\.dataset: expected one of "digits", "mnist".*got "svhn"/);
   rejects(() => resolveTrainConfig({ trackingMode: "train" as never }), /config\.trackingMode: expected one of "presentation", "eval", got "train"/);
   rejects(() => resolveTrainConfig({ recordFloats: ["entropy" as never] }), /config\.recordFloats: expected one of "loss", "margin", "prob", got "entropy"/);
 });

@@ -80,7 +80,7 @@ test("fetchSpec(spec) resumes an interrupted download with a Range request, or r
   const route: Route = { body: labels, cutAfter: 10000 };
   const { base, requests } = await serve(new Map([["/train-labels-idx1-ubyte.gz", route]]));
   const dir = path.join(tempDir("fetch-test"), "mnist");
-  await assert.rejects(fetchSpec(spec, dir, { dataRoot: "", mirror: base }), /could not download it from any source \(no network\?\):\n  .*connection lost after \d+ bytes .*the \.part file is kept and the next fetch resumes it/);
+  await assert.rejects(fetchSpec(spec, dir, { dataRoot: "", mirror: base }), /could not download it from any source \(no network\?\):\n {2}.*connection lost after \d+ bytes .*the \.part file is kept and the next fetch resumes it/);
   assert.deepEqual(fs.readdirSync(dir), ["train-labels-idx1-ubyte.gz.part"]);
   // The server sent 10,000 bytes before cutting; what arrived is kept.
   const kept = fs.statSync(path.join(dir, "train-labels-idx1-ubyte.gz.part")).size;
@@ -108,7 +108,7 @@ test("fetchDataset(name) with no reachable source says which files to put where 
   await new Promise((resolve) => closed.close(resolve));
   const dataRoot = tempDir("fetch-test");
   await assert.rejects(fetchDataset("cifar10", { dataRoot, mirror: `http://127.0.0.1:${port}/` }), (err: Error) => {
-    assert.match(err.message, /cifar-10-binary\.tar\.gz: could not download it from any source \(no network\?\):\n  http:\/\/127\.0\.0\.1:\d+\/cifar-10-binary\.tar\.gz: ECONNREFUSED/);
+    assert.match(err.message, /cifar-10-binary\.tar\.gz: could not download it from any source \(no network\?\):\n {2}http:\/\/127\.0\.0\.1:\d+\/cifar-10-binary\.tar\.gz: ECONNREFUSED/);
     assert.ok(err.message.includes(`Put these files into ${path.join(dataRoot, "cifar10")}/ by hand`));
     assert.ok(err.message.includes("cifar-10-binary.tar.gz  (170052171 bytes, md5 c32a1d4ab5d03f1284b67883e8d87530)"));
     return true;

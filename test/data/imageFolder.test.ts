@@ -7,6 +7,7 @@ import { Random } from "../../src/core/random";
 import { readImageFolder, sniffImageFormat } from "../../src/data/imageFolder";
 import { decodeImage, folderBatchSource, loadImage } from "../../src/data/folderBatches";
 import type { Batch } from "../../src/data/types";
+import type { Transform } from "../../src/data/transforms";
 import { SHARED_DATA, missingShared, tempDir } from "./shared";
 
 /** Writes a w x h RGB PNG whose pixel (x, y) is [10x + y, 100 + y, 200]. */
@@ -89,11 +90,11 @@ test("decodeImage(file, [centerCrop(2), flip p=1]) crops in sharp and leaves the
   const file = path.join(root, "a", "img.png");
   await png(file, 4, 3);
   // Center crop 2 of a 3-row, 4-col image: top round((3-2)/2) = round(0.5) = 0 (half to even), left 1.
-  const transforms = [{ kind: "centerCrop", size: 2 }, { kind: "horizontalFlip", p: 1 }] as const;
-  const { raw, rest } = await decodeImage(file, [...transforms], new Random(0));
+  const transforms: Transform[] = [{ kind: "centerCrop", size: 2 }, { kind: "horizontalFlip", p: 1 }];
+  const { raw, rest } = await decodeImage(file, transforms, new Random(0));
   assert.deepEqual(rest.map((t) => t.kind), ["horizontalFlip"]);
   assert.deepEqual([0, 1, 2, 3].map((k) => raw.pixels[k * 3]), [10, 20, 11, 21]); // red of (x 1..2, y 0..1)
-  const flipped = await loadImage(file, [...transforms], new Random(0));
+  const flipped = await loadImage(file, transforms, new Random(0));
   assert.deepEqual([0, 1, 2, 3].map((k) => Math.round(flipped.data[k * 3] * 255)), [20, 10, 21, 11]);
   // Resize keeps a constant channel constant (blue is 200 everywhere).
   const resized = await loadImage(file, [{ kind: "resize", size: 6 }], new Random(0));
@@ -107,12 +108,12 @@ test("folderBatchSource(images).batches() equals loadImage per example with Rand
   const root = tempDir("folder-test");
   for (let i = 0; i < 5; i++) await png(path.join(root, i < 3 ? "a" : "b", `${i}.png`), 20 + 3 * i, 15 + i);
   const { images } = await readImageFolder(root);
-  const transforms = [{ kind: "randomResizedCrop", size: 8 }, { kind: "horizontalFlip" }, { kind: "normalize", mean: [0.5, 0.4, 0.3], std: [0.2, 0.25, 0.3] }] as const;
-  const source = folderBatchSource(images, { seed: 11, shuffle: true, transforms: [...transforms] });
+  const transforms: Transform[] = [{ kind: "randomResizedCrop", size: 8 }, { kind: "horizontalFlip" }, { kind: "normalize", mean: [0.5, 0.4, 0.3], std: [0.2, 0.25, 0.3] }];
+  const source = folderBatchSource(images, { seed: 11, shuffle: true, transforms });
   for await (const batch of source.batches(3, 2)) {
     for (let k = 0; k < batch.shape[0]; k++) {
       const id = batch.exampleIds[k];
-      const expected = await loadImage(path.join(root, images.files[id]), [...transforms], new Random(11, "augment", 3, id));
+      const expected = await loadImage(path.join(root, images.files[id]), transforms, new Random(11, "augment", 3, id));
       const got = batch.images.subarray(k * 8 * 8 * 3, (k + 1) * 8 * 8 * 3);
       assert.ok(expected.data.every((v, j) => Math.abs(v - got[j]) < 1e-5), `example ${id} differs`);
     }
@@ -123,14 +124,14 @@ test("Batch.release() lets a later batch reuse the buffer, fully rewritten; with
   const root = tempDir("folder-test");
   for (let i = 0; i < 6; i++) await png(path.join(root, "a", `${i}.png`), 10 + i, 9);
   const { images } = await readImageFolder(root);
-  const transforms = [{ kind: "centerCrop", size: 6 }, { kind: "horizontalFlip" }, { kind: "normalize", mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] }] as const;
-  const source = folderBatchSource(images, { seed: 1, transforms: [...transforms], prefetch: 1 });
+  const transforms: Transform[] = [{ kind: "centerCrop", size: 6 }, { kind: "horizontalFlip" }, { kind: "normalize", mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] }];
+  const source = folderBatchSource(images, { seed: 1, transforms, prefetch: 1 });
   const buffers: Float32Array[] = [];
   for await (const batch of source.batches(0, 2)) {
     buffers.push(batch.images);
     for (let k = 0; k < batch.shape[0]; k++) {
       const id = batch.exampleIds[k];
-      const expected = await loadImage(path.join(root, images.files[id]), [...transforms], new Random(1, "augment", 0, id));
+      const expected = await loadImage(path.join(root, images.files[id]), transforms, new Random(1, "augment", 0, id));
       assert.ok(expected.data.every((v, j) => Math.abs(v - batch.images[k * 108 + j]) < 1e-5), `example ${id}`);
     }
     batch.release?.();
@@ -155,16 +156,16 @@ test("readImageFolder(hymenoptera train): 245 images in 2 classes, with 'ant pho
   const spaced = images.files.indexOf("ants/ant photos.jpg");
   assert.ok(gif >= 0 && spaced >= 0);
   // Decode a subset twice with the ImageNet training pipeline: same seed, same pixels.
-  const transforms = [{ kind: "randomResizedCrop", size: 224 }, { kind: "horizontalFlip" }, { kind: "normalize", mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] }] as const;
+  const transforms: Transform[] = [{ kind: "randomResizedCrop", size: 224 }, { kind: "horizontalFlip" }, { kind: "normalize", mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] }];
   const subsetIds = Int32Array.from([gif, spaced, 200]);
-  const source = folderBatchSource(images, { seed: 4, shuffle: true, transforms: [...transforms], subsetIds, prefetch: 2 });
+  const source = folderBatchSource(images, { seed: 4, shuffle: true, transforms, subsetIds, prefetch: 2 });
   assert.deepEqual(source.inputShape, [224, 224, 3]);
   assert.equal(source.exampleNames?.[gif], "ants/imageNotFound.gif");
   const first = await collect(source.batches(0, 2));
   assert.deepEqual(first.map((b) => b.shape), [[2, 224, 224, 3], [1, 224, 224, 3]]);
   assert.deepEqual(first.flatMap((b) => Array.from(b.exampleIds)).sort((a, b) => a - b), Array.from(subsetIds).sort((a, b) => a - b));
   assert.ok(first.every((b) => b.images.every(Number.isFinite)));
-  const second = await collect(folderBatchSource(images, { seed: 4, shuffle: true, transforms: [...transforms], subsetIds }).batches(0, 2));
+  const second = await collect(folderBatchSource(images, { seed: 4, shuffle: true, transforms, subsetIds }).batches(0, 2));
   assert.deepEqual(second.map((b) => Array.from(b.exampleIds)), first.map((b) => Array.from(b.exampleIds)));
   second.forEach((b, i) => assert.ok(b.images.every((v, k) => v === first[i].images[k])));
 });
@@ -179,8 +180,8 @@ test("folderBatchSource(images) runs libvips with one thread per image; decodeIm
     assert.equal(sharp.concurrency(), 1);
     // Every 12th file (21 of the 245 JPEGs), random crops resized to 224.
     const files = images.files.filter((_, k) => k % 12 === 0).map((f) => path.join(images.root, f));
-    const transforms = [{ kind: "randomResizedCrop", size: 224 }] as const;
-    const decodeAll = () => Promise.all(files.map((f, k) => decodeImage(f, [...transforms], new Random(5, "augment", k), "sharp")));
+    const transforms: Transform[] = [{ kind: "randomResizedCrop", size: 224 }];
+    const decodeAll = () => Promise.all(files.map((f, k) => decodeImage(f, transforms, new Random(5, "augment", k), "sharp")));
     const single = await decodeAll();
     sharp.concurrency(4);
     const multi = await decodeAll();

@@ -22,7 +22,7 @@ test("imageSizeFromHeader(file bytes) equals sharp's metadata for every hymenopt
   const reason = missingShared("hymenoptera_data");
   if (reason) return t.skip(reason);
   const files: string[] = [];
-  const walk = (dir: string) => fs.readdirSync(dir, { withFileTypes: true }).forEach((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : /\.(jpe?g|gif|png)$/i.test(e.name) && files.push(path.join(dir, e.name))));
+  const walk = (dir: string): void => fs.readdirSync(dir, { withFileTypes: true }).forEach((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : /\.(jpe?g|gif|png)$/i.test(e.name) && files.push(path.join(dir, e.name))));
   walk(path.join(SHARED_DATA, "hymenoptera_data"));
   assert.equal(files.length, 398);
   for (const file of files) {

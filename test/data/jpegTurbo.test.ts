@@ -46,7 +46,7 @@ test("native JPEG path: RandomResizedCrop(224) and Resize(256) of every hymenopt
       const { raw } = await decodeImage(file, transforms, new Random(3, "augment", k));
       const meta = await sharp(file).metadata();
       // The same crop box, drawn again from the same generator.
-      const box = k % 2 ? { top: 0, left: 0, height: meta.height!, width: meta.width! } : randomResizedCropBox(meta.height!, meta.width!, new Random(3, "augment", k));
+      const box = k % 2 ? { top: 0, left: 0, height: meta.height, width: meta.width } : randomResizedCropBox(meta.height, meta.width, new Random(3, "augment", k));
       return { file, pre: [box.top, box.left, box.height, box.width], size: [raw.height, raw.width], pixels: raw.pixels };
     }),
   );
@@ -71,7 +71,7 @@ test("native JPEG path: a crop without resize equals sharp's decode of the same 
   for (const name of fs.readdirSync(root).slice(0, 20)) {
     const bytes = fs.readFileSync(path.join(root, name));
     const { width, height } = await sharp(bytes).metadata();
-    const pre = { top: Math.floor(height! / 3), left: Math.floor(width! / 4), height: Math.floor(height! / 2), width: Math.floor(width! / 2) };
+    const pre = { top: Math.floor(height / 3), left: Math.floor(width / 4), height: Math.floor(height / 2), width: Math.floor(width / 2) };
     const native = await decodeJpegNative(bytes, { pre, resize: [pre.height, pre.width], post: { top: 0, left: 0, height: pre.height, width: pre.width } });
     const viaSharp = await sharp(bytes, { ignoreIcc: true }).extract(pre).raw().toBuffer();
     assert.ok(Buffer.compare(Buffer.from(native!), viaSharp) === 0, name);

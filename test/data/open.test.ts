@@ -29,7 +29,13 @@ test("openDataset({dataset: 'digits'}) gives shuffled normalized train batches a
   let sum = 0;
   let sumSq = 0;
   let n = 0;
-  for (const b of batches) for (const v of b.images) (sum += v), (sumSq += v * v), n++;
+  for (const b of batches) {
+    for (const v of b.images) {
+      sum += v;
+      sumSq += v * v;
+      n++;
+    }
+  }
   assert.ok(Math.abs(sum / n) < 1e-4);
   assert.ok(Math.abs(sumSq / n - 1) < 1e-4);
   const testIds = (await collect(testSource.batches(5, 100))).flatMap((b) => Array.from(b.exampleIds));

@@ -11,6 +11,7 @@ import * as path from "node:path";
 import { readManifest } from "../../src/runs/manifest";
 import { correctAt, readCorrectRecord } from "../../src/runs/record";
 import { planRuns } from "../../src/config/experiment";
+import type { AnalysisSummary } from "../../src/analysis/summarizeAnalysis";
 import { makeTempDir, writeFakeRun } from "../analysis/fakeRuns";
 import { readExperimentConfig, writeExperimentConfig } from "../../src/runs/experiment";
 
@@ -37,8 +38,8 @@ test("forgetting sweep/status/analyze/export on digits: 2 budgets x 3 seeds from
     const analyzeOut = cli(["analyze", "digits-e2e", "--outputs", outputs]);
     assert.match(analyzeOut, /runs used: 6; left out: 0/);
     const experimentDir = path.join(outputs, "digits-e2e");
-    const summary = JSON.parse(fs.readFileSync(path.join(experimentDir, "analysis", "summary.json"), "utf8"));
-    assert.deepEqual(summary.budgets.map((b: { budget: number; seeds: number[] }) => [b.budget, b.seeds]), [
+    const summary = JSON.parse(fs.readFileSync(path.join(experimentDir, "analysis", "summary.json"), "utf8")) as AnalysisSummary;
+    assert.deepEqual(summary.budgets.map((b) => [b.budget, b.seeds]), [
       [2, [0, 1, 2]],
       [3, [0, 1, 2]],
     ]);
@@ -55,20 +56,21 @@ test("forgetting sweep/status/analyze/export on digits: 2 budgets x 3 seeds from
       for (let i = 0; i < n; i++) {
         if (records.every((r) => Array.from({ length: budget }, (_, e) => correctAt(r, e, i)).every((c) => c === 0))) neverAll.push(i);
       }
-      const b = summary.budgets.find((x: { budget: number }) => x.budget === budget);
-      assert.deepEqual(b.neverLearnedAllIds, neverAll, `budget ${budget}`);
+      const b = summary.budgets.find((x) => x.budget === budget);
+      assert.deepEqual(b?.neverLearnedAllIds, neverAll, `budget ${budget}`);
     }
 
     const exportOut = cli(["export", "digits-e2e", "--outputs", outputs]);
     assert.match(exportOut, /used 6 run\(s\); wrote:/);
     const analysisDir = path.join(experimentDir, "analysis");
     const csv = fs.readFileSync(path.join(analysisDir, "examples-b3.csv"), "utf8").trim().split("\n");
+    assert.ok(summary.dataset, "summary.json names the dataset");
     assert.equal(csv.length, 1 + summary.dataset.nExamples);
-    const byClass = JSON.parse(fs.readFileSync(path.join(analysisDir, "never-learned-b3.json"), "utf8"));
+    const byClass = JSON.parse(fs.readFileSync(path.join(analysisDir, "never-learned-b3.json"), "utf8")) as Record<string, number[]>;
     const listed = Object.values(byClass).flat().length;
     assert.equal(listed, summary.budgets[1].neverLearnedAll);
-    const merged = JSON.parse(fs.readFileSync(path.join(analysisDir, "never-learned-by-example.json"), "utf8"));
-    assert.equal(Object.values(merged).filter((budgets) => (budgets as number[]).includes(3)).length, listed);
+    const merged = JSON.parse(fs.readFileSync(path.join(analysisDir, "never-learned-by-example.json"), "utf8")) as Record<string, number[]>;
+    assert.equal(Object.values(merged).filter((budgets) => budgets.includes(3)).length, listed);
   } finally {
     fs.rmSync(outputs, { recursive: true, force: true });
   }

@@ -40,7 +40,7 @@ for (const shape of [
     const dy = tf.tensor(dyValues, shape);
     const gamma = layer.trainableWeights[0].read() as tf.Variable;
     const beta = layer.trainableWeights[1].read() as tf.Variable;
-    const { value: y, grads } = tf.variableGrads(() => tf.sum(tf.mul(layer.apply(x, { training: true }) as tf.Tensor, dy)) as tf.Scalar, [gamma, beta]);
+    const { value: y, grads } = tf.variableGrads(() => tf.sum<tf.Scalar>(tf.mul(layer.apply(x, { training: true }) as tf.Tensor, dy)), [gamma, beta]);
     const dx = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(layer.apply(input, { training: true }) as tf.Tensor, dy)))(x);
     const ours = {
       out: await (layer.apply(x, { training: true }) as tf.Tensor).data(),

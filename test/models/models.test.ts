@@ -92,7 +92,7 @@ test("buildModel with the same seed gives identical weights; another seed gives 
 test("buildModel initializes like PyTorch: default U(-1/sqrt(fanIn), 1/sqrt(fanIn)); ResNet convs N(0, 2/fanOut)", async () => {
   await initBackend({ backend: "wasm" });
   const mnist = buildModel("mnist-cnn", { inputShape: [28, 28, 1], nClasses: 10, seed: 3 });
-  const fc1 = mnist.getLayer("fc1").getWeights()[0].dataSync(); // [320, 50], fanIn 320
+  const fc1 = mnist.getLayer("fc1").getWeights()[0].dataSync<"float32">(); // [320, 50], fanIn 320
   const bound = 1 / Math.sqrt(320);
   assert.ok(fc1.every((v) => Math.abs(v) <= bound));
   // Uniform on [-b, b] has variance b^2/3; 16,000 draws give the std to about 1%.
@@ -101,7 +101,7 @@ test("buildModel initializes like PyTorch: default U(-1/sqrt(fanIn), 1/sqrt(fanI
   mnist.dispose();
 
   const resnet = buildModel("resnet20-cifar", { inputShape: [32, 32, 3], nClasses: 10, seed: 3 });
-  const kernel = resnet.getLayer("layer3.2.conv2").getWeights()[0].dataSync(); // [3, 3, 64, 64]
+  const kernel = resnet.getLayer("layer3.2.conv2").getWeights()[0].dataSync<"float32">(); // [3, 3, 64, 64]
   const expected = Math.sqrt(2 / (3 * 3 * 64));
   const kstd = Math.sqrt(kernel.reduce((s, v) => s + v * v, 0) / kernel.length);
   assert.ok(Math.abs(kstd - expected) / expected < 0.03, `conv std ${kstd}, expected ${expected}`);

@@ -97,7 +97,7 @@ export async function inspectReport(context: BrowserContext, htmlFile: string, s
     )
     .catch(() => undefined); // counted below; the test names the charts that did not draw
   // Passed as source text: tsx would wrap named functions in a __name() helper the page lacks.
-  const rendered = (await page.evaluate(PAGE_PROBE)) as Omit<RenderedReport, "consoleErrors">;
+  const rendered = await page.evaluate<Omit<RenderedReport, "consoleErrors">>(PAGE_PROBE);
   fs.mkdirSync(path.dirname(screenshotFile), { recursive: true });
   await page.screenshot({ path: screenshotFile, fullPage: true });
   await page.close();

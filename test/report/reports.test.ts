@@ -34,7 +34,7 @@ function notebooksMissing(): string | null {
   if (!python) return "Jupyter is not installed (forgetting setup installs it)";
   const kernel = registeredKernelSpec(python);
   if (!kernel || !kernel.spec.argv.includes(path.join(root, KERNEL_LAUNCHER))) return "the forgetting-tslab kernel is not registered for this project (run `forgetting setup`)";
-  if (!fs.existsSync(path.join(root, "dist", "notebook", "index.js"))) return "the library is not built (npm run build): notebooks import dist/";
+  if (!fs.existsSync(path.join(root, "dist", "index.js"))) return "the library is not built (npm run build): notebooks import dist/";
   return null;
 }
 const skipNotebooks = notebooksMissing();

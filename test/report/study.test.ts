@@ -11,6 +11,8 @@ import * as path from "node:path";
 import { main } from "../../src/cli";
 import { STUDY_BASE_CONFIG } from "../../src/cli/study";
 import { CORRECT_FILE } from "../../src/runs/layout";
+import type { ExperimentConfig } from "../../src/config/experiment";
+import type { AnalysisSummary } from "../../src/analysis/summarizeAnalysis";
 
 /** Captures console.log lines while `run` executes. */
 async function captureLog(run: () => Promise<number>): Promise<{ code: number; lines: string[] }> {
@@ -30,11 +32,11 @@ test("forgetting study --budgets 2 --seeds 2 trains, runs the follow-ups, analys
   const { code, lines } = await captureLog(() => main(args));
   assert.equal(code, 0);
   const dir = path.join(outputs, "digits-study");
-  const definition = JSON.parse(fs.readFileSync(path.join(dir, "experiment.json"), "utf8"));
+  const definition = JSON.parse(fs.readFileSync(path.join(dir, "experiment.json"), "utf8")) as ExperimentConfig;
   assert.deepEqual(definition, { name: "digits-study", base: STUDY_BASE_CONFIG, budgets: [2], seeds: 2 });
-  const removal = JSON.parse(fs.readFileSync(path.join(`${dir}-removal`, "experiment.json"), "utf8"));
-  assert.deepEqual(removal.variants.map((v: { name: string }) => v.name), ["full", "least-forgotten-n719", "random-n719"]);
-  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(`${dir}-noise`, "experiment.json"), "utf8")).variants.map((v: { name: string }) => v.name), ["noise-0.2"]);
+  const removal = JSON.parse(fs.readFileSync(path.join(`${dir}-removal`, "experiment.json"), "utf8")) as ExperimentConfig;
+  assert.deepEqual(removal.variants?.map((v) => v.name), ["full", "least-forgotten-n719", "random-n719"]);
+  assert.deepEqual((JSON.parse(fs.readFileSync(path.join(`${dir}-noise`, "experiment.json"), "utf8")) as ExperimentConfig).variants?.map((v) => v.name), ["noise-0.2"]);
   for (const runId of ["full-b2-s0", "least-forgotten-n719-b2-s0", "random-n719-b2-s0"]) assert.ok(fs.existsSync(path.join(`${dir}-removal`, runId, CORRECT_FILE)), runId);
 
   // The headline number, recounted from the two runs' correctness bits.
@@ -44,7 +46,7 @@ test("forgetting study --budgets 2 --seeds 2 trains, runs the follow-ups, analys
   for (let id = 0; id < 1438; id++) {
     if (records.every((bits) => [0, 1].every((e) => ((bits[e * rowBytes + (id >> 3)] >> (id & 7)) & 1) === 0))) never++;
   }
-  const summary = JSON.parse(fs.readFileSync(path.join(dir, "analysis", "summary.json"), "utf8"));
+  const summary = JSON.parse(fs.readFileSync(path.join(dir, "analysis", "summary.json"), "utf8")) as AnalysisSummary;
   assert.equal(summary.budgets[0].neverLearnedAll, never);
   assert.ok(lines.some((line) => line.startsWith(`     2      2  ${never} / `)), "the printed summary shows the count");
   assert.match(lines[lines.length - 1], /^study: done in [\d.]+ s \(reports skipped: run `forgetting notebooks --experiment .*digits-study`\)$/);

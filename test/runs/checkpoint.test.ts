@@ -24,7 +24,7 @@ test("saveCheckpoint(runDir, state) / readCheckpoint(runDir) round-trip every we
   const moving = model.nonTrainableWeights;
   assert.ok(moving.length >= 4, `expected batch-norm moving mean/variance among the weights, got ${moving.length}`);
   moving.forEach((w, i) => w.write(tf.fill(w.shape as number[], 0.5 + i)));
-  const momentum = model.trainableWeights.map((w, i) => new Float32Array(w.shape.reduce((a, b) => a * b, 1)).fill(i / 10));
+  const momentum = model.trainableWeights.map((w, i) => new Float32Array(w.read().size).fill(i / 10));
   save(dir, model, 3, momentum);
   const state = readCheckpoint(dir)!;
   assert.equal(state.info.epoch, 3);
@@ -81,7 +81,7 @@ test("readCheckpoint(runDir) names the file and field of a damaged checkpoint", 
   const json = path.join(dir, "checkpoint", "checkpoint.json");
   const original = fs.readFileSync(json, "utf8");
   const check = (edit: (c: Record<string, unknown>) => void, re: RegExp) => {
-    const c = JSON.parse(original);
+    const c = JSON.parse(original) as Record<string, unknown>;
     edit(c);
     fs.writeFileSync(json, JSON.stringify(c));
     assert.throws(() => readCheckpoint(dir), (e: Error) => e instanceof FileFormatError && re.test(e.message));

@@ -30,14 +30,14 @@ test("createRun(options) writes examples.csv with the noisy labels, noise.json, 
   assert.equal(manifest.dataset.checksum, data.train.checksum);
   assert.equal(manifest.dataset.nExamples, data.train.nExamples);
   assert.deepEqual(manifest.config, config);
-  const noise = JSON.parse(fs.readFileSync(path.join(dir, "noise.json"), "utf8"));
+  const noise = JSON.parse(fs.readFileSync(path.join(dir, "noise.json"), "utf8")) as { fraction: number; count: number; noisyIds: number[]; noisyLabels: number[] };
   assert.equal(noise.fraction, 0.2);
   assert.equal(noise.count, noise.noisyIds.length);
   assert.ok(Math.abs(noise.count - 0.2 * data.train.nExamples) <= 1, `${noise.count} flipped of ${data.train.nExamples}`);
   const rows = fs.readFileSync(path.join(dir, "examples.csv"), "utf8").trim().split("\n").slice(1).map((l) => l.split(","));
   assert.equal(rows.length, data.train.nExamples);
-  noise.noisyIds.forEach((id: number, k: number) => assert.equal(Number(rows[id][1]), noise.noisyLabels[k]));
-  const variant = JSON.parse(fs.readFileSync(path.join(dir, "dataset.json"), "utf8"));
+  noise.noisyIds.forEach((id, k) => assert.equal(Number(rows[id][1]), noise.noisyLabels[k]));
+  const variant = JSON.parse(fs.readFileSync(path.join(dir, "dataset.json"), "utf8")) as { dataset: string; labelNoise: { count: number } };
   assert.equal(variant.dataset, "digits");
   assert.equal(variant.labelNoise.count, noise.count);
   assert.throws(

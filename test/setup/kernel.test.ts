@@ -18,7 +18,7 @@ test("kernelSpec(root, nodePath) starts scripts/tslab-kernel.js with node and th
 
 test("projectRoot() is the folder holding package.json and the kernel launcher", () => {
   const root = projectRoot();
-  assert.equal(JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).name, "forgetting-lab");
+  assert.equal((JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { name: string }).name, "forgetting-lab");
   assert.ok(fs.existsSync(path.join(root, "scripts", "tslab-kernel.js")));
 });
 

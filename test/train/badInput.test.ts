@@ -5,6 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { FileFormatError, ValueError } from "../../src/core/errors";
 import { resumeRun, train } from "../../src/train/train";
+import type { RunManifest } from "../../src/runs/layout";
 
 const CONFIG = { epochs: 3, batchSize: 64, seed: 11 };
 
@@ -72,8 +73,8 @@ test("resumeRun(runDir) refuses a changed config, dataset checksum, corrupt chec
     restore();
   };
   const file = (name: string) => path.join(dir, name);
-  const editJson = (name: string, edit: (v: Record<string, any>) => void) => {
-    const value = JSON.parse(fs.readFileSync(file(name), "utf8"));
+  const editJson = <T>(name: string, edit: (v: T) => void) => {
+    const value = JSON.parse(fs.readFileSync(file(name), "utf8")) as T;
     edit(value);
     fs.writeFileSync(file(name), JSON.stringify(value));
   };
@@ -81,13 +82,13 @@ test("resumeRun(runDir) refuses a changed config, dataset checksum, corrupt chec
   await expectRefusal("another config", () => {}, () => train({ ...CONFIG, lr: 0.1 }, options), isError(ValueError, /exists with another config \(lr: recorded 0\.05, given 0\.1\)/));
   await expectRefusal(
     "changed dataset checksum",
-    () => editJson("manifest.json", (m) => (m.dataset.checksum = "0".repeat(64))),
+    () => editJson<RunManifest>("manifest.json", (m) => (m.dataset.checksum = "0".repeat(64))),
     () => resumeRun(dir, { quiet: true }),
     isError(ValueError, /dataset "digits\/train" no longer matches the run: expected checksum 0{64} \(manifest\.json\), got [0-9a-f]{64}/),
   );
   await expectRefusal(
     "manifest config no longer valid",
-    () => editJson("manifest.json", (m) => (m.config.model = "vgg16")),
+    () => editJson<RunManifest>("manifest.json", (m) => (m.config.model = "vgg16" as never)),
     () => resumeRun(dir, { quiet: true }),
     isError(FileFormatError, /manifest\.json: field "config" is no longer a valid config: .*config\.model: expected one of/),
   );
@@ -115,7 +116,7 @@ test("resumeRun(runDir) refuses a changed config, dataset checksum, corrupt chec
   );
   await expectRefusal(
     "checkpoint of another config",
-    () => editJson("checkpoint/checkpoint.json", (c) => (c.configSha256 = "f".repeat(64))),
+    () => editJson<{ configSha256: string }>("checkpoint/checkpoint.json", (c) => (c.configSha256 = "f".repeat(64))),
     () => resumeRun(dir, { quiet: true }),
     isError(FileFormatError, /checkpoint\.json: expected configSha256 [0-9a-f]{64} \(the manifest's config\), found f{64}/),
   );

@@ -16,7 +16,7 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
   const write = process.stderr.write.bind(process.stderr);
   console.log = (...a: unknown[]) => void (out += a.join(" ") + "\n");
   console.error = (...a: unknown[]) => void (err += a.join(" ") + "\n");
-  process.stderr.write = ((chunk: string) => ((err += chunk), true)) as typeof process.stderr.write;
+  process.stderr.write = ((chunk: string) => ((err += chunk), true));
   try {
     return { code: await main(args), out, err };
   } finally {
@@ -87,7 +87,7 @@ test("forgetting train --epochs 2 --run-id r writes the run, prints its summary;
   const dir = path.join(outputs, "cli", "r");
   assert.match(first.out, new RegExp(`run r completed after 2/2 epochs: ${dir.replace(/[/\\]/g, "\\$&")}`));
   assert.match(first.out, /\d+ examples: learned at end \d+, forgotten at least once \d+, unforgettable \d+, never learned \d+/);
-  assert.match(first.err, /epoch 2\/2  loss [\d.]+  train acc [\d.]+  test loss [\d.]+  test acc [\d.]+/);
+  assert.match(first.err, /epoch 2\/2 {2}loss [\d.]+ {2}train acc [\d.]+ {2}test loss [\d.]+ {2}test acc [\d.]+/);
   for (const f of ["manifest.json", "log.csv", "correct.bits", "stats.csv", "examples.csv", "checkpoint/weights.bin"]) assert.ok(fs.existsSync(path.join(dir, f)), f);
   const refused = await cli(["train", "--resume", dir, "--lr", "0.3"]);
   assert.equal(refused.code, 2);

@@ -5,6 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { train } from "../../src/train/train";
 import { constantPng as png } from "../data/shared";
+import type { Transform } from "../../src/data/transforms";
 
 test("train({dataset: 'folder', imageSize, classIndex, skipBadFiles, normalizeMean, normalizeStd}) reads the folder with those options", async () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "forgetting-folder-train-"));
@@ -27,10 +28,10 @@ test("train({dataset: 'folder', imageSize, classIndex, skipBadFiles, normalizeMe
   assert.equal(manifest.status, "completed");
   assert.deepEqual(manifest.dataset.classNames, ["bee", "ant"]);
   assert.equal(manifest.dataset.nExamples, 7);
-  const variant = JSON.parse(fs.readFileSync(path.join(outputsRoot, "folder", "f", "dataset.json"), "utf8"));
+  const variant = JSON.parse(fs.readFileSync(path.join(outputsRoot, "folder", "f", "dataset.json"), "utf8")) as { trainTransforms: Transform[]; testTransforms: Transform[]; skippedFiles: { file: string }[] };
   // imageSize 8: RandomResizedCrop(8) for training, Resize(round(8 / 0.875) = 9) + CenterCrop(8) for testing.
   assert.deepEqual(variant.trainTransforms, [{ kind: "randomResizedCrop", size: 8 }, { kind: "horizontalFlip" }, { kind: "normalize", mean, std }]);
   assert.deepEqual(variant.testTransforms, [{ kind: "resize", size: 9 }, { kind: "centerCrop", size: 8 }, { kind: "normalize", mean, std }]);
-  assert.deepEqual(variant.skippedFiles.map((s: { file: string }) => s.file), [path.join("train", "n02", "notes.txt")]);
+  assert.deepEqual(variant.skippedFiles.map((s) => s.file), [path.join("train", "n02", "notes.txt")]);
   fs.rmSync(tmp, { recursive: true, force: true });
 });

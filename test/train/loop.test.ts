@@ -4,7 +4,7 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../src/backend";
 import { openDataset } from "../../src/data";
 import { buildModel } from "../../src/models";
-import { type TrainConfig, resolveTrainConfig, type ModelName } from "../../src/config/train";
+import { type TrainConfig, resolveTrainConfig } from "../../src/config/train";
 import { type EpochResult, exampleRows, trainLoop } from "../../src/train/loop";
 import { Sgd } from "../../src/train/sgd";
 import { type TrainProgress } from "../../src/core/progress";
@@ -12,7 +12,7 @@ import { type TrainProgress } from "../../src/core/progress";
 test("exampleRows(logits, labels, floats) gives correct, loss, margin and prob per example (hand-worked)", async () => {
   await initBackend({ backend: "wasm" });
   const rows = tf.tidy(() => exampleRows(tf.tensor2d([[2, 1, 0], [0, 3, 1]]), tf.tensor1d([0, 2], "int32"), ["margin", "prob", "loss"]));
-  const [correct, loss, margin, prob, loss2] = (await rows.array()) as number[][];
+  const [correct, loss, margin, prob, loss2] = await rows.array();
   rows.dispose();
   // logsumexp(2, 1, 0) = 2 + ln(1 + e^-1 + e^-2) = 2.4076059; logsumexp(0, 3, 1) = 3 + ln(e^-3 + 1 + e^-2) = 3.1698460
   const expectedLoss = [2.4076059 - 2, 3.169846 - 1];
@@ -28,7 +28,7 @@ async function runLoop(overrides: Partial<TrainConfig>, onProgress?: (p: TrainPr
   await initBackend({ backend: "wasm" });
   const config = resolveTrainConfig({ epochs: 3, batchSize: 64, seed: 5, ...overrides });
   const data = await openDataset({ dataset: "digits", seed: config.seed });
-  const model = buildModel(config.model as ModelName, { inputShape: data.train.inputShape, nClasses: data.train.nClasses, seed: config.seed });
+  const model = buildModel(config.model, { inputShape: data.train.inputShape, nClasses: data.train.nClasses, seed: config.seed });
   const optimizer = new Sgd(
     model.trainableWeights.map((w) => w.read() as tf.Variable),
     { momentum: config.momentum },

@@ -6,6 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { train, resumeRun } from "../../src/train/train";
 import { readManifest } from "../../src/runs/manifest";
+import type { RunManifest } from "../../src/runs/layout";
 import { Random } from "../../src/core/random";
 
 const PROJECT = path.resolve(__dirname, "../..");
@@ -104,7 +105,7 @@ test("resumeRun(runDir) of a run killed after its last checkpoint but before the
   const dir = path.join(root, "ref", "late-kill");
   fs.cpSync(path.join(root, "ref", "whole"), dir, { recursive: true });
   const manifestFile = path.join(dir, "manifest.json");
-  const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8"));
+  const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8")) as RunManifest;
   fs.writeFileSync(manifestFile, JSON.stringify({ ...manifest, status: "running", epochsCompleted: 5, finishedAt: null }));
   const resumed = await resumeRun(dir, { backend: "wasm", quiet: true });
   assert.equal(resumed.status, "completed");
