@@ -6,7 +6,7 @@ import type { KnipConfig } from "knip";
 const config: KnipConfig = {
   entry: [
     "src/cli.ts",
-    // Spawned by file path (worker_threads), not imported.
+    // Spawned as a child process by file path (src/experiments/sweep.ts), not imported.
     "src/experiments/worker.ts",
     "scripts/*.js",
     "bench/**/*.ts",
@@ -21,8 +21,8 @@ const config: KnipConfig = {
     // tslab's own TypeScript, resolved from tslab's folder by scripts/tslab-kernel.js.
     "@tslab/typescript-for-tslab",
   ],
-  // System tools, installed by apt (apt-get) or the GPU driver (nvidia-smi), not by npm.
-  ignoreBinaries: ["apt-get", "nvidia-smi"],
+  // A system tool (Debian's package manager), not an npm package.
+  ignoreBinaries: ["apt-get"],
 };
 
 export default config;

@@ -66,6 +66,7 @@ export {
   type EnvironmentInfo,
   type LogRow,
   type RunManifest,
+  type RunStatus,
   CORRECT_FILE,
   EXPERIMENT_FILE,
   FLOAT_RECORDS,
@@ -81,8 +82,13 @@ export { exampleStatsFromFile } from "./runs/exampleStatsFromFile";
 export { experimentDataset, readExperimentConfig, writeExperimentConfig } from "./runs/experiment";
 export {
   type ExperimentScan,
+  type LeftOutReason,
+  type LeftOutRun,
+  type ScannedBudget,
+  type ScannedDataset,
   type ScannedRun,
   type ScanOptions,
+  VALID_LEFT_OUT_REASONS,
   chooseRun,
   describeScan,
   loadRunRecord,
@@ -92,7 +98,7 @@ export {
   scanExperiment,
   scanIfPresent,
 } from "./runs/scan";
-export { type RunState, type SweepRunStatus, sweepStatus } from "./runs/status";
+export { type RunState, type SweepRunStatus, VALID_RUN_STATES, sweepStatus } from "./runs/status";
 
 /** Analysis (reads run files only): sets, ranks, histograms, data maps, the multi-seed analysis, exports. */
 export { classCounts, consistentlyNeverLearned, countCommon, countMembers, intersection, jaccard, membersOf, nestingMatrix, perClassCounts, union } from "./analysis/sets";
@@ -103,7 +109,7 @@ export { type BudgetAnalysis, type ExperimentAnalysis, analyzeBudget, analyzeExp
 export { type ResultsRow, resultsTable } from "./analysis/results";
 export { type AnalysisSummary, formatSummary, summarizeAnalysis } from "./analysis/summary";
 export { exampleTableCsv, neverLearnedBudgetsByExample, neverLearnedByClass, writeExports } from "./analysis/exports";
-export { type NoiseVariantResult, type RemovalResultRow, noiseComparison, noiseHistograms, noiseResults, removalResults, rocAuc } from "./analysis/followUps";
+export { type GroupForgetting, type NoiseComparison, type NoiseRunResult, type NoiseVariantResult, type RemovalResultRow, noiseComparison, noiseHistograms, noiseResults, removalResults, rocAuc } from "./analysis/followUps";
 
 /** Frames (danfo tables) and figures (plotly), pure builders for the notebooks and reports. */
 export { classDistributionFrame, examplesFrame, neverLearnedFrame, perClassFrame, pixelStatisticsFrame, resultsFrame } from "./frames/frames";
@@ -130,5 +136,5 @@ export { type RemovalStudyOptions, createRemovalStudy } from "./experiments/remo
 export { type NoiseStudyOptions, createNoiseStudy } from "./experiments/noise";
 
 /** Setup: what this machine can run (backend, GPU, Jupyter), and the project's Jupyter kernel. */
-export { doctor, formatDoctorReport } from "./setup/doctor";
+export { type DoctorCheck, type DoctorReport, doctor, formatDoctorReport } from "./setup/doctor";
 export { registerKernel } from "./setup/kernel";

@@ -26,7 +26,7 @@ export const VALID_BACKENDS = ["tensorflow-gpu", "tensorflow", "wasm", "cpu"] as
 export type BackendName = (typeof VALID_BACKENDS)[number];
 
 /** Environment variable that forces a backend (same names as VALID_BACKENDS, or "auto"). */
-export const BACKEND_ENV_VAR = "FORGETTING_BACKEND";
+const BACKEND_ENV_VAR = "FORGETTING_BACKEND";
 
 /** npm package that provides each backend. */
 export const BACKEND_PACKAGES: Record<BackendName, string> = {
@@ -284,9 +284,4 @@ export function probeBackends(): Record<BackendName, { available: boolean; reaso
 export function backendReport(): BackendReport {
   if (!state) return { requested: "auto", requestedBy: "default", chosen: null, reasons: notProbedReasons() };
   return { ...state.report, reasons: { ...state.report.reasons } };
-}
-
-/** The backend chosen by `initBackend()`, or null before it ran. */
-export function chosenBackend(): BackendName | null {
-  return state?.name ?? null;
 }

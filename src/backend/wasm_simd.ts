@@ -242,7 +242,7 @@ export interface SimdKernels {
 }
 
 interface Wabt {
-  parseWat(filename: string, text: string, features: Record<string, boolean>): { toBinary(options: object): { buffer: Uint8Array }; destroy(): void };
+  parseWat(filename: string, text: string, features: Record<string, boolean>): { toBinary(options: object): { buffer: Uint8Array<ArrayBuffer> }; destroy(): void };
 }
 
 let compiled: Promise<WebAssembly.Module> | null = null;

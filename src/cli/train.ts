@@ -25,7 +25,7 @@ import {
 } from "../config/train";
 import { epochSummary, resumeRun, train } from "../train/train";
 import type { CliCommand, OptionSpec, ParsedOptions } from "./args";
-import { type TrainProgress, formatDuration, formatTrainProgress } from "../core/progress";
+import { type TrainProgress, formatTrainProgress } from "../core/progress";
 
 /**
  * One flag per config key, parsed by the key's value type (choices checked before any work).
@@ -34,7 +34,7 @@ import { type TrainProgress, formatDuration, formatTrainProgress } from "../core
 function configOptions(): Record<string, OptionSpec> {
   const out: Record<string, OptionSpec> = {};
   for (const [key, spec] of Object.entries(TRAIN_CONFIG_KEYS)) {
-    const value = (DEFAULT_TRAIN_CONFIG as unknown as Record<string, unknown>)[key];
+    const value = DEFAULT_TRAIN_CONFIG[key as keyof TrainConfig];
     const shown = value === undefined ? (spec.unsetDefault ?? "none") : Array.isArray(value) ? value.join(",") || "none" : String(value);
     out[kebabCaseKey(key)] = { type: spec.type, help: `${spec.help} [default: ${shown}]`, ...(spec.choices ? { choices: spec.choices } : {}) };
   }
@@ -48,7 +48,7 @@ function configFromOptions(options: ParsedOptions): Partial<TrainConfig> {
     const value = options[kebabCaseKey(key)];
     if (value !== undefined) out[key] = value;
   }
-  return out as Partial<TrainConfig>;
+  return out;
 }
 
 
@@ -59,14 +59,14 @@ function progressDisplay(quiet: boolean) {
   let lastDraw = 0;
   let epochs = 0;
   return {
-    onProgress(p: TrainProgress) {
+    onProgress: (p: TrainProgress) => {
       epochs = p.epochs;
       const now = Date.now();
       if (quiet || !tty || (now - lastDraw < 250 && p.phase === "train" && p.batch !== p.batches)) return;
       lastDraw = now;
       process.stderr.write(`\r\x1b[K${formatTrainProgress(p)}`);
     },
-    onEpoch(log: Parameters<typeof epochSummary>[0]) {
+    onEpoch: (log: Parameters<typeof epochSummary>[0]) => {
       if (quiet) return;
       process.stderr.write(`${tty ? "\r\x1b[K" : ""}${epochSummary(log, epochs, (Date.now() - started) / 1000)}\n`);
     },

@@ -67,7 +67,7 @@ export function experimentSeeds(experiment: ExperimentConfig): number[] {
 }
 
 /** The run id of a grid cell. */
-export function plannedRunId(budget: number, seed: number, variant?: string): string {
+function plannedRunId(budget: number, seed: number, variant?: string): string {
   return `${variant ? `${variant}-` : ""}b${budget}-s${seed}`;
 }
 

@@ -332,7 +332,7 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): Resolved
 }
 
 /** The config with keys in TRAIN_CONFIG_KEYS order and unset optional keys dropped, so equal configs serialize equally. */
-export function canonicalConfig(config: TrainConfig): TrainConfig {
+function canonicalConfig(config: TrainConfig): TrainConfig {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(TRAIN_CONFIG_KEYS)) {
     const value = (config as unknown as Record<string, unknown>)[key];

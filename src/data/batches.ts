@@ -35,7 +35,7 @@ export interface InMemorySourceOptions extends SourceOptions {
 }
 
 /** Ids of one epoch in presentation order. */
-export function epochOrder(ids: Int32Array, seed: number, epoch: number, shuffle: boolean): Int32Array {
+function epochOrder(ids: Int32Array, seed: number, epoch: number, shuffle: boolean): Int32Array {
   const order = Int32Array.from(ids);
   return shuffle ? new Random(seed, "shuffle", epoch).shuffle(order) : order;
 }

@@ -21,7 +21,7 @@ const CIFAR_FORMATS = {
   cifar100: { recordSize: 3074, labelOffset: 1, nClasses: 100 },
 } as const;
 
-export const CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"];
+const CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"];
 
 /** The folder inside data/<name>/ that the official binary tarball unpacks to, and its files. */
 const CIFAR_LAYOUT = {

@@ -16,7 +16,7 @@ import * as zlib from "node:zlib";
 import { FileFormatError, ValueError, checkOneOf } from "../core/errors";
 
 /** One file as published, with its recorded size and md5. */
-export interface RemoteFile {
+interface RemoteFile {
   name: string;
   bytes: number;
   md5: string;
@@ -195,7 +195,7 @@ function downloadTo(url: string, part: string, expectedBytes: number, options: F
 }
 
 /** What to place by hand when no source can be reached. */
-export function manualInstructions(name: DownloadName, dataRoot: string): string {
+function manualInstructions(name: DownloadName, dataRoot: string): string {
   const spec = DOWNLOADS[name];
   const dir = path.join(dataRoot, name);
   const lines = [`Put these files into ${dir}/ by hand (from ${spec.urls.join(" or ")}), then run \`forgetting data fetch ${name}\` again to verify${spec.unpack ? " and unpack" : ""}:`];

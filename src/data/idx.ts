@@ -61,7 +61,7 @@ export function parseIdx(file: string, bytes: Uint8Array): IdxArray {
 }
 
 /** Reads one IDX file, gzipped or not. */
-export function readIdxFile(file: string): IdxArray {
+function readIdxFile(file: string): IdxArray {
   return parseIdx(file, readMaybeGzip(file));
 }
 
@@ -110,8 +110,8 @@ export function readIdxImages(imagesFile: string, labelsFile: string, options: I
   };
 }
 
-export const MNIST_CLASSES = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
-export const FASHION_MNIST_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
+const MNIST_CLASSES = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+const FASHION_MNIST_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
 
 /** The official file names of MNIST and Fashion-MNIST (both use the same four). */
 const IDX_FILES = {

@@ -11,7 +11,7 @@ import { sha256Hex } from "../core/checksum";
 import type { ImageFolderImages } from "./types";
 
 /** ImageNet's class-index form: {"0": ["n01440764", "tench"], ...} (class id -> [folder, name]). */
-export type ClassIndex = Record<string, [folder: string, name: string]>;
+type ClassIndex = Record<string, [folder: string, name: string]>;
 
 export interface ImageFolderOptions {
   /** Dataset name recorded in the split; default "folder". */

@@ -248,14 +248,3 @@ export async function openDataset(options: DatasetOptions): Promise<OpenedDatase
 function folderEvalCrop(size: number): Transform[] {
   return [{ kind: "resize", size: Math.round(size / 0.875) }, { kind: "centerCrop", size }];
 }
-
-export { defaultDataRoot, readDigits } from "./digits";
-export { inMemoryBatchSource, channelStats, epochOrder } from "./batches";
-export { addLabelNoise, pixelPermutation, subsetWithout } from "./variants";
-export { readIdxFile, readIdxImages, readMnistFolder, MNIST_CLASSES, FASHION_MNIST_CLASSES } from "./idx";
-export { readCifarFiles, readCifarFolder, CIFAR10_CLASSES } from "./cifar";
-export { readImageFolder, sniffImageFormat, type ClassIndex, type ImageFolderOptions, type SkippedFile } from "./imageFolder";
-export { folderBatchSource, loadImage, decodeImage, type RawImage } from "./folderBatches";
-export type { Transform, FloatImage, CropBox } from "./transforms";
-export { applyTransforms, randomResizedCropBox, centerCropBox, cutoutBox, resizeShape, VALID_TRANSFORM_KINDS } from "./transforms";
-export { fetchDataset, manualInstructions, md5File, DOWNLOADS, VALID_DOWNLOADS, type DatasetDownload, type RemoteFile } from "./download";

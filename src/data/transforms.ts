@@ -39,7 +39,7 @@ export type Transform =
   | { kind: "cutout"; size: number }
   | { kind: "normalize"; mean: number[]; std: number[] };
 
-export const VALID_TRANSFORM_KINDS = ["randomResizedCrop", "resize", "centerCrop", "randomCrop", "horizontalFlip", "cutout", "normalize"] as const;
+const VALID_TRANSFORM_KINDS = ["randomResizedCrop", "resize", "centerCrop", "randomCrop", "horizontalFlip", "cutout", "normalize"] as const;
 
 /** torchvision's RandomResizedCrop defaults. */
 const RRC_SCALE: [number, number] = [0.08, 1];
@@ -158,7 +158,7 @@ function flipHorizontal(image: FloatImage): FloatImage {
  * (y, x) uniform over the image; rows [y - size/2, y + size/2) and the same columns, clipped
  * to the image, are set to 0. Applied after normalize, as in that code, so 0 is the mean.
  */
-export function cutoutBox(height: number, width: number, size: number, rng: Random): CropBox {
+function cutoutBox(height: number, width: number, size: number, rng: Random): CropBox {
   const y = rng.int(height);
   const x = rng.int(width);
   const half = Math.floor(size / 2);

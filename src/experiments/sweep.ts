@@ -27,7 +27,7 @@ import { readManifest } from "../runs/manifest";
 import { locateRuns } from "../runs/status";
 import type { WorkerJobFile } from "./worker";
 import { readExperimentConfig } from "../runs/experiment";
-import { type SweepProgress, formatDuration } from "../core/progress";
+import type { SweepProgress } from "../core/progress";
 
 /** What one worker process runs. */
 export interface WorkerJob {
@@ -46,7 +46,7 @@ export interface WorkerJob {
  * source when the parent runs under tsx: its execArgv is passed on). The job travels in a
  * file under <experiment>/.sweep/jobs, so a config of any size reaches the worker.
  */
-export function spawnTrainWorker(job: WorkerJob, env: NodeJS.ProcessEnv): ChildProcess {
+function spawnTrainWorker(job: WorkerJob, env: NodeJS.ProcessEnv): ChildProcess {
   const jobFile = path.join(job.experimentDir, SWEEP_DIR, "jobs", `${job.runId}.json`);
   writeJsonAtomic(jobFile, { config: job.config, outputsRoot: job.outputsRoot, experiment: job.experiment, runId: job.runId } satisfies WorkerJobFile);
   return spawn(process.execPath, [...process.execArgv, require.resolve("./worker"), jobFile], { env, stdio: ["ignore", "pipe", "pipe"] });
@@ -156,7 +156,7 @@ export async function sweep(experimentDir: string, options: SweepOptions = {}): 
           releaseRunLock(dir, runId);
           running.delete(runId);
           freeSlots.push(slot);
-          let finished = false;
+          let finished: boolean;
           try {
             finished = readManifest(path.join(dir, runId)).status === "completed";
           } catch {

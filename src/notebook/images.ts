@@ -64,7 +64,7 @@ export async function inMemoryImagePng(split: InMemoryImages, exampleId: number,
 }
 
 /** Encodes example `exampleId` of any split (in memory or image folder) as a PNG data URI of `size` px. */
-export async function exampleImagePng(split: ImageSplit, exampleId: number, size: number): Promise<string> {
+async function exampleImagePng(split: ImageSplit, exampleId: number, size: number): Promise<string> {
   if (split.kind === "in-memory") return inMemoryImagePng(split, exampleId, size);
   const file = split.files[exampleId];
   if (file === undefined) throw new ValueError(`exampleImagePng: expected an exampleId in [0, ${split.files.length}), got ${exampleId}`);

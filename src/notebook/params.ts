@@ -25,11 +25,11 @@ export const NOTEBOOK_ENV = {
 } as const;
 
 /** The experiment the notebooks open when nothing is set: the one `forgetting study` makes. */
-export const DEFAULT_EXPERIMENT = "outputs/digits-study";
-export const DEFAULT_DATASET: DatasetName = "digits";
+const DEFAULT_EXPERIMENT = "outputs/digits-study";
+const DEFAULT_DATASET: DatasetName = "digits";
 
 /** Parameters as given (file or variables), before defaults. */
-export interface NotebookParamsInput {
+interface NotebookParamsInput {
   experiment?: string;
   dataset?: string;
   trainDemo?: boolean;

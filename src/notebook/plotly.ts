@@ -16,7 +16,7 @@ import { projectRoot } from "../core/paths";
 const BUNDLE_FILES = ["plotly.min.js", "dist/plotly.min.js", "plotly.js"];
 
 /** Path of the plotly.js browser bundle (plotly.js-dist), the minified one when shipped. */
-export function plotlyBundlePath(root?: string): string {
+function plotlyBundlePath(root?: string): string {
   const packageJson = require.resolve("plotly.js-dist/package.json", root ? { paths: [root] } : undefined);
   const dir = path.dirname(packageJson);
   const file = BUNDLE_FILES.map((name) => path.join(dir, name)).find((f) => fs.existsSync(f));

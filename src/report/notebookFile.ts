@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import { FileFormatError } from "../core/errors";
 
-export interface NotebookOutput {
+interface NotebookOutput {
   /** "stream", "display_data", "execute_result", "error", or a kind of a later nbformat. */
   output_type: string;
   name?: string;

@@ -22,11 +22,11 @@ import { cellErrorMessage, notebookTitle, readNotebook } from "./notebookFile";
 import { projectRoot } from "../core/paths";
 import { KERNEL_LAUNCHER, KERNEL_NAME, findJupyterPython, registeredKernelSpec } from "./jupyter";
 
-export const NOTEBOOKS_DIR = "notebooks";
-export const EXECUTE_SCRIPT = "scripts/execute_notebook.py";
-export const NBCONVERT_TEMPLATES = "scripts/nbconvert";
-export const NBCONVERT_TEMPLATE = "report";
-export const INDEX_FILE = "index.html";
+const NOTEBOOKS_DIR = "notebooks";
+const EXECUTE_SCRIPT = "scripts/execute_notebook.py";
+const NBCONVERT_TEMPLATES = "scripts/nbconvert";
+const NBCONVERT_TEMPLATE = "report";
+const INDEX_FILE = "index.html";
 /** Project notebooks are named NN-<topic>.ipynb and run in that order. */
 const NOTEBOOK_NAME = /^\d\d-[\w.-]+\.ipynb$/;
 
@@ -104,7 +104,7 @@ function runProcess(python: string, args: string[], env: NodeJS.ProcessEnv, onLi
 }
 
 /** Throws unless the project kernel is registered for `python` and starts this project. */
-export function checkKernelRegistered(python: string, root = projectRoot()): void {
+function checkKernelRegistered(python: string, root = projectRoot()): void {
   const registered = registeredKernelSpec(python);
   const launcher = path.join(root, KERNEL_LAUNCHER);
   if (!registered) throw new ValueError(`notebooks: expected the Jupyter kernel "${KERNEL_NAME}", got none registered; run \`forgetting setup\` first`);

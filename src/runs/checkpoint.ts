@@ -25,19 +25,19 @@ import { fieldFailure, readJsonFile } from "../core/jsonFile";
 import { CHECKPOINT_DIR } from "./layout";
 
 export const CHECKPOINT_FILE = "checkpoint.json";
-export const WEIGHTS_FILE = "weights.bin";
-export const OPTIMIZER_FILE = "optimizer.bin";
+const WEIGHTS_FILE = "weights.bin";
+const OPTIMIZER_FILE = "optimizer.bin";
 const PREVIOUS_SUFFIX = ".prev";
 
 /** One tensor inside a .bin file: float32 values [offset, offset + size). */
-export interface TensorEntry {
+interface TensorEntry {
   name: string;
   shape: number[];
   /** Offset in float32 values from the start of the file. */
   offset: number;
 }
 
-export interface CheckpointInfo {
+interface CheckpointInfo {
   format: 1;
   /** Completed epochs: training resumes at this 0-based epoch. */
   epoch: number;

@@ -112,10 +112,7 @@ export interface RunManifest {
   error?: string;
 }
 
-export function experimentDir(outputsRoot: string, experiment: string): string {
-  return path.join(outputsRoot, experiment);
-}
-
+/** The folder of one run: `<outputsRoot>/<experiment>/<runId>`. */
 export function runDir(outputsRoot: string, experiment: string, runId: string): string {
   return path.join(outputsRoot, experiment, runId);
 }

@@ -220,18 +220,20 @@ export function scanExperiment(experimentDir: string, options: ScanOptions = {})
     }
     let seeds = [...bySeed.keys()].sort((a, b) => a - b);
     const asked = options.seeds;
+    // An explicit list of seeds, or a count of the smallest ones (typeof narrows a readonly list, Array.isArray does not).
+    const askedList = typeof asked === "number" ? null : asked;
     let wanted: number[] | null = null;
-    if (Array.isArray(asked)) wanted = [...asked].sort((a, b) => a - b);
+    if (askedList) wanted = [...askedList].sort((a, b) => a - b);
     else if (typeof asked === "number") wanted = seeds.slice(0, asked);
     if (wanted) {
-      for (const seed of seeds.filter((s) => !wanted!.includes(s))) {
-        const what = Array.isArray(asked) ? `seeds ${asked.join(", ")}` : `the ${asked} smallest seeds`;
+      for (const seed of seeds.filter((s) => !wanted.includes(s))) {
+        const what = askedList ? `seeds ${askedList.join(", ")}` : `the ${asked} smallest seeds`;
         leave(path.basename(bySeed.get(seed)!.dir), "seed-not-asked", `seed ${seed} is not among ${what} asked for budget ${budget}`, bySeed.get(seed)!.manifest);
       }
-      seeds = seeds.filter((s) => wanted!.includes(s));
-      const needed = Array.isArray(asked) ? asked.length : (asked as number);
+      seeds = seeds.filter((s) => wanted.includes(s));
+      const needed = typeof asked === "number" ? asked : wanted.length;
       if (seeds.length < needed) {
-        const missing = Array.isArray(asked) ? ` (missing seeds ${asked.filter((s) => !seeds.includes(s)).join(", ")})` : "";
+        const missing = askedList ? ` (missing seeds ${askedList.filter((s) => !seeds.includes(s)).join(", ")})` : "";
         for (const seed of seeds) {
           leave(
             path.basename(bySeed.get(seed)!.dir),
@@ -281,7 +283,7 @@ export function presentedMask(manifest: RunManifest): Uint8Array | undefined {
     if (!Number.isInteger(id) || id < 0 || id >= mask.length) {
       throw new ValueError(`presentedMask: expected config.removeIds in [0, ${mask.length}), got ${describeValue(id)} in run ${manifest.runId}`);
     }
-    mask[id as number] = 0;
+    mask[id] = 0;
   }
   return mask;
 }

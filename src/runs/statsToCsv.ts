@@ -9,7 +9,7 @@ import { type ExampleStats, NEVER_LEARNED_EPOCH } from "./exampleStats";
 import { EXAMPLE_ID_COLUMN } from "./layout";
 
 /** Columns of stats.csv, in order. `first_learned_epoch` is empty when never learned. */
-export const STATS_COLUMNS = [
+const STATS_COLUMNS = [
   EXAMPLE_ID_COLUMN,
   "label",
   "name",

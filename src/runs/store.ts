@@ -15,7 +15,7 @@ import { writeManifest } from "./manifest";
 import { checkFolderName } from "../core/paths";
 
 /** The data variant of the run: transforms, normalization, split checksums (noise ids in noise.json). */
-export const DATASET_FILE = "dataset.json";
+const DATASET_FILE = "dataset.json";
 /** Label noise of the run: fraction, seed and every flipped exampleId with both labels. */
 export const NOISE_FILE = "noise.json";
 
@@ -46,7 +46,7 @@ export function examplesCsv(labels: Int32Array, names?: readonly string[]): stri
 }
 
 /** The label noise a run trained with: which exampleIds were flipped. */
-export interface LabelNoiseRecord {
+interface LabelNoiseRecord {
   fraction: number;
   seed: number;
   noisyIds: number[];
@@ -56,7 +56,7 @@ export interface LabelNoiseRecord {
  * What createRun records of the data a run trains on (data/'s OpenedDataset has this shape):
  * the training split's identity and labels, and the variant, written whole as dataset.json.
  */
-export interface RunData {
+interface RunData {
   train: {
     datasetId: string;
     checksum: string;

@@ -17,9 +17,9 @@ import { projectRoot } from "../core/paths";
 import { KERNEL_LAUNCHER, KERNEL_NAME, findJupyterPython, registeredKernelSpec } from "../report/jupyter";
 
 /** libtensorflow that tfjs-node(-gpu) 4.22 downloads, and the CUDA stack its GPU build was made for. */
-export const LIBTENSORFLOW_VERSION = "2.9.1";
-export const REQUIRED_CUDA = "11.2";
-export const REQUIRED_CUDNN = "8.1";
+const LIBTENSORFLOW_VERSION = "2.9.1";
+const REQUIRED_CUDA = "11.2";
+const REQUIRED_CUDNN = "8.1";
 
 export interface DoctorCheck {
   /** Short name, e.g. "backend", "gpu-driver", "libcudnn.so.8", "jupyter". */

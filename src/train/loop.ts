@@ -132,7 +132,7 @@ export function trainStep(model: tf.LayersModel, optimizer: Sgd, batch: Batch, o
  * Mean loss and accuracy of `model` on a whole split, inference mode.
  * @returns loss in nats, acc in [0, 1], seconds of wall time.
  */
-export async function evaluate(
+async function evaluate(
   model: tf.LayersModel,
   source: BatchSource,
   options: { batchSize: number; epoch?: number },

@@ -26,7 +26,7 @@ import { readManifest, writeManifest } from "../runs/manifest";
 import { type CorrectRecord, appendCorrectRow, appendFloatRow, readCorrectRecord } from "../runs/record";
 import { createRun, newRunId, writeLog } from "../runs/store";
 import { readLog } from "../runs/scan";
-import { type ModelName, type ResolvedTrainConfig, type TrainConfig, configDifferences, describeConfigDifferences, resolveTrainConfig } from "../config/train";
+import { type ResolvedTrainConfig, type TrainConfig, configDifferences, describeConfigDifferences, resolveTrainConfig } from "../config/train";
 import { trainLoop } from "./loop";
 import { Sgd } from "./sgd";
 import { checkFolderName } from "../core/paths";

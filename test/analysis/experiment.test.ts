@@ -94,7 +94,7 @@ test("analyzeExperiment(scan) reads run files: budgets, nesting, consistent sets
     assert.deepEqual(summary.budgets[1].perClass!.consistentlyNeverLearned, { zero: 1, one: 0 });
     assert.deepEqual(summary.budgets[0].perClass!.neverLearnedPerSeed, [{ zero: 1, one: 1 }, { zero: 1, one: 1 }]);
     assert.equal(summary.budgets[1].consistentlyNeverLearned, 1);
-    const json = JSON.parse(JSON.stringify(summary));
+    const json = JSON.parse(JSON.stringify(summary)) as typeof summary;
     assert.equal(json.budgets[1].meanSpearman, 1, "identical never-learned/forgetting scores in budget 4");
     const text = formatSummary(summary).join("\n");
     assert.match(text, /runs used: 4; left out: 0/);

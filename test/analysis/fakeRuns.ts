@@ -42,7 +42,8 @@ export function writeFakeRun(experimentDir: string, run: FakeRun): string {
   const dir = path.join(experimentDir, run.runId);
   fs.mkdirSync(dir, { recursive: true });
   const classNames = run.classNames ?? ["zero", "one"];
-  const manifest: RunManifest = {
+  // As a run folder holds it: the config only as far as the test sets it (readManifest fills and checks the rest).
+  const manifest: Omit<RunManifest, "config"> & { config: Record<string, unknown> } = {
     schemaVersion: SCHEMA_VERSION,
     runId: run.runId,
     experiment: path.basename(experimentDir),
@@ -57,13 +58,13 @@ export function writeFakeRun(experimentDir: string, run: FakeRun): string {
     updatedAt: "",
     finishedAt: null,
   };
-  writeManifest(dir, manifest);
+  writeManifest(dir, manifest as unknown as RunManifest);
   const rows = run.rowsWritten ?? nEpochs;
   for (let e = 0; e < rows; e++) appendCorrectRow(dir, e, packCorrectRow(Uint8Array.from(run.sequences.map((s) => s[e]))));
   for (const [name, values] of Object.entries(run.floats ?? {})) {
-    values!.forEach((row, e) => appendFloatRow(dir, name as FloatRecordName, e, Float32Array.from(row)));
+    values.forEach((row, e) => appendFloatRow(dir, name as FloatRecordName, e, Float32Array.from(row)));
   }
-  const acc = run.acc ?? Array(nEpochs).fill(0.5);
+  const acc = run.acc ?? Array<number>(nEpochs).fill(0.5);
   const log = [LOG_COLUMNS.join(","), ...acc.map((a, e) => LOG_COLUMNS.map((c) => (c === "epoch" ? e + 1 : c === "acc" ? a : 0)).join(","))];
   fs.writeFileSync(path.join(dir, "log.csv"), log.join("\n") + "\n");
   return dir;
@@ -71,5 +72,5 @@ export function writeFakeRun(experimentDir: string, run: FakeRun): string {
 
 /** Sequences for `nExamples` examples over `nEpochs`, each constant 0 or 1 from `pattern`. */
 export function constantSequences(pattern: number[], nEpochs: number): number[][] {
-  return pattern.map((bit) => Array(nEpochs).fill(bit));
+  return pattern.map((bit) => Array<number>(nEpochs).fill(bit));
 }

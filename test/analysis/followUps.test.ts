@@ -76,7 +76,7 @@ test("createRemovalStudy(options) and removalResults(dir): variants from the sou
     const plan = planRuns(study);
     const finish = (runId: string, acc: number[]) => {
       const p = plan.find((r) => r.runId === runId)!;
-      writeFakeRun(dir, { runId, seed: p.seed, sequences: [[1, 1], [1, 1], [1, 1], [1, 1]], config: p.config as unknown as Record<string, unknown>, acc });
+      writeFakeRun(dir, { runId, seed: p.seed, sequences: [[1, 1], [1, 1], [1, 1], [1, 1]], config: p.config, acc });
     };
     finish("full-b2-s0", [0.8, 0.9]);
     finish("full-b2-s1", [0.7, 0.6]);
@@ -104,7 +104,7 @@ test("createNoiseStudy(options) and noiseResults(dir): flipped vs clean forgetti
       runId: "noise-0.5-b4-s0",
       seed: 0,
       sequences: [[0, 0, 0, 0], [1, 0, 1, 0], [1, 1, 1, 1], [0, 1, 0, 1]],
-      config: plan[0].config as unknown as Record<string, unknown>,
+      config: plan[0].config,
     });
     assert.throws(() => noiseResults(dir), /noise\.json: label-noise record is missing/);
     fs.writeFileSync(path.join(runDir, "noise.json"), JSON.stringify({ fraction: 0.5, seed: 0, count: 2, noisyIds: [0, 1], noisyLabels: [1, 0] }));

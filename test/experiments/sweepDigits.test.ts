@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { readManifest } from "../../src/runs/manifest";
 import { correctAt, readCorrectRecord } from "../../src/runs/record";
 import { planRuns } from "../../src/config/experiment";
-import type { AnalysisSummary } from "../../src/analysis/summarizeAnalysis";
+import type { AnalysisSummary } from "../../src/analysis/summary";
 import { makeTempDir, writeFakeRun } from "../analysis/fakeRuns";
 import { readExperimentConfig, writeExperimentConfig } from "../../src/runs/experiment";
 
@@ -115,7 +115,7 @@ test("forgetting removal/noise --no-sweep write the study and report what is fin
   try {
     const source = writeExperimentConfig(outputs, { name: "src", base: { dataset: "digits" }, budgets: [2], seeds: 1 });
     const [planned] = planRuns(readExperimentConfig(source));
-    writeFakeRun(source, { runId: planned.runId, seed: 0, sequences: [[0, 0], [1, 1], [1, 0]], config: planned.config as unknown as Record<string, unknown> });
+    writeFakeRun(source, { runId: planned.runId, seed: 0, sequences: [[0, 0], [1, 1], [1, 0]], config: planned.config });
     const removal = cli(["removal", "rm", "--from", "src", "--outputs", outputs, "--remove", "1", "--seeds", "2", "--no-sweep"]);
     assert.match(removal, /^full\s+0\s+0\.000\s+0\s+n\/a \(n\/a\)\s+missing seeds 0,1$/m);
     assert.match(removal, /^least-forgotten-n1\s+1\s+0\.333\s+0 /m);

@@ -12,7 +12,7 @@ import { main } from "../../src/cli";
 import { STUDY_BASE_CONFIG } from "../../src/cli/study";
 import { CORRECT_FILE } from "../../src/runs/layout";
 import type { ExperimentConfig } from "../../src/config/experiment";
-import type { AnalysisSummary } from "../../src/analysis/summarizeAnalysis";
+import type { AnalysisSummary } from "../../src/analysis/summary";
 
 /** Captures console.log lines while `run` executes. */
 async function captureLog(run: () => Promise<number>): Promise<{ code: number; lines: string[] }> {

@@ -33,7 +33,7 @@ test("readManifest(dir) with a bad config: one-line FileFormatError naming the f
     cases.forEach(([config, reason], i) => {
       const dir = writeFakeRun(root, { runId: `r${i}`, seed: 0, sequences: [[1, 0]] });
       const file = path.join(dir, "manifest.json");
-      const manifest = JSON.parse(fs.readFileSync(file, "utf8"));
+      const manifest = JSON.parse(fs.readFileSync(file, "utf8")) as { config: Record<string, unknown> };
       Object.assign(manifest.config, config);
       fs.writeFileSync(file, JSON.stringify(manifest));
       assert.throws(() => readManifest(dir), (err: Error) => {
@@ -55,7 +55,7 @@ test("sweepStatus(dir): a run folder whose manifest config is invalid is no matc
     const runDir = writeFakeRun(dir, { runId: "b2-s0", seed: 0, sequences: [[1, 1]] });
     assert.deepEqual(sweepStatus(dir).map((s) => s.state), ["completed"]);
     const file = path.join(runDir, "manifest.json");
-    const manifest = JSON.parse(fs.readFileSync(file, "utf8"));
+    const manifest = JSON.parse(fs.readFileSync(file, "utf8")) as { config: Record<string, unknown> };
     manifest.config.batchSize = 0;
     fs.writeFileSync(file, JSON.stringify(manifest));
     assert.deepEqual(sweepStatus(dir).map((s) => s.state), ["pending"]);

@@ -22,7 +22,7 @@ test("createRun(options) writes examples.csv with the noisy labels, noise.json, 
   const outputsRoot = tempDir();
   const config = resolveTrainConfig({ labelNoise: 0.2, seed: 4 });
   const data = await openDataset({ dataset: "digits", seed: 4, labelNoise: 0.2 });
-  const { dir, manifest } = createRun({ outputsRoot, experiment: "noise", runId: "r1", config: config as never, data, environment: ENV });
+  const { dir, manifest } = createRun({ outputsRoot, experiment: "noise", runId: "r1", config: config, data, environment: ENV });
   assert.equal(dir, path.join(outputsRoot, "noise", "r1"));
   assert.deepEqual(readManifest(dir), manifest);
   assert.equal(manifest.status, "running");
@@ -41,7 +41,7 @@ test("createRun(options) writes examples.csv with the noisy labels, noise.json, 
   assert.equal(variant.dataset, "digits");
   assert.equal(variant.labelNoise.count, noise.count);
   assert.throws(
-    () => createRun({ outputsRoot, experiment: "noise", runId: "r1", config: config as never, data, environment: ENV }),
+    () => createRun({ outputsRoot, experiment: "noise", runId: "r1", config: config, data, environment: ENV }),
     (e: Error) => e instanceof ValueError && /expected a new run folder, got an existing run/.test(e.message),
   );
   fs.rmSync(outputsRoot, { recursive: true, force: true });

@@ -88,7 +88,7 @@ test("resumeRun(runDir) refuses a changed config, dataset checksum, corrupt chec
   );
   await expectRefusal(
     "manifest config no longer valid",
-    () => editJson<RunManifest>("manifest.json", (m) => (m.config.model = "vgg16" as never)),
+    () => editJson<{ config: { model: string } }>("manifest.json", (m) => (m.config.model = "vgg16")),
     () => resumeRun(dir, { quiet: true }),
     isError(FileFormatError, /manifest\.json: field "config" is no longer a valid config: .*config\.model: expected one of/),
   );
