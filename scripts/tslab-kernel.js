@@ -5,7 +5,7 @@
  * Why: tslab sets the TypeScript rootDir to the kernel's working directory, and Jupyter
  * starts kernels in the notebook's folder, so `import ... from "../src/x"` would fail with
  * "not under rootDir". Running from the project root lets every notebook import the
- * compiled library as "./dist/..." (see src/notebook/kernel.ts for why dist/) and use
+ * compiled library as "./dist/..." (see src/setup/kernel.ts for why dist/) and use
  * project-relative paths (outputs/<experiment>), the same way interactively and headless. `forgetting setup` registers this file as the kernel
  * "forgetting-tslab"; Jupyter calls it with the connection file as the only argument.
  */

@@ -77,8 +77,7 @@ export {
 } from "./runs/layout";
 export { readManifest } from "./runs/manifest";
 export { type CorrectRecord, correctAt, readCorrectRecord, readFloatRecord } from "./runs/record";
-export { type ExampleStats, NEVER_LEARNED_EPOCH, exampleStats } from "./runs/exampleStats";
-export { exampleStatsFromFile } from "./runs/exampleStatsFromFile";
+export { type ExampleStats, NEVER_LEARNED_EPOCH, exampleStats, exampleStatsFromFile } from "./runs/stats";
 export { experimentDataset, readExperimentConfig, writeExperimentConfig } from "./runs/experiment";
 export {
   type ExperimentScan,

@@ -23,7 +23,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { analyzeBudget } from "../../src/analysis/experiment";
 import { countMembers, intersection, perClassCounts, union } from "../../src/analysis/sets";
-import { exampleStatsFromFile } from "../../src/runs/exampleStatsFromFile";
+import { exampleStatsFromFile } from "../../src/runs/stats";
 import { correctRowBytes } from "../../src/runs/layout";
 import { Random } from "../../src/core/random";
 

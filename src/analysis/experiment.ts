@@ -10,8 +10,8 @@
  * are pure functions of the per-run statistics.
  */
 import { ValueError } from "../core/errors";
-import type { ExampleStats } from "../runs/exampleStats";
-import { exampleStatsFromFile } from "../runs/exampleStatsFromFile";
+import type { ExampleStats } from "../runs/stats";
+import { exampleStatsFromFile } from "../runs/stats";
 import { readFloatRecord } from "../runs/record";
 import { type ExperimentScan, loadRunRecord, presentedMask, readLogColumns, readRunExamples } from "../runs/scan";
 import { type DataMap, dataMap, meanDataMap } from "./dataMap";

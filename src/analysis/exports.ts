@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { writeFileAtomic, writeJsonAtomic } from "../core/atomic";
 import { csvField } from "../core/csv";
 import { ValueError } from "../core/errors";
-import { NEVER_LEARNED_EPOCH } from "../runs/exampleStats";
+import { NEVER_LEARNED_EPOCH } from "../runs/stats";
 import type { ExperimentAnalysis } from "./experiment";
 
 /**

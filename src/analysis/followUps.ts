@@ -7,8 +7,8 @@
 import * as path from "node:path";
 import { checkSameLength } from "../core/errors";
 import { fieldFailure, readJsonFile } from "../core/jsonFile";
-import { type ExampleStats, exampleStats } from "../runs/exampleStats";
-import { exampleStatsFromFile } from "../runs/exampleStatsFromFile";
+import { type ExampleStats, exampleStats } from "../runs/stats";
+import { exampleStatsFromFile } from "../runs/stats";
 import { readManifest } from "../runs/manifest";
 import { readCorrectRecord } from "../runs/record";
 import { presentedMask } from "../runs/scan";

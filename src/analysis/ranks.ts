@@ -6,7 +6,7 @@
  */
 import { ValueError, checkSameLength } from "../core/errors";
 import { Random } from "../core/random";
-import type { ExampleStats } from "../runs/exampleStats";
+import type { ExampleStats } from "../runs/stats";
 
 /**
  * Ranks with ties averaged (the "fractional" ranking Spearman's correlation needs).

@@ -8,7 +8,7 @@
 import * as path from "node:path";
 import { VALID_BACKENDS, type BackendName } from "../backend";
 import { ValueError, describeValue } from "../core/errors";
-import { exampleStats } from "../runs/exampleStats";
+import { exampleStats } from "../runs/stats";
 import type { RunManifest } from "../runs/layout";
 import { readManifest } from "../runs/manifest";
 import { readCorrectRecord } from "../runs/record";

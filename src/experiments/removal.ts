@@ -11,7 +11,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ValueError } from "../core/errors";
-import { exampleStatsFromFile } from "../runs/exampleStatsFromFile";
+import { exampleStatsFromFile } from "../runs/stats";
 import { type ExperimentConfig, type ExperimentVariant } from "../config/experiment";
 import { EXPERIMENT_FILE } from "../runs/layout";
 import { presentedMask, scanExperiment } from "../runs/scan";

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { analyzeBudget, analyzeExperiment } from "../../src/analysis/experiment";
 import { formatSummary, summarizeAnalysis } from "../../src/analysis/summary";
-import { exampleStats } from "../../src/runs/exampleStats";
+import { exampleStats } from "../../src/runs/stats";
 import { recordFromRows } from "../../src/runs/record";
 import { scanExperiment } from "../../src/runs/scan";
 import { makeTempDir, writeFakeRun } from "./fakeRuns";

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { noiseComparison, noiseResults, readNoisyMask, removalResults, rocAuc } from "../../src/analysis/followUps";
 import { createRemovalStudy } from "../../src/experiments/removal";
 import { createNoiseStudy } from "../../src/experiments/noise";
-import { exampleStats } from "../../src/runs/exampleStats";
+import { exampleStats } from "../../src/runs/stats";
 import { recordFromRows } from "../../src/runs/record";
 import { planRuns } from "../../src/config/experiment";
 import { Random } from "../../src/core/random";

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { averageRanks, forgettingRanking, forgettingScores, pairwiseMatrix, removalIds, spearman, spearmanMatrix } from "../../src/analysis/ranks";
-import { exampleStats } from "../../src/runs/exampleStats";
+import { exampleStats } from "../../src/runs/stats";
 import { recordFromRows } from "../../src/runs/record";
 import { Random } from "../../src/core/random";
 

@@ -3,11 +3,11 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { NEVER_LEARNED_EPOCH, exampleStats, firstLearnedEpochOf, statsAccumulator } from "../../src/runs/exampleStats";
-import { exampleStatsFromFile } from "../../src/runs/exampleStatsFromFile";
+import { NEVER_LEARNED_EPOCH, exampleStats, exampleStatsFromFile, firstLearnedEpochOf, statsAccumulator, statsToCsv, writeStatsCsv } from "../../src/runs/stats";
 import { appendCorrectRow, packCorrectRow, readCorrectRecord, recordFromRows } from "../../src/runs/record";
 import { Random } from "../../src/core/random";
 import { ValueError } from "../../src/core/errors";
+import { csvField } from "../../src/core/csv";
 
 /** Transposes per-example sequences [nExamples][nEpochs] into record rows [nEpochs][nExamples]. */
 function recordFromSequences(sequences: number[][]) {
@@ -164,4 +164,52 @@ test("statsAccumulator(nExamples, nEpochs) refuses too many rows and an early fi
   assert.throws(() => accumulator.addChunk(16), { name: "ValueError", message: "statsAccumulator addChunk: expected 0..15 rows, got 16" });
   accumulator.addChunk(15);
   assert.throws(() => accumulator.finish(), { name: "ValueError", message: "statsAccumulator finish: expected 20 epochs added, got 15" });
+});
+
+const record = recordFromRows([
+  [0, 1, 1],
+  [0, 0, 1],
+]);
+
+test("statsToCsv(stats, {labels, exampleNames}) writes a header and one row per example", () => {
+  const csv = statsToCsv(exampleStats(record), { labels: [2, 0, 1], exampleNames: ["a.png", "ant photos.jpg", 'odd,"name"'] });
+  assert.equal(
+    csv,
+    [
+      "example_id,label,name,presented,presentations,first_learned_epoch,forgetting_events,learning_events,never_learned,unforgettable,learned_at_end",
+      "0,2,a.png,1,2,,0,0,1,0,0",
+      "1,0,ant photos.jpg,1,2,1,1,1,0,0,0",
+      '2,1,"odd,""name""",1,2,1,0,1,0,1,1',
+      "",
+    ].join("\n"),
+  );
+});
+
+test("statsToCsv(stats) leaves label and name empty without options; rejects mismatched lengths", () => {
+  const csv = statsToCsv(exampleStats(record));
+  assert.equal(csv.split("\n")[1], "0,,,1,2,,0,0,1,0,0");
+  assert.throws(() => statsToCsv(exampleStats(record), { labels: [1, 2] }), {
+    name: "ValueError",
+    message: "statsToCsv: expected equal lengths, got stats.nExamples=3, options.labels=2",
+  });
+});
+
+test("csvField(value) quotes commas, quotes, newlines and edge spaces only", () => {
+  assert.equal(csvField("plain"), "plain");
+  assert.equal(csvField("a b"), "a b");
+  assert.equal(csvField(" a"), '" a"');
+  assert.equal(csvField("x\ny"), '"x\ny"');
+  assert.equal(csvField(null), "");
+  assert.equal(csvField(3), "3");
+});
+
+test("writeStatsCsv(runDir, stats) writes stats.csv atomically", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stats-csv-"));
+  try {
+    writeStatsCsv(dir, exampleStats(record));
+    assert.equal(fs.readFileSync(path.join(dir, "stats.csv"), "utf8"), statsToCsv(exampleStats(record)));
+    assert.deepEqual(fs.readdirSync(dir), ["stats.csv"]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
