@@ -26,7 +26,7 @@ function smokeNotebook(): object {
         metadata: {},
         execution_count: null,
         outputs: [],
-        source: 'import { Random } from "./dist/random";\nconsole.log("kernel ok", new Random(1, "setup").nextUint32());',
+        source: 'import { Random } from "./dist/index";\nconsole.log("kernel ok", new Random(1, "setup").nextUint32());',
       },
     ],
     metadata: { kernelspec: notebookKernelMetadata() },
