@@ -8,6 +8,12 @@
  *
  * analyzeExperiment is the edge that reads files; analyzeBudget and every statistic it calls
  * are pure functions of the per-run statistics.
+ *
+ * Only presented examples count: a run trained on a subset (config.removeIds) says nothing
+ * about the examples it never saw, so they are in none of its sets. What compares or
+ * combines the seeds of a budget (all / any sets, ranking, Spearman, Jaccard) covers the
+ * examples presented in every seed (`presentedAll`); per-seed counts and pooled histograms
+ * cover each seed's own presented examples.
  */
 import { ValueError } from "../core/errors";
 import type { ExampleStats } from "../runs/stats";
@@ -18,16 +24,18 @@ import { type DataMap, dataMap, meanDataMap } from "./dataMap";
 import { integerHistogram } from "./histograms";
 import { type ForgettingRanking, forgettingRanking, forgettingScores, pairwiseMatrix, spearmanMatrix } from "./ranks";
 import { type ResultsRow, type RunAccuracy, resultsTable } from "./results";
-import { consistentlyNeverLearned, countMembers, intersection, jaccard, type Nesting, nestingMatrix, perClassCounts, union } from "./sets";
+import { consistentlyNeverLearned, countMembers, intersection, jaccard, membersOf, type Nesting, nestingMatrix, perClassCounts, union } from "./sets";
 
 export interface BudgetAnalysis {
   budget: number;
   /** Seeds in the order of every per-seed array below. */
   seeds: number[];
   nExamples: number;
-  /** [nSeeds] size of each seed's never-learned set. */
+  /** [nExamples] 0/1: presented in every seed's run; every cross-seed statistic below covers these only. */
+  presentedAll: Uint8Array;
+  /** [nSeeds] size of each seed's never-learned set (over the seed's presented examples). */
   neverLearnedPerSeed: number[];
-  /** [nExamples] in how many seeds the example was never learned (0..K). */
+  /** [nExamples] in how many seeds the example was never learned (0..K; 0 outside presentedAll). */
   neverLearnedSeedCount: Uint8Array;
   /** [nExamples] 0/1: never learned in all K seeds (the headline set). */
   neverLearnedAll: Uint8Array;
@@ -36,9 +44,9 @@ export interface BudgetAnalysis {
   /** [nExamples] 0/1: learned and never forgotten in every seed (summed score 0). */
   unforgettableAll: Uint8Array;
   ranking: ForgettingRanking;
-  /** [nSeeds, nSeeds] Spearman correlation of forgetting counts (never learned = presentations). */
+  /** [nSeeds, nSeeds] Spearman correlation of forgetting counts (never learned = presentations) over presentedAll. */
   spearman: number[][];
-  /** [nSeeds, nSeeds] Jaccard overlap of never-learned sets; NaN where both are empty. */
+  /** [nSeeds, nSeeds] Jaccard overlap of never-learned sets within presentedAll; NaN where both are empty. */
   jaccard: number[][];
   /** counts[e - 1] = examples first learned in epoch e, pooled over seeds; `never` = never-learned (example, seed) pairs. */
   firstLearnedHistogram: { counts: number[]; never: number };
@@ -70,14 +78,21 @@ export function analyzeBudget(statsPerSeed: readonly ExampleStats[], options: An
     throw new ValueError(`analyzeBudget: expected ${statsPerSeed.length} seeds (one per run), got ${seeds.length}`);
   }
   const nExamples = statsPerSeed[0].nExamples;
+  const presentedAll = intersection(statsPerSeed.map((s) => s.presented));
   const neverLearnedSets = statsPerSeed.map((s) => s.neverLearned);
-  const neverLearnedAll = intersection(neverLearnedSets);
-  const neverLearnedAny = union(neverLearnedSets);
+  // Each seed's set cut to the examples every seed saw: the seeds are compared there only.
+  const comparedSets = neverLearnedSets.map((set) => intersection([set, presentedAll]));
+  const neverLearnedAll = intersection(comparedSets);
+  const neverLearnedAny = union(comparedSets);
   const unforgettableAll = intersection(statsPerSeed.map((s) => s.unforgettable));
   const neverLearnedSeedCount = new Uint8Array(nExamples);
-  for (const set of neverLearnedSets) for (let i = 0; i < nExamples; i++) neverLearnedSeedCount[i] += set[i];
+  for (const set of comparedSets) for (let i = 0; i < nExamples; i++) neverLearnedSeedCount[i] += set[i];
 
-  const scorePerSeed = statsPerSeed.map(forgettingScores);
+  const compared = membersOf(presentedAll);
+  const scorePerSeed = statsPerSeed.map((s) => {
+    const score = forgettingScores(s);
+    return compared.map((i) => score[i]);
+  });
 
   const firstCounts = new Array<number>(budget).fill(0);
   let never = 0;
@@ -96,6 +111,7 @@ export function analyzeBudget(statsPerSeed: readonly ExampleStats[], options: An
     budget,
     seeds: [...seeds],
     nExamples,
+    presentedAll,
     neverLearnedPerSeed: neverLearnedSets.map(countMembers),
     neverLearnedSeedCount,
     neverLearnedAll,
@@ -103,7 +119,7 @@ export function analyzeBudget(statsPerSeed: readonly ExampleStats[], options: An
     unforgettableAll,
     ranking: forgettingRanking(statsPerSeed),
     spearman: spearmanMatrix(scorePerSeed),
-    jaccard: pairwiseMatrix(neverLearnedSets, jaccard),
+    jaccard: pairwiseMatrix(comparedSets, jaccard),
     firstLearnedHistogram: { counts: firstCounts, never },
     forgettingHistogram: forgettingCounts,
     perSeed: {

@@ -3,7 +3,7 @@
  * outputs/<experiment>/analysis/), each file atomically:
  * - never-learned-b<budget>.json: `{class_name: [example names or ids]}` (neverLearnedByClass)
  * - never-learned-by-example.json: `{example: [budgets]}` (neverLearnedBudgetsByExample)
- * - examples-b<budget>.csv: one row per example with every statistic (exampleTableCsv)
+ * - examples-b<budget>.csv: one row per example presented in every seed, with every statistic (exampleTableCsv)
  */
 import * as path from "node:path";
 import { writeFileAtomic, writeJsonAtomic } from "../core/atomic";
@@ -11,6 +11,7 @@ import { csvField } from "../core/csv";
 import { ValueError } from "../core/errors";
 import { NEVER_LEARNED_EPOCH } from "../runs/stats";
 import type { ExperimentAnalysis } from "./experiment";
+import { membersOf } from "./sets";
 
 /**
  * The reference study's per-budget export: `{class_name: [example names]}` for the examples
@@ -51,7 +52,9 @@ export function neverLearnedBudgetsByExample(analysis: ExperimentAnalysis): Reco
 
 /**
  * The per-example table of one budget as CSV (readable by pandas.read_csv and danfo): a
- * header row, then one row per exampleId with every statistic of the analysis.
+ * header row, then one row per exampleId presented in every seed of the budget (ascending),
+ * with every statistic of the analysis. Examples some seed never saw have no row: the
+ * budget's statistics say nothing about them (all rows, unless the runs trained a subset).
  *
  * Columns: example_id, label, class_name, name, never_learned_all, never_learned_any,
  * never_learned_seeds (how many seeds never learned it), unforgettable_all,
@@ -86,7 +89,7 @@ export function exampleTableCsv(analysis: ExperimentAnalysis, budgetIndex: numbe
   ];
   const lines = [header.join(",")];
   const float = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? "" : String(Math.round(v * 1e6) / 1e6));
-  for (let i = 0; i < b.nExamples; i++) {
+  for (const i of membersOf(b.presentedAll)) {
     const cells: (string | number)[] = [
       i,
       labels ? labels[i] : "",

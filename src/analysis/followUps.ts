@@ -23,7 +23,7 @@ export interface RemovalResultRow {
   variant: string;
   method: string;
   removed: number;
-  /** removed / nExamples. */
+  /** removed / the examples the "full" variant trains on (all, unless the source trained a subset). */
   fraction: number;
   seeds: number[];
   /** Best test accuracy per completed seed, [0, 1]. */

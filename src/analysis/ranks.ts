@@ -7,6 +7,7 @@
 import { ValueError, checkSameLength } from "../core/errors";
 import { Random } from "../core/random";
 import type { ExampleStats } from "../runs/stats";
+import { intersection, membersOf } from "./sets";
 
 /**
  * Ranks with ties averaged (the "fractional" ranking Spearman's correlation needs).
@@ -132,36 +133,41 @@ export function spearmanMatrix(series: readonly ArrayLike<number>[]): number[][]
  * The paper's ordering of examples by forgetting (Toneva et al. 2019, section 3 and the
  * official order_examples_by_forgetting.py): each example's forgetting events summed over
  * K runs, where a run in which the example was never learned counts as that run's number of
- * presentations (a stand-in for "infinitely forgotten").
+ * presentations (a stand-in for "infinitely forgotten"). Only the examples presented in every
+ * run are ranked: an example a run never saw has no score there, not a score of 0.
  */
 export interface ForgettingRanking {
-  /** [nExamples] summed forgetting score over the runs. */
+  /** [nExamples] summed forgetting score over the runs; NOT_RANKED if not presented in every run. */
   scores: Int32Array;
   /**
-   * [nExamples] exampleIds sorted by ascending score (least forgotten first: the
-   * unforgettable examples lead). Ties keep ascending exampleId order (a stable order, so
-   * the same runs always give the same list).
+   * [nRanked] the exampleIds presented in every run, sorted by ascending score (least
+   * forgotten first: the unforgettable examples lead). Ties keep ascending exampleId order
+   * (a stable order, so the same runs always give the same list).
    */
   order: Int32Array;
-  /** [nExamples] position of each exampleId in `order` (0 = least forgotten). */
+  /** [nExamples] position of each exampleId in `order` (0 = least forgotten); NOT_RANKED if not presented in every run. */
   rank: Int32Array;
 }
+
+/** The score and rank of an example that has none (not presented in every run). */
+export const NOT_RANKED = -1;
 
 /**
  * One run's forgetting score per example, the quantity the ranking sums and the stability
  * and noise statistics compare: forgetting events, or the run's presentations when never
- * learned. Not presented (subset runs): 0.
- * @returns [nExamples] scores.
+ * learned.
+ * @returns [nExamples] scores; NOT_RANKED for examples not presented (subset runs), so a
+ *   caller comparing scores must keep only presented examples (stats.presented).
  */
 export function forgettingScores(stats: ExampleStats): Int32Array {
-  const { nExamples, neverLearned, presentations, forgettingEvents } = stats;
+  const { nExamples, presented, neverLearned, presentations, forgettingEvents } = stats;
   const score = new Int32Array(nExamples);
-  for (let i = 0; i < nExamples; i++) score[i] = neverLearned[i] ? presentations[i] : forgettingEvents[i];
+  for (let i = 0; i < nExamples; i++) score[i] = !presented[i] ? NOT_RANKED : neverLearned[i] ? presentations[i] : forgettingEvents[i];
   return score;
 }
 
 /**
- * An example not presented in a run (subset runs) adds 0 for that run.
+ * Ranks the examples presented in every run; the others get NOT_RANKED and no place in `order`.
  * @param statsPerRun per-run statistics, all of the same nExamples.
  * @throws ValueError if there are no runs or their nExamples differ.
  */
@@ -174,16 +180,19 @@ export function forgettingRanking(statsPerRun: readonly ExampleStats[]): Forgett
     const score = forgettingScores(stats);
     for (let i = 0; i < n; i++) scores[i] += score[i];
   }
+  const presentedInAll = intersection(statsPerRun.map((s) => s.presented));
+  for (let i = 0; i < n; i++) if (!presentedInAll[i]) scores[i] = NOT_RANKED;
+  const ranked = membersOf(presentedInAll);
   // Counting sort: scores are small non-negative integers (at most sum of presentations),
   // so this is linear in nExamples and stable by exampleId.
   let maxScore = 0;
-  for (let i = 0; i < n; i++) if (scores[i] > maxScore) maxScore = scores[i];
+  for (const i of ranked) if (scores[i] > maxScore) maxScore = scores[i];
   const starts = new Int32Array(maxScore + 2);
-  for (let i = 0; i < n; i++) starts[scores[i] + 1]++;
+  for (const i of ranked) starts[scores[i] + 1]++;
   for (let s = 1; s < starts.length; s++) starts[s] += starts[s - 1];
-  const order = new Int32Array(n);
-  const rank = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
+  const order = new Int32Array(ranked.length);
+  const rank = new Int32Array(n).fill(NOT_RANKED);
+  for (const i of ranked) {
     const position = starts[scores[i]]++;
     order[position] = i;
     rank[i] = position;
@@ -198,16 +207,20 @@ export type RemovalMethod = (typeof VALID_REMOVAL_METHODS)[number];
  * Which examples the removal experiment leaves out (Toneva et al. 2019, section 6): the n
  * least forgotten examples by the summed forgetting ranking, or n examples drawn at random
  * as the control.
- * @param ranking the forgetting ranking of the full-data runs.
+ * Both draw among the ranked examples only (those presented in every source run).
+ * @param ranking the forgetting ranking of the source runs.
  * @param options.method "least-forgotten": the first n ids of `ranking.order` (ties by id);
- *   "random": the first n of `new Random(seed, "removal-random", n).permutation(nExamples)`.
+ *   "random": the ranked ids (ascending) at the first n positions of
+ *   `new Random(seed, "removal-random", n).permutation(nRanked)`.
  * @returns n exampleIds, ascending.
- * @throws ValueError if n is not an integer in [0, nExamples].
+ * @throws ValueError if n is not an integer in [0, nRanked].
  */
 export function removalIds(ranking: ForgettingRanking, options: { method: RemovalMethod; n: number; seed?: number }): number[] {
-  const nExamples = ranking.order.length;
+  const nRanked = ranking.order.length;
   const { method, n } = options;
-  if (!Number.isInteger(n) || n < 0 || n > nExamples) throw new ValueError(`removalIds: expected n to be an integer in [0, ${nExamples}], got ${n}`);
-  const chosen = method === "least-forgotten" ? ranking.order.slice(0, n) : new Random(options.seed ?? 0, "removal-random", n).permutation(nExamples).slice(0, n);
+  if (!Number.isInteger(n) || n < 0 || n > nRanked) throw new ValueError(`removalIds: expected n to be an integer in [0, ${nRanked}] (the examples presented in every source run), got ${n}`);
+  // Ascending, so a ranking of every example draws exactly the ids it drew before subsets were ranked.
+  const rankedIds = Int32Array.from(ranking.order).sort();
+  const chosen = method === "least-forgotten" ? ranking.order.slice(0, n) : new Random(options.seed ?? 0, "removal-random", n).permutation(nRanked).slice(0, n).map((k) => rankedIds[k]);
   return Array.from(chosen).sort((a, b) => a - b);
 }

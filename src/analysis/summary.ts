@@ -40,6 +40,8 @@ export function summarizeAnalysis(analysis: ExperimentAnalysis) {
         budget: b.budget,
         seeds: b.seeds,
         runIds: scan.budgets[k].runs.map((r) => r.runId),
+        // Examples presented in every seed: what the sets, ranking and stability cover.
+        presentedAll: countMembers(b.presentedAll),
         neverLearnedPerSeed: b.neverLearnedPerSeed,
         neverLearnedAll: countMembers(b.neverLearnedAll),
         neverLearnedAny: countMembers(b.neverLearnedAny),
@@ -87,13 +89,14 @@ export function formatSummary(summary: AnalysisSummary): string[] {
   lines.push(`runs used: ${summary.runsUsed.length}; left out: ${summary.leftOut.length}`);
   for (const l of summary.leftOut) lines.push(`  left out ${l.folder}: ${l.reason}: ${l.detail}`);
   lines.push("");
-  lines.push("budget  seeds  never learned (all / any / per seed)          unforgettable(all)  consistent  spearman  jaccard  best acc mean (std)");
+  lines.push("budget  seeds  presented(all)  never learned (all / any / per seed)          unforgettable(all)  consistent  spearman  jaccard  best acc mean (std)");
   for (const b of summary.budgets) {
     const acc = b.bestAccuracy;
     lines.push(
       [
         String(b.budget).padStart(6),
         String(b.seeds.length).padStart(5),
+        String(b.presentedAll).padStart(14),
         `${b.neverLearnedAll} / ${b.neverLearnedAny} / [${b.neverLearnedPerSeed.join(", ")}]`.padEnd(44),
         String(b.unforgettableAll).padStart(18),
         String(b.consistentlyNeverLearned).padStart(10),

@@ -12,6 +12,7 @@ import { exampleStats } from "../runs/stats";
 import type { RunManifest } from "../runs/layout";
 import { readManifest } from "../runs/manifest";
 import { readCorrectRecord } from "../runs/record";
+import { presentedMask } from "../runs/scan";
 import {
   DEFAULT_TRAIN_CONFIG,
   TRAIN_CONFIG_KEYS,
@@ -73,14 +74,15 @@ function progressDisplay(quiet: boolean) {
   };
 }
 
-/** A few figures of the finished run from its record: how many learned, forgotten, never learned. */
+/** A few figures of the finished run from its record: how many learned, forgotten, never learned (presented examples only). */
 function runSummary(dir: string, manifest: RunManifest): string {
   const { nExamples } = manifest.dataset;
-  const stats = exampleStats(readCorrectRecord(dir, nExamples, manifest.epochsCompleted));
+  const stats = exampleStats(readCorrectRecord(dir, nExamples, manifest.epochsCompleted), { presented: presentedMask(manifest) });
   const count = (a: ArrayLike<number>, test: (v: number) => boolean) => Array.prototype.filter.call(a, test).length;
+  const presented = count(stats.presented, (v) => v === 1);
   return [
     `run ${manifest.runId} ${manifest.status} after ${manifest.epochsCompleted}/${manifest.config.epochs} epochs: ${dir}`,
-    `  ${nExamples} examples: learned at end ${count(stats.learnedAtEnd, (v) => v === 1)}, ` +
+    `  ${presented === nExamples ? `${nExamples} examples` : `${presented} of ${nExamples} examples presented`}: learned at end ${count(stats.learnedAtEnd, (v) => v === 1)}, ` +
       `forgotten at least once ${count(stats.forgettingEvents, (v) => v > 0)}, ` +
       `unforgettable ${count(stats.unforgettable, (v) => v === 1)}, never learned ${count(stats.neverLearned, (v) => v === 1)}`,
   ].join("\n");

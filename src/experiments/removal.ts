@@ -16,7 +16,8 @@ import { type ExperimentConfig, type ExperimentVariant } from "../config/experim
 import { EXPERIMENT_FILE } from "../runs/layout";
 import { presentedMask, scanExperiment } from "../runs/scan";
 import type { TrainConfig } from "../config/train";
-import { forgettingRanking, removalIds, VALID_REMOVAL_METHODS } from "../analysis/ranks";
+import { forgettingRanking, NOT_RANKED, removalIds, VALID_REMOVAL_METHODS } from "../analysis/ranks";
+import { membersOf } from "../analysis/sets";
 import { readExperimentConfig, writeExperimentConfig } from "../runs/experiment";
 
 export interface RemovalStudyOptions {
@@ -39,10 +40,13 @@ export interface RemovalStudyOptions {
 }
 
 /**
- * Writes `<outputsRoot>/<name>/experiment.json` with variants "full" (nothing removed),
+ * Writes `<outputsRoot>/<name>/experiment.json` with variants "full" (nothing more removed),
  * "least-forgotten-n<n>" and "random-n<n>" for each n; meta carries method, removed and
- * fraction. The base config is the source experiment's (its experiment.json, else the
- * config of its first used run without epochs, seed and removeIds).
+ * fraction (of the examples "full" trains on). The base config is the source experiment's
+ * (its experiment.json, else the config of its first used run without epochs and seed).
+ * A source trained on a subset keeps it: the base removes what any source run left out
+ * (the union of their removeIds), the n ids are drawn among the examples every source run
+ * saw and each variant removes them on top.
  * @returns the study's experiment folder.
  * @throws ValueError if the source has no completed run of the budget or a count is out of range.
  */
@@ -55,19 +59,23 @@ export function createRemovalStudy(options: RemovalStudyOptions): string {
     throw new ValueError(`createRemovalStudy: expected completed runs of budget ${budget ?? "(any)"} in ${sourceDir}, got budgets [${scan.budgets.map((b) => b.budget).join(", ")}]`);
   }
   const ranking = forgettingRanking(group.runs.map((run) => exampleStatsFromFile(run.dir, run.manifest.dataset.nExamples, run.budget, { presented: presentedMask(run.manifest) })));
-  const nExamples = scan.dataset.nExamples;
   let base: Partial<TrainConfig>;
   if (fs.existsSync(path.join(sourceDir, EXPERIMENT_FILE))) base = { ...readExperimentConfig(sourceDir).base };
   else {
-    const { epochs: _epochs, seed: _seed, removeIds: _removed, ...rest } = group.runs[0].manifest.config;
+    const { epochs: _epochs, seed: _seed, ...rest } = group.runs[0].manifest.config;
     base = rest;
   }
-  delete base.removeIds;
+  // The ranking covers the examples presented in every source run; the rest stay out of every variant.
+  const sourceRemoved = membersOf(Uint8Array.from(ranking.rank, (r) => (r === NOT_RANKED ? 1 : 0)));
+  if (sourceRemoved.length) base.removeIds = Array.from(sourceRemoved);
+  else delete base.removeIds;
+  const nTrained = ranking.order.length;
   const variants: ExperimentVariant[] = [{ name: "full", config: {}, meta: { method: "none", removed: 0, fraction: 0 } }];
   for (const n of [...options.counts].sort((a, b) => a - b)) {
     for (const method of VALID_REMOVAL_METHODS) {
       const ids = removalIds(ranking, { method, n, seed: options.randomSeed ?? 0 });
-      variants.push({ name: `${method}-n${n}`, config: { removeIds: ids }, meta: { method, removed: n, fraction: n / nExamples } });
+      const removeIds = [...sourceRemoved, ...ids].sort((a, b) => a - b);
+      variants.push({ name: `${method}-n${n}`, config: { removeIds }, meta: { method, removed: n, fraction: n / nTrained } });
     }
   }
   const study: ExperimentConfig = { name: options.name, base, budgets: [options.epochs ?? budget], seeds: options.seeds, variants };

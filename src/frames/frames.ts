@@ -65,6 +65,8 @@ export function resultsFrame(results: readonly ResultsRow[]): DataFrame {
 export interface BudgetSummaryRow {
   budget: number;
   seeds: readonly number[];
+  /** Examples presented in every seed: what the other columns cover. */
+  presentedAll: number;
   neverLearnedAll: number;
   neverLearnedAny: number;
   neverLearnedPerSeed: readonly number[];
@@ -79,6 +81,7 @@ export function neverLearnedFrame(budgets: readonly BudgetSummaryRow[]): DataFra
   return newFrame({
     "budget (epochs)": budgets.map((b) => b.budget),
     seeds: budgets.map((b) => b.seeds.length),
+    "presented in all seeds": budgets.map((b) => b.presentedAll),
     "never learned, all seeds": budgets.map((b) => b.neverLearnedAll),
     "never learned, any seed": budgets.map((b) => b.neverLearnedAny),
     "never learned per seed": budgets.map((b) => b.neverLearnedPerSeed.join(", ")),

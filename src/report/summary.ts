@@ -20,10 +20,11 @@ export function summaryTables(summary: AnalysisSummary): { tables: SummaryTable[
   ];
   const sets: SummaryTable = {
     caption: "Never learned per epoch budget (examples with no correct presentation)",
-    columns: ["budget (epochs)", "seeds", "in all seeds", "in any seed", "per seed", "unforgettable in all", "consistently never learned", "mean Spearman", "mean Jaccard"],
+    columns: ["budget (epochs)", "seeds", "presented in all seeds", "in all seeds", "in any seed", "per seed", "unforgettable in all", "consistently never learned", "mean Spearman", "mean Jaccard"],
     rows: summary.budgets.map((b) => [
       b.budget,
       b.seeds.length,
+      b.presentedAll,
       b.neverLearnedAll,
       b.neverLearnedAny,
       b.neverLearnedPerSeed.join(", "),

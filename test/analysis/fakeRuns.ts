@@ -26,6 +26,7 @@ export interface FakeRun {
   classNames?: string[];
   trackingMode?: "presentation" | "eval";
   createdAt?: string;
+  /** Config fields of the run; with `removeIds`, a subset run (the manifest then records dataset.subsetSize, as train does). */
   config?: Record<string, unknown>;
   /** Float records [nEpochs][nExamples]. */
   floats?: Partial<Record<FloatRecordName, number[][]>>;
@@ -42,6 +43,8 @@ export function writeFakeRun(experimentDir: string, run: FakeRun): string {
   const dir = path.join(experimentDir, run.runId);
   fs.mkdirSync(dir, { recursive: true });
   const classNames = run.classNames ?? ["zero", "one"];
+  const removeIds = run.config?.removeIds;
+  const subset = Array.isArray(removeIds) && removeIds.length > 0 ? { subsetSize: nExamples - new Set(removeIds).size } : {};
   // As a run folder holds it: the config only as far as the test sets it (readManifest fills and checks the rest).
   const manifest: Omit<RunManifest, "config"> & { config: Record<string, unknown> } = {
     schemaVersion: SCHEMA_VERSION,
@@ -49,7 +52,7 @@ export function writeFakeRun(experimentDir: string, run: FakeRun): string {
     experiment: path.basename(experimentDir),
     status: run.status ?? "completed",
     config: { seed: run.seed, epochs: nEpochs, trackingMode: run.trackingMode ?? "presentation", ...run.config },
-    dataset: { id: run.datasetId ?? "toy/train", checksum: run.checksum ?? "c0ffee", nExamples, nClasses: classNames.length, classNames },
+    dataset: { id: run.datasetId ?? "toy/train", checksum: run.checksum ?? "c0ffee", nExamples, nClasses: classNames.length, classNames, ...subset },
     environment: { backend: "cpu", backendPackage: "@tensorflow/tfjs", device: "CPU", versions: {}, platform: "linux" },
     git: { commit: null, dirty: null },
     epochsCompleted: run.epochsCompleted ?? nEpochs,

@@ -94,6 +94,39 @@ test("createRemovalStudy(options) and removalResults(dir): variants from the sou
   }
 });
 
+test("createRemovalStudy(options) from a subset source keeps the subset and draws removals among the presented examples", () => {
+  const root = makeTempDir("removal-subset-test-");
+  try {
+    // A source without experiment.json: runs of `train --remove-ids`, seed 0 without 1 and 5, seed 1 without 5 and 6.
+    const source = path.join(root, "src");
+    const config = (removeIds: number[]) => ({ dataset: "digits", removeIds });
+    // Seed 0 scores: 0 -> 2 (never learned), 2 -> 0, 3 -> 1, 4 -> 0, 6 -> 0, 7 -> 0 (1 and 5 not presented, bits 0).
+    writeFakeRun(source, { runId: "s0", seed: 0, sequences: [[0, 0], [0, 0], [1, 1], [1, 0], [1, 1], [0, 0], [1, 1], [0, 1]], config: config([1, 5]) });
+    // Seed 1 scores: 0 -> 2, 1 -> 0, 2 -> 0, 3 -> 0, 4 -> 0, 7 -> 1 (5 and 6 not presented).
+    writeFakeRun(source, { runId: "s1", seed: 1, sequences: [[0, 0], [1, 1], [1, 1], [1, 1], [0, 1], [0, 0], [0, 0], [1, 0]], config: config([5, 6]) });
+    // Presented in both: 0, 2, 3, 4, 7 with summed scores 4, 0, 1, 0, 1: least forgotten 2, 4 (never the unseen 1, 5, 6).
+    const dir = createRemovalStudy({ outputsRoot: root, source: "src", name: "removal", counts: [2], seeds: 1, randomSeed: 3 });
+    const study = readExperimentConfig(dir);
+    assert.deepEqual(study.base.removeIds, [1, 5, 6], "the baseline trains on what every source run saw");
+    const presentedInBoth = [0, 2, 3, 4, 7];
+    const randomDraw = Array.from(new Random(3, "removal-random", 2).permutation(5).slice(0, 2), (k) => presentedInBoth[k]);
+    assert.deepEqual(study.variants!.map((v) => [v.name, v.config.removeIds ?? null, v.meta]), [
+      ["full", null, { method: "none", removed: 0, fraction: 0 }],
+      ["least-forgotten-n2", [1, 2, 4, 5, 6], { method: "least-forgotten", removed: 2, fraction: 2 / 5 }],
+      ["random-n2", [1, 5, 6, ...randomDraw].sort((a, b) => a - b), { method: "random", removed: 2, fraction: 2 / 5 }],
+    ]);
+    // Every planned run, "full" included, leaves out the source's subset.
+    for (const planned of planRuns(study)) {
+      const removed = planned.config.removeIds ?? [];
+      assert.ok([1, 5, 6].every((id) => removed.includes(id)), `${planned.runId} removes ${removed}`);
+      assert.equal(removed.length, planned.variant!.name === "full" ? 3 : 5, planned.runId);
+    }
+    assert.throws(() => createRemovalStudy({ outputsRoot: root, source: "src", name: "r2", counts: [6], seeds: 1 }), /removalIds: expected n to be an integer in \[0, 5\]/);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test("createNoiseStudy(options) and noiseResults(dir): flipped vs clean forgetting and AUC per fraction", () => {
   const root = makeTempDir("noise-test-");
   try {

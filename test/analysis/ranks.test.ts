@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { averageRanks, forgettingRanking, forgettingScores, pairwiseMatrix, removalIds, spearman, spearmanMatrix } from "../../src/analysis/ranks";
+import { NOT_RANKED, averageRanks, forgettingRanking, forgettingScores, pairwiseMatrix, removalIds, spearman, spearmanMatrix } from "../../src/analysis/ranks";
 import { exampleStats } from "../../src/runs/stats";
 import { recordFromRows } from "../../src/runs/record";
 import { Random } from "../../src/core/random";
@@ -98,5 +98,41 @@ test("removalIds(ranking, {method, n}) takes the n least forgotten, or a seeded 
   const random = removalIds(ranking, { method: "random", n: 2, seed: 4 });
   assert.deepEqual(random, Array.from(new Random(4, "removal-random", 2).permutation(4).slice(0, 2)).sort((a, b) => a - b));
   assert.deepEqual(removalIds(ranking, { method: "random", n: 2, seed: 4 }), random, "same seed, same draw");
-  assert.throws(() => removalIds(ranking, { method: "random", n: 5 }), { name: "ValueError", message: "removalIds: expected n to be an integer in [0, 4], got 5" });
+  assert.throws(() => removalIds(ranking, { method: "random", n: 5 }), {
+    name: "ValueError",
+    message: "removalIds: expected n to be an integer in [0, 4] (the examples presented in every source run), got 5",
+  });
+});
+
+/** exampleStats of a subset run: `presented[i]` 0 for the examples the run never saw (their bits are 0, as train writes them). */
+const subsetRun = (sequences: number[][], presented: number[]) =>
+  exampleStats(recordFromRows(sequences[0].map((_, e) => sequences.map((s) => s[e])), sequences.length), { presented: Uint8Array.from(presented) });
+
+test("forgettingScores and forgettingRanking leave out examples a run did not present", () => {
+  // Six examples, 2 epochs. Run A never saw 4; run B never saw 4 and 5.
+  // Scores A: 0 -> 1 (1, 0), 1 -> 2 (never learned), 2 -> 0, 3 -> 0, 5 -> 0.  B: 0 -> 0, 1 -> 0, 2 -> 1, 3 -> 0.
+  const runA = subsetRun([[1, 0], [0, 0], [1, 1], [0, 1], [0, 0], [1, 1]], [1, 1, 1, 1, 0, 1]);
+  const runB = subsetRun([[1, 1], [1, 1], [1, 0], [1, 1], [0, 0], [0, 0]], [1, 1, 1, 1, 0, 0]);
+  assert.deepEqual([...forgettingScores(runA)], [1, 2, 0, 0, NOT_RANKED, 0]);
+  assert.deepEqual([...forgettingScores(runB)], [0, 0, 1, 0, NOT_RANKED, NOT_RANKED]);
+  // Presented in both: 0..3, summed 1, 2, 1, 0. Example 5 (seen by A only, unforgettable there) is not ranked either.
+  const ranking = forgettingRanking([runA, runB]);
+  assert.deepEqual([...ranking.scores], [1, 2, 1, 0, NOT_RANKED, NOT_RANKED]);
+  assert.deepEqual([...ranking.order], [3, 0, 2, 1]);
+  assert.deepEqual([...ranking.rank], [1, 3, 2, 0, NOT_RANKED, NOT_RANKED]);
+  // The least forgotten are drawn from the ranked examples: 3 then 0, never the unseen 4 or 5.
+  assert.deepEqual(removalIds(ranking, { method: "least-forgotten", n: 2 }), [0, 3]);
+  assert.throws(() => removalIds(ranking, { method: "least-forgotten", n: 5 }), /expected n to be an integer in \[0, 4\]/);
+});
+
+test("removalIds(ranking, {method: random}) draws among the ranked examples only", () => {
+  // 40 examples, the run saw only the multiples of 4 (ids 0, 4, ..., 36).
+  const presented = Array.from({ length: 40 }, (_, i) => (i % 4 === 0 ? 1 : 0));
+  const ranking = forgettingRanking([subsetRun(Array.from({ length: 40 }, (_, i) => [i % 3 === 0 ? 1 : 0, 1]), presented)]);
+  const drawn = removalIds(ranking, { method: "random", n: 6, seed: 2 });
+  // The documented draw: positions from the seeded permutation of the 10 ranked ids, mapped onto those ids (ascending: 4 * position).
+  const expected = Array.from(new Random(2, "removal-random", 6).permutation(10).slice(0, 6), (k) => 4 * k).sort((a, b) => a - b);
+  assert.deepEqual(drawn, expected);
+  assert.ok(drawn.every((id) => id % 4 === 0), `every drawn id was presented: ${drawn}`);
+  assert.equal(new Set(removalIds(ranking, { method: "random", n: 10, seed: 2 })).size, 10, "n = every ranked example draws each once");
 });

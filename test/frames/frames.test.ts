@@ -75,10 +75,11 @@ test("resultsFrame(results) has one column per seed (percent), NaN where a budge
 
 test("neverLearnedFrame(budgets) lists the sets and stability per budget", () => {
   const frame = neverLearnedFrame([
-    { budget: 5, seeds: [0, 1], neverLearnedAll: 12, neverLearnedAny: 34, neverLearnedPerSeed: [21, 25], unforgettableAll: 1316, consistentlyNeverLearned: 12, meanSpearman: 0.35123, meanJaccard: NaN },
+    { budget: 5, seeds: [0, 1], presentedAll: 1400, neverLearnedAll: 12, neverLearnedAny: 34, neverLearnedPerSeed: [21, 25], unforgettableAll: 1316, consistentlyNeverLearned: 12, meanSpearman: 0.35123, meanJaccard: NaN },
   ]);
-  assert.deepEqual((frame.values[0] as unknown[]).slice(0, 8), [5, 2, 12, 34, "21, 25", 12, 1316, 0.351]);
-  assert.ok(Number.isNaN((frame.values[0] as number[])[8]));
+  assert.equal(frame.columns[2], "presented in all seeds");
+  assert.deepEqual((frame.values[0] as unknown[]).slice(0, 9), [5, 2, 1400, 12, 34, "21, 25", 12, 1316, 0.351]);
+  assert.ok(Number.isNaN((frame.values[0] as number[])[9]));
 });
 
 test("perClassFrame(classNames, budgets) and examplesFrame(ids, classOf, columns)", () => {

@@ -82,10 +82,10 @@ test("summaryTables(summary) turns the analysis summary into the index tables, a
     trackingMode: "presentation",
     runsUsed: [{ runId: "b5-s0", budget: 5, seed: 0 }],
     leftOut: [{ folder: "b5-s9", reason: "not-completed", detail: "stopped", budget: 5, seed: 9 }],
-    budgets: [{ budget: 5, seeds: [0], neverLearnedPerSeed: [3], neverLearnedAll: 3, neverLearnedAny: 3, unforgettableAll: 1400, consistentlyNeverLearned: 3, meanSpearman: NaN, meanJaccard: 0.51234 }],
+    budgets: [{ budget: 5, seeds: [0], presentedAll: 1435, neverLearnedPerSeed: [3], neverLearnedAll: 3, neverLearnedAny: 3, unforgettableAll: 1400, consistentlyNeverLearned: 3, meanSpearman: NaN, meanJaccard: 0.51234 }],
     results: [{ budget: 5, seeds: [0], best: [0.96378], bestEpoch: [5], mean: 0.96378, std: NaN }],
   } as unknown as Parameters<typeof summaryTables>[0]);
-  assert.deepEqual(tables[0].rows, [[5, 1, 3, 3, "3", 1400, 3, null, 0.512]]);
+  assert.deepEqual(tables[0].rows, [[5, 1, 1435, 3, 3, "3", 1400, 3, null, 0.512]]);
   assert.deepEqual(tables[1].rows, [[5, 1, 96.38, null, "96.38"]]);
   assert.deepEqual(notes, [
     'Dataset digits/train: 1438 training examples, 10 classes; correctness tracked in "presentation" mode.',

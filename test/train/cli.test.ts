@@ -79,6 +79,28 @@ test("forgetting sweep/noise/removal with a value out of an option's range exit 
   }
 });
 
+test("forgetting train --remove-ids prints its summary over the presented examples: removed ones are not never learned", async () => {
+  const outputs = fs.mkdtempSync(path.join(os.tmpdir(), "forgetting-cli-"));
+  try {
+    const removed = Array.from({ length: 100 }, (_, i) => i);
+    const args = ["train", "--epochs", "1", "--batch-size", "64", "--seed", "4", "--remove-ids", removed.join(","), "--outputs", outputs, "--experiment", "cli", "--run-id", "sub", "--backend", "wasm"];
+    const { code, out, err } = await cli(args);
+    assert.equal(code, 0, err);
+    const dir = path.join(outputs, "cli", "sub");
+    const { nExamples } = (JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")) as { dataset: { nExamples: number } }).dataset;
+    // Never learned in one epoch: a presented example whose bit (LSB first within each byte) is 0.
+    const bits = fs.readFileSync(path.join(dir, "correct.bits"));
+    let never = 0;
+    for (let i = 100; i < nExamples; i++) never += (bits[i >> 3] >> (i & 7)) & 1 ? 0 : 1;
+    const line = out.split("\n").find((l) => l.includes("learned at end")) ?? "";
+    // One epoch: every presented example is learned at the end and unforgettable, or never learned.
+    const learned = nExamples - 100 - never;
+    assert.equal(line, `  ${nExamples - 100} of ${nExamples} examples presented: learned at end ${learned}, forgotten at least once 0, unforgettable ${learned}, never learned ${never}`);
+  } finally {
+    fs.rmSync(outputs, { recursive: true, force: true });
+  }
+});
+
 test("forgetting train --epochs 2 --run-id r writes the run, prints its summary; --resume with another lr is refused", async () => {
   const outputs = fs.mkdtempSync(path.join(os.tmpdir(), "forgetting-cli-"));
   const args = ["train", "--epochs", "2", "--batch-size", "64", "--seed", "2", "--outputs", outputs, "--experiment", "cli", "--run-id", "r", "--backend", "wasm"];
