@@ -65,6 +65,8 @@ export interface AnalyzeBudgetOptions {
   /** [nExamples] class of each example, with nClasses, for per-class counts. */
   labels?: ArrayLike<number>;
   nClasses?: number;
+  /** Seed of the ranking's order inside ties (see forgettingRanking); default 0. */
+  tieSeed?: number;
 }
 
 /**
@@ -117,7 +119,7 @@ export function analyzeBudget(statsPerSeed: readonly ExampleStats[], options: An
     neverLearnedAll,
     neverLearnedAny,
     unforgettableAll,
-    ranking: forgettingRanking(statsPerSeed),
+    ranking: forgettingRanking(statsPerSeed, { tieSeed: options.tieSeed }),
     spearman: spearmanMatrix(scorePerSeed),
     jaccard: pairwiseMatrix(comparedSets, jaccard),
     firstLearnedHistogram: { counts: firstCounts, never },
@@ -161,6 +163,8 @@ export interface ExperimentAnalysis {
 export interface AnalyzeExperimentOptions {
   /** Called after each run is read: (runs done, runs total, runId). */
   onProgress?: (done: number, total: number, runId: string) => void;
+  /** Seed of every budget's ranking order inside ties (see forgettingRanking); default 0. */
+  tieSeed?: number;
 }
 
 /**
@@ -194,7 +198,7 @@ export function analyzeExperiment(scan: ExperimentScan, options: AnalyzeExperime
       accuracies.push({ budget, seed: run.seed, acc: readLogColumns(run.dir)?.acc ?? [] });
       options.onProgress?.(++done, scan.used.length, run.runId);
     }
-    budgets.push(analyzeBudget(statsPerSeed, { budget, seeds, labels: labels ?? undefined, nClasses }));
+    budgets.push(analyzeBudget(statsPerSeed, { budget, seeds, labels: labels ?? undefined, nClasses, tieSeed: options.tieSeed }));
     dataMaps.push(maps.length === runs.length ? meanDataMap(maps) : null);
   }
   const sets = budgets.map((b) => b.neverLearnedAll);

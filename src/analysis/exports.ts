@@ -59,7 +59,8 @@ export function neverLearnedBudgetsByExample(analysis: ExperimentAnalysis): Reco
  * Columns: example_id, label, class_name, name, never_learned_all, never_learned_any,
  * never_learned_seeds (how many seeds never learned it), unforgettable_all,
  * consistently_never_learned (all seeds of every budget up to this one), forgetting_score
- * (the paper's summed score), forgetting_rank (0 = least forgotten), then per seed s:
+ * (the paper's summed score), forgetting_rank (0 = least forgotten; ties in the order of the
+ * analysis' tie seed), then per seed s:
  * forgetting_events_s<s>, first_learned_epoch_s<s> (empty = never learned), then the data
  * map averaged over seeds: confidence, variability, correctness (empty without prob.f32).
  * @returns CSV text ending in a newline.

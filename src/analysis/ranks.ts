@@ -1,11 +1,12 @@
 /**
  * Ranks and rank correlation: ranks with ties averaged, Spearman's correlation of two
  * series and of every pair of K series (seed-pair stability), a symmetric matrix of any
- * pairwise measure, the paper's ordering of examples by forgetting, and the examples the
- * removal experiment leaves out by that ordering.
+ * pairwise measure, the paper's ordering of examples by forgetting (ties in a seeded random
+ * order) and its tie blocks, and the examples the removal experiment leaves out by that ordering.
  */
-import { ValueError, checkSameLength } from "../core/errors";
+import { ValueError, checkSameLength, describeValue } from "../core/errors";
 import { Random } from "../core/random";
+import { integerHistogram } from "./histograms";
 import type { ExampleStats } from "../runs/stats";
 import { intersection, membersOf } from "./sets";
 
@@ -141,12 +142,14 @@ export interface ForgettingRanking {
   scores: Int32Array;
   /**
    * [nRanked] the exampleIds presented in every run, sorted by ascending score (least
-   * forgotten first: the unforgettable examples lead). Ties keep ascending exampleId order
-   * (a stable order, so the same runs always give the same list).
+   * forgotten first: the unforgettable examples lead). Inside a tie the order is the seeded
+   * random one of `tieSeed`, so the same runs and seed always give the same list.
    */
   order: Int32Array;
   /** [nExamples] position of each exampleId in `order` (0 = least forgotten); NOT_RANKED if not presented in every run. */
   rank: Int32Array;
+  /** Seed of the order inside ties: `new Random(tieSeed, "ranking-ties").permutation(nExamples)`. */
+  tieSeed: number;
 }
 
 /** The score and rank of an example that has none (not presented in every run). */
@@ -169,10 +172,13 @@ export function forgettingScores(stats: ExampleStats): Int32Array {
 /**
  * Ranks the examples presented in every run; the others get NOT_RANKED and no place in `order`.
  * @param statsPerRun per-run statistics, all of the same nExamples.
- * @throws ValueError if there are no runs or their nExamples differ.
+ * @param options.tieSeed seed of the order inside ties, integer >= 0; default 0.
+ * @throws ValueError if there are no runs, their nExamples differ or the tie seed is not an integer >= 0.
  */
-export function forgettingRanking(statsPerRun: readonly ExampleStats[]): ForgettingRanking {
+export function forgettingRanking(statsPerRun: readonly ExampleStats[], options: { tieSeed?: number } = {}): ForgettingRanking {
   if (statsPerRun.length === 0) throw new ValueError("forgettingRanking: expected at least one run, got none");
+  const tieSeed = options.tieSeed ?? 0;
+  if (!Number.isInteger(tieSeed) || tieSeed < 0) throw new ValueError(`forgettingRanking: expected options.tieSeed to be an integer >= 0, got ${describeValue(tieSeed)}`);
   const n = statsPerRun[0].nExamples;
   const scores = new Int32Array(n);
   for (const stats of statsPerRun) {
@@ -184,7 +190,10 @@ export function forgettingRanking(statsPerRun: readonly ExampleStats[]): Forgett
   for (let i = 0; i < n; i++) if (!presentedInAll[i]) scores[i] = NOT_RANKED;
   const ranked = membersOf(presentedInAll);
   // Counting sort: scores are small non-negative integers (at most sum of presentations),
-  // so this is linear in nExamples and stable by exampleId.
+  // so this is linear in nExamples. A third or more of a dataset can share the smallest
+  // score, and exampleIds follow the dataset's order (an image folder's are sorted by class),
+  // so ties are not left in id order: the examples are placed in the order of a seeded
+  // permutation, which puts every tie block in a uniformly random order.
   let maxScore = 0;
   for (const i of ranked) if (scores[i] > maxScore) maxScore = scores[i];
   const starts = new Int32Array(maxScore + 2);
@@ -192,12 +201,35 @@ export function forgettingRanking(statsPerRun: readonly ExampleStats[]): Forgett
   for (let s = 1; s < starts.length; s++) starts[s] += starts[s - 1];
   const order = new Int32Array(ranked.length);
   const rank = new Int32Array(n).fill(NOT_RANKED);
-  for (const i of ranked) {
+  for (const i of new Random(tieSeed, "ranking-ties").permutation(n)) {
+    if (!presentedInAll[i]) continue;
     const position = starts[scores[i]]++;
     order[position] = i;
     rank[i] = position;
   }
-  return { scores, order, rank };
+  return { scores, order, rank, tieSeed };
+}
+
+/** Examples sharing one summed score: their positions in `order` are start .. start + size - 1. */
+export interface TieBlock {
+  score: number;
+  size: number;
+  start: number;
+}
+
+/**
+ * The tie blocks of a ranking, one per score present.
+ * @returns ascending by score (so by start); sizes sum to nExamples.
+ */
+export function tieBlocks(ranking: ForgettingRanking): TieBlock[] {
+  const blocks: TieBlock[] = [];
+  let start = 0;
+  integerHistogram(ranking.scores).counts.forEach((size, score) => {
+    if (size === 0) return;
+    blocks.push({ score, size, start });
+    start += size;
+  });
+  return blocks;
 }
 
 export const VALID_REMOVAL_METHODS = ["least-forgotten", "random"] as const;
@@ -209,7 +241,8 @@ export type RemovalMethod = (typeof VALID_REMOVAL_METHODS)[number];
  * as the control.
  * Both draw among the ranked examples only (those presented in every source run).
  * @param ranking the forgetting ranking of the source runs.
- * @param options.method "least-forgotten": the first n ids of `ranking.order` (ties by id);
+ * @param options.method "least-forgotten": the first n ids of `ranking.order`, so the tie
+ *   block the cut falls in gives a uniform draw of the ids still needed (see tieBlocks);
  *   "random": the ranked ids (ascending) at the first n positions of
  *   `new Random(seed, "removal-random", n).permutation(nRanked)`.
  * @returns n exampleIds, ascending.

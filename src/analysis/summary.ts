@@ -1,11 +1,12 @@
 /**
  * What `forgetting analyze` reports: a JSON-ready summary of an experiment's analysis (written
  * to outputs/<experiment>/analysis/summary.json): counts, ids of the headline sets, stability
- * matrices, per-class counts, histograms, the results table, and which runs were used and
- * left out (NaN values become null in JSON); and the same summary as the plain text the
- * command prints.
+ * matrices, per-class counts, histograms, the ranking's tie seed and tie blocks, the results
+ * table, and which runs were used and left out (NaN values become null in JSON); and the same
+ * summary as the plain text the command prints.
  */
 import { countMembers, membersOf, perClassCounts } from "./sets";
+import { tieBlocks } from "./ranks";
 import type { ExperimentAnalysis } from "./experiment";
 
 /** Mean of the off-diagonal entries of a square matrix, skipping NaN; NaN if none. */
@@ -62,6 +63,8 @@ export function summarizeAnalysis(analysis: ExperimentAnalysis) {
                 neverLearnedPerSeed: b.perClass.neverLearnedPerSeed.map(byClass),
               }
             : null,
+        // The seed that ordered the ties, and every tie block (ascending score) with its size.
+        ranking: { tieSeed: b.ranking.tieSeed, tieBlocks: tieBlocks(b.ranking).map(({ score, size }) => ({ score, size })) },
         firstLearnedHistogram: b.firstLearnedHistogram,
         forgettingHistogram: b.forgettingHistogram,
         bestAccuracy: result ? { perSeed: result.best, bestEpoch: result.bestEpoch, mean: result.mean, std: result.std } : null,
@@ -105,6 +108,14 @@ export function formatSummary(summary: AnalysisSummary): string[] {
         acc ? `${fixed(acc.mean * 100, 2)} (${fixed(acc.std * 100, 2)})` : "n/a",
       ].join("  "),
     );
+  }
+  lines.push("");
+  lines.push("forgetting ranking: ties in a seeded random order; largest tie blocks (score x examples)");
+  for (const b of summary.budgets) {
+    const n = b.ranking.tieBlocks.reduce((sum, t) => sum + t.size, 0);
+    const largest = [...b.ranking.tieBlocks].sort((x, y) => y.size - x.size || x.score - y.score).slice(0, 3);
+    const shown = largest.map((t) => `score ${t.score} x ${t.size} (${fixed((t.size / n) * 100, 1)}%)`).join(", ");
+    lines.push(`  budget ${b.budget}, tie seed ${b.ranking.tieSeed}: ${shown}; ${b.ranking.tieBlocks.length} scores`);
   }
   if (summary.budgets.length > 1) {
     lines.push("");

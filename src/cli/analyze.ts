@@ -23,6 +23,7 @@ export const ANALYSIS_OPTIONS: Record<string, OptionSpec> = {
   seeds: { type: "string", help: "seeds each budget must have: a count (the smallest K) or a list [default: experiment.json's, else every completed run]" },
   budgets: { type: "integer-list", min: 1, help: "only these budgets [default: all]" },
   out: { type: "string", help: "output folder [default: outputs/<experiment>/analysis]" },
+  "tie-seed": { type: "integer", min: 0, help: "seed of the ranking's random order inside forgetting ties", default: 0 },
 };
 
 /** Scans the experiment named by the positional with --seeds/--budgets (or experiment.json's seeds). */
@@ -46,6 +47,7 @@ export const command: CliCommand = {
   async run(options, positionals) {
     const { scan, outDir } = scanFromOptions("analyze", options, positionals);
     const analysis = analyzeExperiment(scan, {
+      tieSeed: options["tie-seed"] as number,
       onProgress: (done, total, runId) => process.stderr.write(`${process.stderr.isTTY ? "\r\x1b[K" : ""}read ${done}/${total} runs (${runId})${process.stderr.isTTY ? "" : "\n"}`),
     });
     if (process.stderr.isTTY) process.stderr.write("\n");

@@ -17,7 +17,7 @@ export const command: CliCommand = {
   async run(options, positionals) {
     const { scan, outDir } = scanFromOptions("export", options, positionals);
     for (const l of scan.leftOut) console.error(`left out ${l.folder}: ${l.reason}: ${l.detail}`);
-    const written = writeExports(analyzeExperiment(scan), outDir);
+    const written = writeExports(analyzeExperiment(scan, { tieSeed: options["tie-seed"] as number }), outDir);
     console.log([`used ${scan.used.length} run(s); wrote:`, ...written.map((f) => `  ${f}`)].join("\n"));
   },
 };

@@ -32,7 +32,7 @@ export const command: CliCommand = {
     seeds: { type: "string", help: "retraining seeds: a count or a list", default: "3" },
     epochs: { type: "integer", help: "epochs of each retraining run [default: the source budget]", min: 1 },
     "source-budget": { type: "integer", help: "which budget of the source experiment to rank with [default: the largest]", min: 1 },
-    "random-seed": { type: "integer", help: "seed of the random control's draw", default: 0, min: 0 },
+    "random-seed": { type: "integer", help: "seed of the random control's draw and of the ranking's order inside forgetting ties", default: 0, min: 0 },
     "no-sweep": { type: "boolean", help: "only write the study (run it later with `forgetting sweep <study>`) and report what is finished", default: false },
     ...SWEEP_OPTIONS,
   },

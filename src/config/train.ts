@@ -77,8 +77,14 @@ export interface TrainConfig {
   augment: AugmentationName;
   /** Fraction of training labels flipped to another class, in [0, 1). Default 0. */
   labelNoise: number;
-  /** Apply one fixed pixel permutation drawn from the seed (permuted MNIST). Default false. */
+  /** Apply one fixed pixel permutation, drawn from permutationSeed, to training and test images (permuted MNIST). Default false. */
   permutePixels: boolean;
+  /**
+   * permutePixels: seed of the pixel permutation, integer >= 0, apart from the run seed so
+   * that every seed of a study trains on one permuted dataset (the paper's setting). Default
+   * DEFAULT_PERMUTATION_SEED, filled in when permutePixels is on, so each run records it.
+   */
+  permutationSeed?: number;
   /** exampleIds left out of training (removal experiment). Default: none. */
   removeIds?: number[];
   /** Dataset "folder": side of the square network input in pixels, integer > 0. Default (unset): 224, tested on Resize(256) + CenterCrop(224). */
@@ -97,6 +103,9 @@ export interface TrainConfig {
 
 /** Which dataset a config trains on: the name, plus where and how a "folder" dataset is read. */
 export type DatasetRef = Pick<TrainConfig, "dataset" | "folder" | "classIndex" | "skipBadFiles">;
+
+/** The permutation of permuted MNIST when permutationSeed is not set. */
+export const DEFAULT_PERMUTATION_SEED = 0;
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   model: "digits-mlp",
@@ -147,7 +156,8 @@ export const TRAIN_CONFIG_KEYS: Record<keyof TrainConfig, { type: ValueType; hel
   seed: { type: "integer", help: "run seed" },
   augment: { type: "string", help: "training augmentation pipeline", choices: VALID_AUGMENTATIONS },
   labelNoise: { type: "number", help: "fraction of training labels flipped, in [0, 1)" },
-  permutePixels: { type: "boolean", help: "one fixed pixel permutation per seed (permuted MNIST)" },
+  permutePixels: { type: "boolean", help: "one fixed pixel permutation of train and test images, the same for every run seed (permuted MNIST)" },
+  permutationSeed: { type: "integer", help: "permuted MNIST: seed of the pixel permutation, shared by every run seed (integer >= 0)", unsetDefault: "0 with --permute-pixels" },
   removeIds: { type: "integer-list", help: "comma-separated exampleIds left out of training" },
   imageSize: { type: "integer", help: "folder datasets: side of the square input in pixels", unsetDefault: "224, tested on Resize 256 + CenterCrop 224" },
   classIndex: { type: "string", help: 'folder datasets: ImageNet-form class-index JSON ({"0": ["n01440764", "tench"], ...})', unsetDefault: "class folders in sorted order" },
@@ -325,6 +335,13 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): Resolved
   if (config.permutePixels && config.dataset === "folder") {
     throw new ValueError(`${WHO}: config.permutePixels: expected an in-memory dataset (${VALID_DATASETS.filter((d) => d !== "folder").join(", ")}), got dataset "folder"`);
   }
+  if (config.permutationSeed !== undefined && !config.permutePixels) {
+    throw new ValueError(`${WHO}: config.permutationSeed: expected permutePixels true (it seeds the pixel permutation), got permutePixels false`);
+  }
+  if (config.permutationSeed !== undefined && config.permutationSeed < 0) {
+    throw new ValueError(`${WHO}: config.permutationSeed: expected an integer >= 0, got ${config.permutationSeed}`);
+  }
+  if (config.permutePixels) config.permutationSeed ??= DEFAULT_PERMUTATION_SEED;
   // A copy, so the caller's arrays are not frozen with it.
   const resolved = deepFreeze(structuredClone(canonicalConfig(config))) as ResolvedTrainConfig;
   resolvedConfigs.add(resolved);

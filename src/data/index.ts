@@ -18,7 +18,7 @@ import { readMnistFolder } from "./idx";
 import type { Transform } from "./transforms";
 import type { BatchSource, ImageSplit, InMemoryImages } from "./types";
 import { addLabelNoise, pixelPermutation, subsetWithout } from "./variants";
-import { type AugmentationName, type DatasetName, type DatasetRef, VALID_DATASETS } from "../config/train";
+import { type AugmentationName, type DatasetName, type DatasetRef, DEFAULT_PERMUTATION_SEED, VALID_DATASETS } from "../config/train";
 
 /** ImageNet per-channel statistics (RGB, [0, 1] scale): the normalization of image folders. */
 export const IMAGENET_MEAN = [0.485, 0.456, 0.406];
@@ -34,14 +34,16 @@ export interface DatasetOptions {
   dataRoot?: string;
   /** For dataset "folder": root holding train/ and val/ (or test/) class folders. */
   folder?: string;
-  /** Run seed: shuffle, augmentation, label noise and pixel permutation derive from it. */
+  /** Run seed: shuffle, augmentation and label noise derive from it. */
   seed: number;
   /** Training augmentation pipeline; default "default". */
   augment?: AugmentationName;
   /** Fraction of training labels flipped to a different class, in [0, 1); default 0. */
   labelNoise?: number;
-  /** Permute pixels with one fixed permutation per seed (permuted MNIST); default false. */
+  /** Permute pixels with the one fixed permutation of permutationSeed (permuted MNIST); default false. */
   permutePixels?: boolean;
+  /** Seed of the pixel permutation, shared by every run seed; default DEFAULT_PERMUTATION_SEED. */
+  permutationSeed?: number;
   /** Training exampleIds left out (the removal experiment); ids are kept, see BatchSource.subsetIds. */
   removeIds?: number[];
   /** Per-channel mean/std on the [0, 1] scale; default: training-split statistics (ImageNet's for folders). */
@@ -65,7 +67,7 @@ export interface DatasetVariant {
   trainSplitChecksum: string;
   testSplitChecksum: string;
   labelNoise?: { fraction: number; seed: number; noisyIds: number[] };
-  /** The permutation is `pixelPermutation(height * width, seed)`; its sha256 is recorded to check. */
+  /** The permutation is `pixelPermutation(height * width, seed)` with the permutation seed; its sha256 is recorded to check. */
   permutePixels?: { seed: number; permutationChecksum: string };
   /** How many training examples `removeIds` left out. */
   removedCount: number;
@@ -215,8 +217,9 @@ export async function openDataset(options: DatasetOptions): Promise<OpenedDatase
   }
   let permutation: Int32Array | undefined;
   if (options.permutePixels && train.kind === "in-memory") {
-    permutation = pixelPermutation(train.shape[0] * train.shape[1], seed);
-    variant.permutePixels = { seed, permutationChecksum: sha256Hex(permutation.join(",")) };
+    const permutationSeed = options.permutationSeed ?? DEFAULT_PERMUTATION_SEED;
+    permutation = pixelPermutation(train.shape[0] * train.shape[1], permutationSeed);
+    variant.permutePixels = { seed: permutationSeed, permutationChecksum: sha256Hex(permutation.join(",")) };
   }
   let subsetIds: Int32Array | undefined;
   if (options.removeIds && options.removeIds.length > 0) {

@@ -1,7 +1,8 @@
 /**
- * Dataset variants used by the studies (Toneva et al. 2019, sections 4-6), each seeded by the
- * run seed plus a purpose key and recorded in the run: label noise, permuted pixels, and
- * training subsets (the removal experiment).
+ * Dataset variants used by the studies (Toneva et al. 2019, sections 4-6), each seeded by a
+ * seed plus a purpose key and recorded in the run: label noise (the run seed), permuted pixels
+ * (the permutation seed, shared by the seeds of a study), and training subsets (the removal
+ * experiment).
  */
 import { ValueError, checkInRange, describeValue } from "../core/errors";
 import { Random } from "../core/random";
@@ -26,9 +27,9 @@ export function addLabelNoise(labels: Int32Array, nClasses: number, fraction: nu
 }
 
 /**
- * The fixed pixel permutation of permuted MNIST for a run seed:
- * `new Random(seed, "permute-pixels").permutation(nPixels)`; output pixel k takes input pixel
- * permutation[k] (all channels move together).
+ * The fixed pixel permutation of permuted MNIST for a permutation seed (the config's
+ * permutationSeed, not the run seed): `new Random(seed, "permute-pixels").permutation(nPixels)`;
+ * output pixel k takes input pixel permutation[k] (all channels move together).
  */
 export function pixelPermutation(nPixels: number, seed: number): Int32Array {
   return new Random(seed, "permute-pixels").permutation(nPixels);

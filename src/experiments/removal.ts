@@ -16,7 +16,7 @@ import { type ExperimentConfig, type ExperimentVariant } from "../config/experim
 import { EXPERIMENT_FILE } from "../runs/layout";
 import { presentedMask, scanExperiment } from "../runs/scan";
 import type { TrainConfig } from "../config/train";
-import { forgettingRanking, NOT_RANKED, removalIds, VALID_REMOVAL_METHODS } from "../analysis/ranks";
+import { forgettingRanking, NOT_RANKED, removalIds, tieBlocks, VALID_REMOVAL_METHODS } from "../analysis/ranks";
 import { membersOf } from "../analysis/sets";
 import { readExperimentConfig, writeExperimentConfig } from "../runs/experiment";
 
@@ -35,16 +35,18 @@ export interface RemovalStudyOptions {
   seeds: number | number[];
   /** Epochs of the retraining runs; default the source budget. */
   epochs?: number;
-  /** Seed of the random control's draw (one fixed draw per n). Default 0. */
+  /** Seed of the random control's draw (one fixed draw per n) and of the ranking's order inside ties. Default 0. */
   randomSeed?: number;
 }
 
 /**
  * Writes `<outputsRoot>/<name>/experiment.json` with variants "full" (nothing more removed),
  * "least-forgotten-n<n>" and "random-n<n>" for each n; meta carries method, removed and
- * fraction (of the examples "full" trains on). The base config is the source experiment's
- * (its experiment.json, else the config of its first used run without epochs and seed).
- * A source trained on a subset keeps it: the base removes what any source run left out
+ * fraction (of the examples "full" trains on), and for least-forgotten the tie block the cut
+ * falls in: tieSeed, tieScore (its summed score), tieBlock (its size) and tieDrawn (how many of
+ * it are removed, a uniform draw when fewer than tieBlock). The base config is the source
+ * experiment's (its experiment.json, else the config of its first used run without epochs and
+ * seed). A source trained on a subset keeps it: the base removes what any source run left out
  * (the union of their removeIds), the n ids are drawn among the examples every source run
  * saw and each variant removes them on top.
  * @returns the study's experiment folder.
@@ -58,7 +60,11 @@ export function createRemovalStudy(options: RemovalStudyOptions): string {
   if (!group || !scan.dataset) {
     throw new ValueError(`createRemovalStudy: expected completed runs of budget ${budget ?? "(any)"} in ${sourceDir}, got budgets [${scan.budgets.map((b) => b.budget).join(", ")}]`);
   }
-  const ranking = forgettingRanking(group.runs.map((run) => exampleStatsFromFile(run.dir, run.manifest.dataset.nExamples, run.budget, { presented: presentedMask(run.manifest) })));
+  const ranking = forgettingRanking(
+    group.runs.map((run) => exampleStatsFromFile(run.dir, run.manifest.dataset.nExamples, run.budget, { presented: presentedMask(run.manifest) })),
+    { tieSeed: options.randomSeed },
+  );
+  const blocks = tieBlocks(ranking);
   let base: Partial<TrainConfig>;
   if (fs.existsSync(path.join(sourceDir, EXPERIMENT_FILE))) base = { ...readExperimentConfig(sourceDir).base };
   else {
@@ -75,7 +81,9 @@ export function createRemovalStudy(options: RemovalStudyOptions): string {
     for (const method of VALID_REMOVAL_METHODS) {
       const ids = removalIds(ranking, { method, n, seed: options.randomSeed ?? 0 });
       const removeIds = [...sourceRemoved, ...ids].sort((a, b) => a - b);
-      variants.push({ name: `${method}-n${n}`, config: { removeIds }, meta: { method, removed: n, fraction: n / nTrained } });
+      const cut = method === "least-forgotten" ? blocks.find((b) => b.start < n && n <= b.start + b.size) : undefined;
+      const tie: Record<string, number> = cut ? { tieSeed: ranking.tieSeed, tieScore: cut.score, tieBlock: cut.size, tieDrawn: n - cut.start } : {};
+      variants.push({ name: `${method}-n${n}`, config: { removeIds }, meta: { method, removed: n, fraction: n / nTrained, ...tie } });
     }
   }
   const study: ExperimentConfig = { name: options.name, base, budgets: [options.epochs ?? budget], seeds: options.seeds, variants };

@@ -73,6 +73,7 @@ function openRunData(config: ResolvedTrainConfig, dataRoot?: string): Promise<Op
     augment: config.augment,
     labelNoise: config.labelNoise,
     permutePixels: config.permutePixels,
+    permutationSeed: config.permutationSeed,
     removeIds: config.removeIds,
   });
 }

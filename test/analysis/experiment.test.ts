@@ -38,6 +38,7 @@ test("analyzeBudget(statsPerSeed, options) on a hand-made budget", () => {
   assert.deepEqual([...b.unforgettableAll], [0, 0, 0, 0]);
   // Scores: 0 -> 3 + 3; 1 -> 3 + 0; 2 -> 0 + 3; 3 -> 1 + 0.
   assert.deepEqual([...b.ranking.scores], [6, 3, 3, 1]);
+  // 1 and 2 tie at 3: they keep their order in new Random(0, "ranking-ties").permutation(4) = [3, 1, 2, 0].
   assert.deepEqual([...b.ranking.order], [3, 1, 2, 0]);
   // Per-seed scores [3, 3, 0, 1] and [3, 0, 3, 0]: ranks [3.5, 3.5, 1, 2] and [3.5, 1.5, 3.5, 1.5].
   // dx = [1, 1, -1.5, -0.5], dy = [1, -1, 1, -1]: sum dxdy = -1, sxx = 4.5, syy = 4.
@@ -57,6 +58,17 @@ test("analyzeBudget(statsPerSeed, options) on a hand-made budget", () => {
     name: "ValueError",
     message: "analyzeBudget: expected 1 seeds (one per run), got 2",
   });
+});
+
+test("analyzeBudget(statsPerSeed, {tieSeed}) orders ties by the seed; Spearman keeps average ranks", () => {
+  const b = analyzeBudget([run(seed0), run(seed1)], { budget: 3, seeds: [0, 1], tieSeed: 1 });
+  assert.equal(b.ranking.tieSeed, 1);
+  assert.deepEqual([...b.ranking.scores], [6, 3, 3, 1]);
+  // new Random(1, "ranking-ties").permutation(4) = [3, 2, 1, 0]: the tie at 3 is now 2 before 1.
+  assert.deepEqual([...b.ranking.order], [3, 2, 1, 0]);
+  assert.deepEqual([...b.ranking.rank], [3, 2, 1, 0]);
+  // The same value as with tie seed 0 in the test above: ties keep averaged ranks there.
+  assert.ok(Math.abs(b.spearman[0][1] - -1 / Math.sqrt(18)) < 1e-12);
 });
 
 test("analyzeExperiment(scan) reads run files: budgets, nesting, consistent sets, results, data maps", () => {
@@ -97,12 +109,18 @@ test("analyzeExperiment(scan) reads run files: budgets, nesting, consistent sets
     assert.deepEqual(summary.budgets[1].perClass!.consistentlyNeverLearned, { zero: 1, one: 0 });
     assert.deepEqual(summary.budgets[0].perClass!.neverLearnedPerSeed, [{ zero: 1, one: 1 }, { zero: 1, one: 1 }]);
     assert.equal(summary.budgets[1].consistentlyNeverLearned, 1);
+    // Budget 3 scores [6, 3, 3, 1] (see the first test): one tie block of 2.
+    assert.deepEqual(summary.budgets[0].ranking, { tieSeed: 0, tieBlocks: [{ score: 1, size: 1 }, { score: 3, size: 2 }, { score: 6, size: 1 }] });
     const json = JSON.parse(JSON.stringify(summary)) as typeof summary;
     assert.equal(json.budgets[1].meanSpearman, 1, "identical never-learned/forgetting scores in budget 4");
     const text = formatSummary(summary).join("\n");
     assert.match(text, /runs used: 4; left out: 0/);
     assert.match(text, /^\s+3\s+2\s+4\s+1 \/ 3 \/ \[2, 2\]/m);
     assert.match(text, /3: s0 60\.00, s1 80\.00; mean 70\.00/);
+    assert.match(text, /^ {2}budget 3, tie seed 0: score 3 x 2 \(50\.0%\), score 1 x 1 \(25\.0%\), score 6 x 1 \(25\.0%\); 3 scores$/m);
+    const reseeded = analyzeExperiment(scanExperiment(dir), { tieSeed: 1 });
+    assert.deepEqual([...reseeded.budgets[0].ranking.order], [3, 2, 1, 0], "the tie seed reaches every budget's ranking");
+    assert.equal(summarizeAnalysis(reseeded).budgets[1].ranking.tieSeed, 1);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

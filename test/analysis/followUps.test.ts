@@ -69,7 +69,8 @@ test("createRemovalStudy(options) and removalResults(dir): variants from the sou
     assert.deepEqual(study.budgets, [2]);
     assert.deepEqual(study.variants!.map((v) => [v.name, v.config.removeIds ?? null, v.meta]), [
       ["full", null, { method: "none", removed: 0, fraction: 0 }],
-      ["least-forgotten-n2", [1, 3], { method: "least-forgotten", removed: 2, fraction: 0.5 }],
+      // The cut takes the whole tie block of score 0 (examples 1 and 3): nothing left to draw.
+      ["least-forgotten-n2", [1, 3], { method: "least-forgotten", removed: 2, fraction: 0.5, tieSeed: 0, tieScore: 0, tieBlock: 2, tieDrawn: 2 }],
       ["random-n2", Array.from(new Random(0, "removal-random", 2).permutation(4).slice(0, 2)).sort((a, b) => a - b), { method: "random", removed: 2, fraction: 0.5 }],
     ]);
     // Finish some retraining runs by hand: full (both seeds), least-forgotten (seed 0 only).
@@ -112,7 +113,8 @@ test("createRemovalStudy(options) from a subset source keeps the subset and draw
     const randomDraw = Array.from(new Random(3, "removal-random", 2).permutation(5).slice(0, 2), (k) => presentedInBoth[k]);
     assert.deepEqual(study.variants!.map((v) => [v.name, v.config.removeIds ?? null, v.meta]), [
       ["full", null, { method: "none", removed: 0, fraction: 0 }],
-      ["least-forgotten-n2", [1, 2, 4, 5, 6], { method: "least-forgotten", removed: 2, fraction: 2 / 5 }],
+      // The cut (n = 2) falls in the score-0 tie block {2, 4}, which starts at 0: both are drawn.
+      ["least-forgotten-n2", [1, 2, 4, 5, 6], { method: "least-forgotten", removed: 2, fraction: 2 / 5, tieSeed: 3, tieScore: 0, tieBlock: 2, tieDrawn: 2 }],
       ["random-n2", [1, 5, 6, ...randomDraw].sort((a, b) => a - b), { method: "random", removed: 2, fraction: 2 / 5 }],
     ]);
     // Every planned run, "full" included, leaves out the source's subset.

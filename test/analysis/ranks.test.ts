@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { NOT_RANKED, averageRanks, forgettingRanking, forgettingScores, pairwiseMatrix, removalIds, spearman, spearmanMatrix } from "../../src/analysis/ranks";
+import { NOT_RANKED, averageRanks, forgettingRanking, forgettingScores, pairwiseMatrix, removalIds, spearman, spearmanMatrix, tieBlocks } from "../../src/analysis/ranks";
 import { exampleStats } from "../../src/runs/stats";
 import { recordFromRows } from "../../src/runs/record";
 import { Random } from "../../src/core/random";
@@ -13,9 +13,17 @@ test("forgettingScores(stats) is forgetting events, or presentations when never 
   assert.deepEqual([...forgettingScores(run([[1, 0, 1], [0, 0, 0], [1, 1, 1], [0, 1, 1]]))], [1, 3, 0, 0]);
 });
 
-test("forgettingRanking(statsPerRun) sums forgetting, never learned counts as presentations, ties by id", () => {
+/** Position of each exampleId in the documented tie order `new Random(tieSeed, "ranking-ties").permutation(n)`. */
+function tiePosition(tieSeed: number, n: number): Int32Array {
+  const position = new Int32Array(n);
+  new Random(tieSeed, "ranking-ties").permutation(n).forEach((id, k) => (position[id] = k));
+  return position;
+}
+
+test("forgettingRanking(statsPerRun) sums forgetting, never learned counts as presentations, ties in the seeded order", () => {
   // Example scores: 0 -> 1 + 0 = 1; 1 -> never learned in run A (3 presentations) + 0 = 3;
-  // 2 -> 0 + 0 = 0; 3 -> 0 + 1 = 1 (ties with example 0, which comes first).
+  // 2 -> 0 + 0 = 0; 3 -> 0 + 1 = 1 (ties with example 0). Tie seed 0's permutation of 4 is
+  // [3, 1, 2, 0], so 3 comes before 0; tie seed 2's is [1, 2, 3, 0], 3 still first.
   const runA = run([
     [1, 0, 1],
     [0, 0, 0],
@@ -30,17 +38,48 @@ test("forgettingRanking(statsPerRun) sums forgetting, never learned counts as pr
   ]);
   const ranking = forgettingRanking([runA, runB]);
   assert.deepEqual([...ranking.scores], [1, 3, 0, 1]);
-  assert.deepEqual([...ranking.order], [2, 0, 3, 1]);
-  assert.deepEqual([...ranking.rank], [1, 3, 0, 2]);
+  assert.deepEqual([...ranking.order], [2, 3, 0, 1]);
+  assert.deepEqual([...ranking.rank], [2, 3, 0, 1]);
+  assert.equal(ranking.tieSeed, 0);
+  assert.deepEqual(forgettingRanking([runA, runB], { tieSeed: 0 }), ranking, "the default is tie seed 0");
+  assert.deepEqual(tieBlocks(ranking), [
+    { score: 0, size: 1, start: 0 },
+    { score: 1, size: 2, start: 1 },
+    { score: 3, size: 1, start: 3 },
+  ]);
   assert.throws(() => forgettingRanking([]), { name: "ValueError", message: "forgettingRanking: expected at least one run, got none" });
+  assert.throws(() => forgettingRanking([runA], { tieSeed: -1 }), { name: "ValueError", message: "forgettingRanking: expected options.tieSeed to be an integer >= 0, got -1" });
+  assert.throws(() => forgettingRanking([runA], { tieSeed: 0.5 }), { name: "ValueError", message: "forgettingRanking: expected options.tieSeed to be an integer >= 0, got 0.5" });
 });
 
-test("forgettingRanking(statsPerRun) order equals a stable comparison sort on random runs", () => {
+test("forgettingRanking(statsPerRun, {tieSeed}) equals a comparison sort by (score, seeded tie position) on random runs", () => {
   const random = new Random(3, "ranking-test");
   const runs = [0, 1, 2].map(() => run(Array.from({ length: 300 }, () => Array.from({ length: 9 }, () => (random.next() < 0.6 ? 1 : 0)))));
-  const { scores, order } = forgettingRanking(runs);
-  const expected = Array.from({ length: 300 }, (_, i) => i).sort((a, b) => scores[a] - scores[b] || a - b);
-  assert.deepEqual([...order], expected);
+  for (const tieSeed of [0, 7]) {
+    const { scores, order, rank } = forgettingRanking(runs, { tieSeed });
+    const position = tiePosition(tieSeed, 300);
+    const expected = Array.from({ length: 300 }, (_, i) => i).sort((a, b) => scores[a] - scores[b] || position[a] - position[b]);
+    assert.deepEqual([...order], expected, `tie seed ${tieSeed}`);
+    expected.forEach((id, k) => assert.equal(rank[id], k));
+    const blocks = tieBlocks(forgettingRanking(runs, { tieSeed }));
+    assert.equal(blocks.reduce((sum, b) => sum + b.size, 0), 300);
+    for (const b of blocks) assert.ok(expected.slice(b.start, b.start + b.size).every((id) => scores[id] === b.score), `block of score ${b.score}`);
+  }
+  assert.notDeepEqual([...forgettingRanking(runs, { tieSeed: 0 }).order], [...forgettingRanking(runs, { tieSeed: 7 }).order], "another seed, another tie order");
+});
+
+test("forgettingRanking(statsPerRun, {tieSeed}) puts a tie block in a uniformly random order over seeds", () => {
+  // Three examples, all unforgettable (score 0): each of the 3! = 6 orders has probability 1/6.
+  // Over 6000 seeds a count is Binomial(6000, 1/6): mean 1000, sd sqrt(6000 * 1/6 * 5/6) = 28.9;
+  // the bound of 5 sd (145) is exceeded with probability below 1e-5 per order.
+  const allCorrect = run([[1, 1], [1, 1], [1, 1]]);
+  const counts = new Map<string, number>();
+  for (let tieSeed = 0; tieSeed < 6000; tieSeed++) {
+    const key = forgettingRanking([allCorrect], { tieSeed }).order.join("");
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  assert.deepEqual([...counts.keys()].sort(), ["012", "021", "102", "120", "201", "210"]);
+  for (const [order, count] of counts) assert.ok(Math.abs(count - 1000) <= 145, `order ${order}: ${count} of 6000`);
 });
 
 test("averageRanks(values) averages tied ranks (integer and float paths)", () => {
@@ -95,6 +134,12 @@ test("removalIds(ranking, {method, n}) takes the n least forgotten, or a seeded 
   assert.deepEqual([...ranking.scores], [2, 0, 1, 0]);
   assert.deepEqual(removalIds(ranking, { method: "least-forgotten", n: 3 }), [1, 2, 3]);
   assert.deepEqual(removalIds(ranking, { method: "least-forgotten", n: 0 }), []);
+  // n = 1 cuts the tie block {1, 3}: the one removed is the one first in the seeded tie order.
+  for (const tieSeed of [0, 1, 2, 3]) {
+    const position = tiePosition(tieSeed, 4);
+    const seeded = forgettingRanking([run([[1, 0], [1, 1], [0, 1], [1, 1]]), run([[1, 0], [1, 1], [1, 0], [0, 1]])], { tieSeed });
+    assert.deepEqual(removalIds(seeded, { method: "least-forgotten", n: 1 }), [position[1] < position[3] ? 1 : 3], `tie seed ${tieSeed}`);
+  }
   const random = removalIds(ranking, { method: "random", n: 2, seed: 4 });
   assert.deepEqual(random, Array.from(new Random(4, "removal-random", 2).permutation(4).slice(0, 2)).sort((a, b) => a - b));
   assert.deepEqual(removalIds(ranking, { method: "random", n: 2, seed: 4 }), random, "same seed, same draw");
@@ -118,10 +163,15 @@ test("forgettingScores and forgettingRanking leave out examples a run did not pr
   // Presented in both: 0..3, summed 1, 2, 1, 0. Example 5 (seen by A only, unforgettable there) is not ranked either.
   const ranking = forgettingRanking([runA, runB]);
   assert.deepEqual([...ranking.scores], [1, 2, 1, 0, NOT_RANKED, NOT_RANKED]);
-  assert.deepEqual([...ranking.order], [3, 0, 2, 1]);
-  assert.deepEqual([...ranking.rank], [1, 3, 2, 0, NOT_RANKED, NOT_RANKED]);
-  // The least forgotten are drawn from the ranked examples: 3 then 0, never the unseen 4 or 5.
-  assert.deepEqual(removalIds(ranking, { method: "least-forgotten", n: 2 }), [0, 3]);
+  // 3 (score 0) leads and 1 (score 2) ends; 0 and 2 tie at 1, in the documented seeded tie order.
+  const tieOrder = Array.from(new Random(0, "ranking-ties").permutation(6));
+  const [first, second] = [0, 2].sort((a, b) => tieOrder.indexOf(a) - tieOrder.indexOf(b));
+  assert.deepEqual([...ranking.order], [3, first, second, 1]);
+  const rank = [0, 0, 0, 0, NOT_RANKED, NOT_RANKED];
+  [3, first, second, 1].forEach((id, position) => (rank[id] = position));
+  assert.deepEqual([...ranking.rank], rank);
+  // The least forgotten are drawn from the ranked examples: 3, then the first of the tie, never the unseen 4 or 5.
+  assert.deepEqual(removalIds(ranking, { method: "least-forgotten", n: 2 }), [3, first].sort((a, b) => a - b));
   assert.throws(() => removalIds(ranking, { method: "least-forgotten", n: 5 }), /expected n to be an integer in \[0, 4\]/);
 });
 

@@ -82,6 +82,17 @@ test("resolveTrainConfig(partial) checks the fields openDataset and buildModel t
   assert.doesNotThrow(() => resolveTrainConfig({ dataset: "folder", folder: "f", augment: "rrc-flip" }));
 });
 
+test("resolveTrainConfig(partial) gives permutePixels its own permutationSeed: 0 unless set, recorded, only with permutePixels", () => {
+  assert.equal(resolveTrainConfig({ dataset: "mnist", permutePixels: true }).permutationSeed, 0);
+  assert.equal(resolveTrainConfig({ dataset: "mnist", permutePixels: true, permutationSeed: 7 }).permutationSeed, 7);
+  assert.ok(!("permutationSeed" in resolveTrainConfig({ dataset: "mnist" })), "no permutation, no permutation seed");
+  // The run seed does not enter it: two seeds of a study resolve to the same permutation seed.
+  assert.deepEqual(configDifferences(resolveTrainConfig({ permutePixels: true, seed: 0 }), resolveTrainConfig({ permutePixels: true, seed: 1 })), ["seed"]);
+  rejects(() => resolveTrainConfig({ permutationSeed: 3 }), /^resolveTrainConfig: config\.permutationSeed: expected permutePixels true \(it seeds the pixel permutation\), got permutePixels false$/);
+  rejects(() => resolveTrainConfig({ permutePixels: true, permutationSeed: -1 }), /^resolveTrainConfig: config\.permutationSeed: expected an integer >= 0, got -1$/);
+  rejects(() => resolveTrainConfig({ permutePixels: true, permutationSeed: 0.5 }), /^resolveTrainConfig: config\.permutationSeed: expected an integer, got 0\.5$/);
+});
+
 test("resolveTrainConfig(partial) returns a frozen copy, and a config it returned as is", () => {
   const milestones = [2, 4];
   const resolved = resolveTrainConfig({ epochs: 6, milestones });

@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { openDataset, readImageSplits } from "../../src/data/index";
 import { classCounts } from "../../src/analysis/sets";
+import { Random } from "../../src/core/random";
 import type { Batch } from "../../src/data/types";
 import { SHARED_DATA, missingShared, tempDir } from "./shared";
 
@@ -67,6 +68,27 @@ test("openDataset({removeIds}) keeps ids, never presents removed ones; permutePi
   const [q] = await collect(permuted.test.batches(0, 1));
   assert.deepEqual([...q.images].sort(), [...p.images].sort());
   assert.notDeepEqual(Array.from(q.images), Array.from(p.images));
+});
+
+test("openDataset({permutePixels, permutationSeed}) uses the permutation seed, not the run seed: one dataset for every run seed", async () => {
+  const plain = await openDataset({ dataset: "digits", seed: 0 });
+  const [seed1, seed2, other] = await Promise.all([
+    openDataset({ dataset: "digits", seed: 1, permutePixels: true }),
+    openDataset({ dataset: "digits", seed: 2, permutePixels: true, permutationSeed: 0 }),
+    openDataset({ dataset: "digits", seed: 1, permutePixels: true, permutationSeed: 1 }),
+  ]);
+  assert.equal(seed1.train.checksum, seed2.train.checksum, "run seeds 1 and 2 share the permuted training split");
+  assert.equal(seed1.test.checksum, seed2.test.checksum);
+  assert.deepEqual(seed1.variant.permutePixels, seed2.variant.permutePixels);
+  assert.equal(seed1.variant.permutePixels?.seed, 0, "the default permutation seed is recorded");
+  assert.equal(other.variant.permutePixels?.seed, 1);
+  assert.notEqual(other.train.checksum, seed1.train.checksum, "another permutation is another dataset");
+  assert.notEqual(other.test.checksum, seed1.test.checksum);
+  // Output pixel k is input pixel permutation[k], the permutation of new Random(permutationSeed, "permute-pixels").
+  const permutation = new Random(1, "permute-pixels").permutation(64);
+  const [p] = await collect(plain.test.batches(0, 1));
+  const [q] = await collect(other.test.batches(0, 1));
+  for (let k = 0; k < 64; k++) assert.equal(q.images[k], p.images[permutation[k]], `pixel ${k}`);
 });
 
 // The config's own fields (dataset, augment, labelNoise, seed) are checked by resolveTrainConfig: see test/config/train.test.ts.
