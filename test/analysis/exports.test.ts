@@ -7,6 +7,7 @@ import { analyzeExperiment } from "../../src/analysis/experiment";
 import { exampleTableCsv, neverLearnedBudgetsByExample, neverLearnedByClass, writeExports } from "../../src/analysis/exports";
 import { scanExperiment } from "../../src/runs/scan";
 import { makeTempDir, writeFakeRun } from "./fakeRuns";
+import { skipIfMissing } from "../requirements";
 
 // Budget 2: never learned in both seeds {0, 2}; budget 3: {0}.
 function makeExperiment(dir: string, withNames: boolean) {
@@ -79,10 +80,7 @@ test("writeExports(analysis, outDir) writes every file atomically; pandas reads 
     } catch {
       hasPandas = false;
     }
-    if (!hasPandas) {
-      t.skip("pandas is not installed for /usr/bin/python3 (apt-get install python3-pandas)");
-      return;
-    }
+    if (skipIfMissing(t, hasPandas ? undefined : "pandas is not installed for /usr/bin/python3 (apt-get install python3-pandas)")) return;
     const script = [
       "import pandas as pd, sys",
       "df = pd.read_csv(sys.argv[1])",

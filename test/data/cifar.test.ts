@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { readCifarFiles } from "../../src/data/cifar";
 import { SHARED_DATA, missingShared, tempDir } from "./shared";
+import { skipIfMissing } from "../requirements";
 
 /** A record whose R plane is all r, G all g, B all b. */
 function record(prefix: number[], r: number, g: number, b: number): Buffer {
@@ -45,7 +46,7 @@ test("readCifarFiles() rejects a size that is not a multiple of the record, and 
 
 test("readCifarFiles(shared data_batch_1.first4000.bin): 4,000 records, record 0 is a frog (6) with the known first pixels", (t) => {
   const reason = missingShared("cifar10-partial/data_batch_1.first4000.bin");
-  if (reason) return t.skip(reason);
+  if (skipIfMissing(t, reason)) return;
   const dir = path.join(SHARED_DATA, "cifar10-partial");
   const split = readCifarFiles([path.join(dir, "data_batch_1.first4000.bin")], { variant: "cifar10", split: "train" });
   assert.equal(split.labels.length, 4000);

@@ -8,6 +8,7 @@ import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { DOWNLOADS, fetchDataset, fetchSpec, readTar, type DatasetDownload } from "../../src/data/download";
 import { SHARED_DATA, missingShared, tempDir } from "./shared";
+import { skipIfMissing } from "../requirements";
 
 const MNIST = path.join(SHARED_DATA, "mnist");
 const skipReason = missingShared("mnist/train-labels-idx1-ubyte.gz");
@@ -46,7 +47,7 @@ async function serve(routes: Map<string, Route>): Promise<{ base: string; reques
 const md5 = (b: Uint8Array) => createHash("md5").update(b).digest("hex");
 
 test("fetchDataset('mnist', {mirror}) downloads the four real files from a local server, verifies and keeps them", async (t) => {
-  if (skipReason) return t.skip(skipReason);
+  if (skipIfMissing(t, skipReason)) return;
   const routes = new Map<string, Route>();
   for (const f of DOWNLOADS.mnist.files) routes.set(`/mnist/${f.name}`, { body: fs.readFileSync(path.join(MNIST, f.name)) });
   const { base, requests } = await serve(routes);
@@ -61,7 +62,7 @@ test("fetchDataset('mnist', {mirror}) downloads the four real files from a local
 });
 
 test("fetchDataset('mnist') rejects a corrupted copy (one byte changed) and leaves nothing in data/mnist", async (t) => {
-  if (skipReason) return t.skip(skipReason);
+  if (skipIfMissing(t, skipReason)) return;
   const corrupted = Buffer.from(fs.readFileSync(path.join(MNIST, "train-images-idx3-ubyte.gz")));
   corrupted[5000] ^= 0xff;
   const { base } = await serve(new Map([["/train-images-idx3-ubyte.gz", { body: corrupted }]]));

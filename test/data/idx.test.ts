@@ -5,6 +5,7 @@ import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { parseIdx, readIdxImages, readMnistFolder } from "../../src/data/idx";
 import { SHARED_DATA, missingShared, tempDir } from "./shared";
+import { skipIfMissing } from "../requirements";
 
 /** IDX bytes: magic 0x0000080N, big-endian dims, values. */
 function idx(dims: number[], values: number[]): Buffer {
@@ -52,7 +53,7 @@ test("readIdxImages() names the file and the problem for each kind of bad input"
 
 test("readMnistFolder(shared mnist) gives 60,000/10,000 images with the known per-class counts", (t) => {
   const reason = missingShared("mnist");
-  if (reason) return t.skip(reason);
+  if (skipIfMissing(t, reason)) return;
   const { train, test: testSplit } = readMnistFolder(path.join(SHARED_DATA, "mnist"), "mnist");
   const count = (labels: Int32Array) => Array.from({ length: 10 }, (_, c) => labels.filter((l) => l === c).length);
   assert.equal(train.labels.length, 60000);

@@ -9,6 +9,7 @@ import { decodeImage, folderBatchSource, loadImage } from "../../src/data/folder
 import type { Batch } from "../../src/data/types";
 import type { Transform } from "../../src/data/transforms";
 import { SHARED_DATA, missingShared, tempDir } from "./shared";
+import { skipIfMissing } from "../requirements";
 
 /** Writes a w x h RGB PNG whose pixel (x, y) is [10x + y, 100 + y, 200]. */
 async function png(file: string, width: number, height: number): Promise<void> {
@@ -145,7 +146,7 @@ test("Batch.release() lets a later batch reuse the buffer, fully rewritten; with
 
 test("readImageFolder(hymenoptera train): 245 images in 2 classes, with 'ant photos.jpg' and the GIF decoded by content", async (t) => {
   const reason = missingShared("hymenoptera_data/train");
-  if (reason) return t.skip(reason);
+  if (skipIfMissing(t, reason)) return;
   const root = path.join(SHARED_DATA, "hymenoptera_data", "train");
   const { images, skipped } = await readImageFolder(root);
   assert.equal(images.files.length, 245);
@@ -172,7 +173,7 @@ test("readImageFolder(hymenoptera train): 245 images in 2 classes, with 'ant pho
 
 test("folderBatchSource(images) runs libvips with one thread per image; decodeImage(..., 'sharp') pixels equal those of libvips' multi-threaded decode", async (t) => {
   const reason = missingShared("hymenoptera_data");
-  if (reason) return t.skip(reason);
+  if (skipIfMissing(t, reason)) return;
   const { images } = await readImageFolder(path.join(SHARED_DATA, "hymenoptera_data", "train"));
   const previous = sharp.concurrency();
   try {

@@ -5,6 +5,7 @@ import * as path from "node:path";
 import sharp from "sharp";
 import { imageSizeFromHeader } from "../../src/data/imageHeader";
 import { SHARED_DATA, missingShared } from "./shared";
+import { skipIfMissing } from "../requirements";
 
 test("imageSizeFromHeader(bytes) reads PNG, GIF and JPEG sizes as sharp does, and gives up on others", async () => {
   const raw = { raw: { width: 7, height: 5, channels: 3 as const } };
@@ -20,7 +21,7 @@ test("imageSizeFromHeader(bytes) reads PNG, GIF and JPEG sizes as sharp does, an
 
 test("imageSizeFromHeader(file bytes) equals sharp's metadata for every hymenoptera image (JPEGs and the GIF)", async (t) => {
   const reason = missingShared("hymenoptera_data");
-  if (reason) return t.skip(reason);
+  if (skipIfMissing(t, reason)) return;
   const files: string[] = [];
   const walk = (dir: string): void => fs.readdirSync(dir, { withFileTypes: true }).forEach((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : /\.(jpe?g|gif|png)$/i.test(e.name) && files.push(path.join(dir, e.name))));
   walk(path.join(SHARED_DATA, "hymenoptera_data"));

@@ -2,7 +2,8 @@
  * The native JPEG path (native/jpeg_turbo.c through src/data/jpegTurbo.ts) against PIL, the
  * loader torchvision uses: same bytes for decode + crop + bilinear resize on the real
  * hymenoptera JPEGs. Needs the addon built (npm run build), ../shared/data, and Debian's
- * python3-pil for the PIL comparison; each test says which is missing when it skips.
+ * python3-pil for the PIL comparison; each test says which is missing when it skips (or fails,
+ * in strict mode: see ../requirements.ts).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -16,6 +17,7 @@ import { readImageFolder, sniffImageFormat } from "../../src/data/imageFolder";
 import { randomResizedCropBox } from "../../src/data/transforms";
 import { decodeJpegNative, jpegDecoderDescription, nativeJpegBuilt } from "../../src/data/jpegTurbo";
 import { SHARED_DATA, missingShared, tempDir } from "./shared";
+import { skipIfMissing } from "../requirements";
 
 const PYTHON = "/usr/bin/python3";
 const nativeMissing = (): string | undefined => (nativeJpegBuilt() ? undefined : `native JPEG path not built: ${jpegDecoderDescription()}`);
@@ -33,8 +35,8 @@ with open(sys.argv[2], "wb") as out:
 
 test("native JPEG path: RandomResizedCrop(224) and Resize(256) of every hymenoptera JPEG gives PIL's bytes", async (t) => {
   const reason = nativeMissing() ?? missingShared("hymenoptera_data/train");
-  if (reason) return t.skip(reason);
-  if (spawnSync(PYTHON, ["-c", "import PIL"]).status !== 0) return t.skip(`PIL not available to ${PYTHON} (Debian: python3-pil)`);
+  if (skipIfMissing(t, reason)) return;
+  if (skipIfMissing(t, spawnSync(PYTHON, ["-c", "import PIL"]).status === 0 ? undefined : `PIL not available to ${PYTHON} (Debian: python3-pil)`)) return;
   const { images } = await readImageFolder(path.join(SHARED_DATA, "hymenoptera_data", "train"));
   const files = images.files.map((f) => path.join(images.root, f)).filter((f) => sniffImageFormat(fs.readFileSync(f)) === "jpeg");
   assert.equal(files.length, 244); // all but the GIF
@@ -66,7 +68,7 @@ test("native JPEG path: RandomResizedCrop(224) and Resize(256) of every hymenopt
 
 test("native JPEG path: a crop without resize equals sharp's decode of the same box (the two libjpeg-turbo decoders agree)", async (t) => {
   const reason = nativeMissing() ?? missingShared("hymenoptera_data/train");
-  if (reason) return t.skip(reason);
+  if (skipIfMissing(t, reason)) return;
   const root = path.join(SHARED_DATA, "hymenoptera_data", "train", "bees");
   for (const name of fs.readdirSync(root).slice(0, 20)) {
     const bytes = fs.readFileSync(path.join(root, name));
@@ -80,7 +82,7 @@ test("native JPEG path: a crop without resize equals sharp's decode of the same 
 
 test("native JPEG path: grey JPEGs come out as RGB, CMYK JPEGs go to sharp, a truncated JPEG is an error naming the file", async (t) => {
   const reason = nativeMissing();
-  if (reason) return t.skip(reason);
+  if (skipIfMissing(t, reason)) return;
   const dir = tempDir("jpeg");
   const raw = Buffer.alloc(40 * 30 * 3);
   for (let i = 0; i < raw.length; i++) raw[i] = (i * 7) % 251;

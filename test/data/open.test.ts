@@ -5,6 +5,7 @@ import { classCounts } from "../../src/analysis/sets";
 import { Random } from "../../src/core/random";
 import type { Batch } from "../../src/data/types";
 import { SHARED_DATA, missingShared, tempDir } from "./shared";
+import { skipIfMissing } from "../requirements";
 
 async function collect(it: AsyncIterable<Batch>): Promise<Batch[]> {
   const out: Batch[] = [];
@@ -102,7 +103,7 @@ test("openDataset(options) rejects what only the images decide: removeIds beyond
 
 test("openDataset({dataset: 'mnist', dataRoot}) reads the real files and normalizes with 0.1307 / 0.3081", async (t) => {
   const reason = missingShared("mnist");
-  if (reason) return t.skip(reason);
+  if (skipIfMissing(t, reason)) return;
   const { train, test: testSource, variant } = await openDataset({ dataset: "mnist", dataRoot: SHARED_DATA, seed: 0, permutePixels: true });
   assert.equal(train.nExamples, 60000);
   assert.equal(testSource.nExamples, 10000);

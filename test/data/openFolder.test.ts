@@ -7,6 +7,7 @@ import { readImageFolder } from "../../src/data/imageFolder";
 import { folderBatchSource } from "../../src/data/folderBatches";
 import type { Batch } from "../../src/data/types";
 import { SHARED_DATA, constantPng as png, missingShared, tempDir } from "./shared";
+import { skipIfMissing } from "../requirements";
 
 test("openDataset({dataset: 'folder', folder}) trains on RandomResizedCrop + flip and tests on Resize + CenterCrop, ImageNet-normalized", async () => {
   const root = tempDir("open-folder-test");
@@ -56,7 +57,7 @@ test("folderBatchSource(images, {prefetch: 3}).batches() decodes ahead but repor
 
 test("openDataset({dataset: 'folder'}) on hymenoptera: 245 train / 153 val, ids are file paths", async (t) => {
   const reason = missingShared("hymenoptera_data/val");
-  if (reason) return t.skip(reason);
+  if (skipIfMissing(t, reason)) return;
   const { train, test: testSource } = await openDataset({ dataset: "folder", folder: path.join(SHARED_DATA, "hymenoptera_data"), seed: 1 });
   assert.equal(train.nExamples, 245);
   assert.equal(testSource.nExamples, 153);
@@ -86,7 +87,7 @@ test("openDataset and readImageSplits read a folder dataset alike: test/ when th
 
 test("readImageSplits({dataset: 'folder', folder}) lists train/ and val/ with the same class ids", async (t) => {
   const reason = missingShared("hymenoptera_data/val");
-  if (reason) return t.skip(reason);
+  if (skipIfMissing(t, reason)) return;
   const { train, test: val } = await readImageSplits({ dataset: "folder", folder: path.join(SHARED_DATA, "hymenoptera_data"), skipBadFiles: true });
   assert.equal(train.kind, "image-folder");
   assert.deepEqual(train.classNames, val.classNames);

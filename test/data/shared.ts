@@ -9,7 +9,7 @@ export const SHARED_DATA = path.resolve(__dirname, "../..", "../shared/data");
 /** undefined if `relative` exists under the shared data folder, else the reason to skip. */
 export function missingShared(relative: string): string | undefined {
   const full = path.join(SHARED_DATA, relative);
-  return fs.existsSync(full) ? undefined : `real data not present: ${full} (only on the development machine)`;
+  return fs.existsSync(full) ? undefined : `real data not present: ${full} (beside the checkout on the development machine and in CI)`;
 }
 
 const made: string[] = [];

@@ -14,19 +14,21 @@ import { planRuns } from "../../src/config/experiment";
 import type { AnalysisSummary } from "../../src/analysis/summary";
 import { makeTempDir, writeFakeRun } from "../analysis/fakeRuns";
 import { readExperimentConfig, writeExperimentConfig } from "../../src/runs/experiment";
+import { skipIfMissing } from "../requirements";
 
 const ROOT = path.resolve(__dirname, "../..");
 const BIN = path.join(ROOT, "bin", "forgetting.js");
+
+/** The CLI runs from dist/: why these tests cannot run, or undefined when it is built. */
+const distMissing = (): string | undefined =>
+  fs.existsSync(path.join(ROOT, "dist", "cli.js")) ? undefined : "dist/ is not built: run `npm run build` (npm test builds it before the tests)";
 
 function cli(args: string[]): string {
   return execFileSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 }
 
 test("forgetting sweep/status/analyze/export on digits: 2 budgets x 3 seeds from the CLI", (t) => {
-  if (!fs.existsSync(path.join(ROOT, "dist", "cli.js"))) {
-    t.skip("dist/ is not built: run `npm run build` (npm test builds it before the tests)");
-    return;
-  }
+  if (skipIfMissing(t, distMissing())) return;
   const outputs = makeTempDir("sweep-digits-");
   try {
     const sweepOut = cli(["sweep", "digits-e2e", "--outputs", outputs, "--budgets", "2,3", "--seeds", "3", "--preset", "digits", "--workers", "2"]);
@@ -77,10 +79,7 @@ test("forgetting sweep/status/analyze/export on digits: 2 budgets x 3 seeds from
 });
 
 test("forgetting analyze/sweep/status report bad input with one clear line and exit code 2", (t) => {
-  if (!fs.existsSync(path.join(ROOT, "dist", "cli.js"))) {
-    t.skip("dist/ is not built: run `npm run build` (npm test builds it before the tests)");
-    return;
-  }
+  if (skipIfMissing(t, distMissing())) return;
   const outputs = makeTempDir("cli-errors-");
   try {
     fs.mkdirSync(path.join(outputs, "empty"));
@@ -107,10 +106,7 @@ test("forgetting analyze/sweep/status report bad input with one clear line and e
 });
 
 test("forgetting removal/noise --no-sweep write the study and report what is finished", (t) => {
-  if (!fs.existsSync(path.join(ROOT, "dist", "cli.js"))) {
-    t.skip("dist/ is not built: run `npm run build` (npm test builds it before the tests)");
-    return;
-  }
+  if (skipIfMissing(t, distMissing())) return;
   const outputs = makeTempDir("cli-studies-");
   try {
     const source = writeExperimentConfig(outputs, { name: "src", base: { dataset: "digits" }, budgets: [2], seeds: 1 });

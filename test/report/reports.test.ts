@@ -2,7 +2,8 @@
  * End to end: a small digits study (2 budgets x 2 seeds, a removal and a label-noise
  * study), the five notebooks executed headless on the project kernel, then the exported
  * HTML opened in headless Chromium. Screenshots go to .test-output/reports/screenshots/.
- * Skips with a reason when Jupyter, the registered kernel, the build or Chromium is absent.
+ * Skips with a reason when Jupyter, the registered kernel, the build or Chromium is absent
+ * (fails with it in strict mode: see ../requirements.ts).
  */
 import { before, test } from "node:test";
 import * as assert from "node:assert/strict";
@@ -21,6 +22,7 @@ import { chromiumMissing, inspectReport, openBrowser } from "./reportPage";
 import { projectRoot } from "../../src/core/paths";
 import { readExperimentConfig, writeExperimentConfig } from "../../src/runs/experiment";
 import { KERNEL_LAUNCHER, findJupyterPython, registeredKernelSpec } from "../../src/report/jupyter";
+import { skipIfMissing } from "../requirements";
 
 const root = projectRoot();
 const outputDir = path.join(root, ".test-output", "reports");
@@ -37,7 +39,7 @@ function notebooksMissing(): string | null {
   if (!fs.existsSync(path.join(root, "dist", "index.js"))) return "the library is not built (npm run build): notebooks import dist/";
   return null;
 }
-const skipNotebooks = notebooksMissing();
+const notebooksMissingReason = notebooksMissing();
 
 /** Trains every planned run of an experiment in this process (what a sweep worker does). */
 async function trainAll(dir: string): Promise<void> {
@@ -60,7 +62,7 @@ function neverLearnedInAll(runDirs: string[], nExamples: number, epochs: number)
 }
 
 before(async () => {
-  if (skipNotebooks) return;
+  if (notebooksMissingReason) return;
   fs.rmSync(outputDir, { recursive: true, force: true });
   const { epochs: _epochs, ...base } = TRAIN_PRESETS.digits;
   await trainAll(writeExperimentConfig(outputsRoot, { name: "tiny-study", base, budgets: [2, 3], seeds: 2 }));
@@ -68,7 +70,8 @@ before(async () => {
   await trainAll(createNoiseStudy({ outputsRoot, name: "tiny-study-noise", base, fractions: [0.2], epochs: 3, seeds: 1 }));
 });
 
-test("runNotebooks(experimentDir) executes the five notebooks and writes .ipynb, .html and index.html", { skip: skipNotebooks ?? false, timeout: 600_000 }, async () => {
+test("runNotebooks(experimentDir) executes the five notebooks and writes .ipynb, .html and index.html", { timeout: 600_000 }, async (t) => {
+  if (skipIfMissing(t, notebooksMissingReason)) return;
   const result = await runNotebooks(experimentDir, { summary: experimentSummary, log: () => {} });
   const names = ["01-data-eda", "02-train-one-run", "03-forgetting-one-run", "04-seed-intersection", "05-follow-ups"];
   assert.deepEqual(result.entries.map((e) => [e.ipynb, e.status]), names.map((n) => [`${n}.ipynb`, "ok"]));
@@ -90,7 +93,8 @@ test("runNotebooks(experimentDir) executes the five notebooks and writes .ipynb,
   assert.ok(index.includes(`<tr><td class="num">3</td><td class="num">2</td><td class="num">${expected}</td>`), "index summary row of budget 3");
 });
 
-test("the exported reports render in headless Chromium: every chart drawn, tables and images present, no console errors", { skip: skipNotebooks ?? chromiumMissing() ?? false, timeout: 240_000 }, async () => {
+test("the exported reports render in headless Chromium: every chart drawn, tables and images present, no console errors", { timeout: 240_000 }, async (t) => {
+  if (skipIfMissing(t, notebooksMissingReason ?? chromiumMissing())) return;
   // Minimum charts, tables and grid images each report must show.
   const expectations: Record<string, { charts: number; tables: number; images: number }> = {
     "01-data-eda": { charts: 3, tables: 3, images: 120 },
@@ -119,7 +123,8 @@ test("the exported reports render in headless Chromium: every chart drawn, table
   }
 });
 
-test("runNotebooks(experimentDir) stops at the first failing cell with that cell's message", { skip: skipNotebooks ?? false, timeout: 120_000 }, async () => {
+test("runNotebooks(experimentDir) stops at the first failing cell with that cell's message", { timeout: 120_000 }, async (t) => {
+  if (skipIfMissing(t, notebooksMissingReason)) return;
   const notebooksDir = path.join(outputDir, "failing-notebooks");
   fs.mkdirSync(notebooksDir, { recursive: true });
   const cell = (id: string, source: string) => ({ cell_type: "code", id, metadata: {}, execution_count: null, outputs: [], source });
