@@ -12,10 +12,10 @@ import { createRemovalStudy } from "../../src/experiments/removal";
 import { readExperimentConfig } from "../../src/runs/experiment";
 import { makeTempDir, writeFakeRun } from "../analysis/fakeRuns";
 import { SHARED_DATA, missingShared } from "../data/shared";
+import { skipIfMissing } from "../requirements";
 
 test("createRemovalStudy on hymenoptera: the removed set's class shares follow the tie block's, not the folder order", async (t) => {
-  const reason = missingShared("hymenoptera_data/train");
-  if (reason) return t.skip(reason);
+  if (skipIfMissing(t, missingShared("hymenoptera_data/train"))) return;
   const folder = path.join(SHARED_DATA, "hymenoptera_data");
   const { train } = await readImageSplits({ dataset: "folder", folder });
   const labels = Array.from(train.labels);
