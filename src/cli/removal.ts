@@ -8,7 +8,6 @@ import * as path from "node:path";
 import { createRemovalStudy } from "../experiments/removal";
 import { ValueError } from "../core/errors";
 import { writeFileAtomic, writeJsonAtomic } from "../core/atomic";
-import { scanExperiment } from "../runs/scan";
 import { type CliCommand, onePositional } from "./args";
 import { SWEEP_OPTIONS, parseFractionList, parseSeeds, sweepAndReport } from "./sweep";
 import { type RemovalResultRow, removalResults } from "../analysis/followUps";
@@ -28,7 +27,7 @@ export const command: CliCommand = {
   options: {
     from: { type: "string", help: "experiment whose completed runs give the forgetting ranking", required: true },
     remove: { type: "integer-list", min: 1, help: "numbers of examples to remove, e.g. 100,200,400 (this or --fractions is required)" },
-    fractions: { type: "string-list", help: "or fractions of the training set to remove, e.g. 0.1,0.2 (used without --remove)" },
+    fractions: { type: "string-list", help: "or fractions of the source's training examples to remove, e.g. 0.1,0.2 (used without --remove)" },
     seeds: { type: "string", help: "retraining seeds: a count or a list", default: "3" },
     epochs: { type: "integer", help: "epochs of each retraining run [default: the source budget]", min: 1 },
     "source-budget": { type: "integer", help: "which budget of the source experiment to rank with [default: the largest]", min: 1 },
@@ -40,18 +39,20 @@ export const command: CliCommand = {
     const name = onePositional("removal", "study name", positionals);
     const outputsRoot = path.resolve(String(options.outputs));
     const source = String(options.from);
-    let counts: number[];
-    if (options.remove !== undefined) counts = options.remove as number[];
-    else if (options.fractions !== undefined) {
-      const nExamples = scanExperiment(path.join(outputsRoot, source)).dataset?.nExamples ?? 0;
-      counts = parseFractionList("removal --fractions", options.fractions as string[]).map((f) => Math.round(f * nExamples));
-    } else throw new ValueError("removal: expected --remove <counts> or --fractions <fractions>");
+    // Fractions become counts inside the study, of the examples the source runs were trained on.
+    const removal =
+      options.remove !== undefined
+        ? { counts: options.remove as number[] }
+        : options.fractions !== undefined
+          ? { fractions: parseFractionList("removal --fractions", options.fractions as string[]) }
+          : null;
+    if (!removal) throw new ValueError("removal: expected --remove <counts> or --fractions <fractions>");
     const dir = createRemovalStudy({
       outputsRoot,
       source,
       sourceBudget: options["source-budget"] as number | undefined,
       name,
-      counts,
+      ...removal,
       seeds: parseSeeds("removal", String(options.seeds)),
       epochs: options.epochs as number | undefined,
       randomSeed: options["random-seed"] as number,

@@ -10,7 +10,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ValueError } from "../core/errors";
+import { ValueError, checkInRange } from "../core/errors";
 import { exampleStatsFromFile } from "../runs/stats";
 import { type ExperimentConfig, type ExperimentVariant } from "../config/experiment";
 import { EXPERIMENT_FILE } from "../runs/layout";
@@ -29,8 +29,10 @@ export interface RemovalStudyOptions {
   sourceBudget?: number;
   /** Name of the new study experiment. */
   name: string;
-  /** Numbers of examples to remove, e.g. [100, 200, 400]. */
-  counts: number[];
+  /** Numbers of examples to remove, e.g. [100, 200, 400]; give this or `fractions`. */
+  counts?: number[];
+  /** Or fractions of the examples "full" trains on (the ranked ones), e.g. [0.25, 0.5]; each rounded to a count. */
+  fractions?: number[];
   /** Seeds of the retraining runs: a count or a list. */
   seeds: number | number[];
   /** Epochs of the retraining runs; default the source budget. */
@@ -50,9 +52,14 @@ export interface RemovalStudyOptions {
  * (the union of their removeIds), the n ids are drawn among the examples every source run
  * saw and each variant removes them on top.
  * @returns the study's experiment folder.
- * @throws ValueError if the source has no completed run of the budget or a count is out of range.
+ * @throws ValueError if the source has no completed run of the budget, neither or both of
+ *   counts and fractions are given, or a count or fraction is out of range.
  */
 export function createRemovalStudy(options: RemovalStudyOptions): string {
+  if ((options.counts === undefined) === (options.fractions === undefined)) {
+    throw new ValueError(`createRemovalStudy: expected counts or fractions (one of them), got ${options.counts ? "both" : "neither"}`);
+  }
+  for (const f of options.fractions ?? []) checkInRange("createRemovalStudy fractions", f, 0, 1);
   const sourceDir = path.join(options.outputsRoot, options.source);
   const scan = scanExperiment(sourceDir);
   const budget = options.sourceBudget ?? scan.budgets[scan.budgets.length - 1]?.budget;
@@ -77,7 +84,8 @@ export function createRemovalStudy(options: RemovalStudyOptions): string {
   else delete base.removeIds;
   const nTrained = ranking.order.length;
   const variants: ExperimentVariant[] = [{ name: "full", config: {}, meta: { method: "none", removed: 0, fraction: 0 } }];
-  for (const n of [...options.counts].sort((a, b) => a - b)) {
+  const counts = options.counts ?? options.fractions!.map((f) => Math.round(f * nTrained));
+  for (const n of [...counts].sort((a, b) => a - b)) {
     for (const method of VALID_REMOVAL_METHODS) {
       const ids = removalIds(ranking, { method, n, seed: options.randomSeed ?? 0 });
       const removeIds = [...sourceRemoved, ...ids].sort((a, b) => a - b);

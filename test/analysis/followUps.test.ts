@@ -124,6 +124,10 @@ test("createRemovalStudy(options) from a subset source keeps the subset and draw
       assert.equal(removed.length, planned.variant!.name === "full" ? 3 : 5, planned.runId);
     }
     assert.throws(() => createRemovalStudy({ outputsRoot: root, source: "src", name: "r2", counts: [6], seeds: 1 }), /removalIds: expected n to be an integer in \[0, 5\]/);
+    // Fractions are of the 5 examples the source trained on in every run: 0.4 -> 2 (not 0.4 of all 8 -> 3).
+    const byFraction = readExperimentConfig(createRemovalStudy({ outputsRoot: root, source: "src", name: "r3", fractions: [0.4], seeds: 1, randomSeed: 3 }));
+    assert.deepEqual(byFraction.variants!.map((v) => v.name), ["full", "least-forgotten-n2", "random-n2"]);
+    assert.throws(() => createRemovalStudy({ outputsRoot: root, source: "src", name: "r4", seeds: 1 }), /createRemovalStudy: expected counts or fractions \(one of them\), got neither/);
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }

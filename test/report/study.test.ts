@@ -48,7 +48,8 @@ test("forgetting study --budgets 2 --seeds 2 trains, runs the follow-ups, analys
   }
   const summary = JSON.parse(fs.readFileSync(path.join(dir, "analysis", "summary.json"), "utf8")) as AnalysisSummary;
   assert.equal(summary.budgets[0].neverLearnedAll, never);
-  assert.ok(lines.some((line) => line.startsWith(`     2      2  ${never} / `)), "the printed summary shows the count");
+  // budget, seeds, examples presented in both seeds (all 1438), then the count.
+  assert.ok(lines.some((line) => line.startsWith(`     2      2            1438  ${never} / `)), "the printed summary shows the count");
   assert.match(lines[lines.length - 1], /^study: done in [\d.]+ s \(reports skipped: run `forgetting notebooks --experiment .*digits-study`\)$/);
   fs.rmSync(outputs, { recursive: true, force: true });
 });
