@@ -2,7 +2,7 @@
  * The command-line interface: every operation of the library without Jupyter.
  * Each command lives in src/cli/<name>.ts; this file only dispatches.
  */
-import { ValueError, FileFormatError } from "./core/errors";
+import { ValueError, FileFormatError, describeSystemError } from "./core/errors";
 import { type CliCommand, commandHelp, parseArgs } from "./cli/args";
 import { command as setupCommand } from "./cli/setup";
 import { command as doctorCommand } from "./cli/doctor";
@@ -56,6 +56,12 @@ export async function main(argv: string[]): Promise<number> {
     // Expected problems (bad options, bad files) get one clear line, not a stack trace.
     if (err instanceof ValueError || err instanceof FileFormatError) {
       console.error(`${PROGRAM} ${name}: ${err.message}`);
+      return 2;
+    }
+    // A full disk, a read-only folder, a path through a file: the environment, not a bug.
+    const systemError = describeSystemError(err);
+    if (systemError) {
+      console.error(`${PROGRAM} ${name}: ${systemError}`);
       return 2;
     }
     throw err;

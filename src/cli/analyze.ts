@@ -36,6 +36,8 @@ export function scanFromOptions(who: string, options: ParsedOptions, positionals
   else if (fs.existsSync(path.join(dir, EXPERIMENT_FILE))) scanOptions.seeds = experimentSeeds(readExperimentConfig(dir));
   if (options.budgets !== undefined) scanOptions.budgets = options.budgets as number[];
   const outDir = options.out ? path.resolve(String(options.out)) : path.join(dir, "analysis");
+  // Checked before the scan reads anything, so a file given as --out is not a late OS error.
+  if (fs.existsSync(outDir) && !fs.statSync(outDir).isDirectory()) throw new ValueError(`${who} --out: expected a folder (new or existing), got the file ${describeValue(outDir)}`);
   return { dir, scan: scanExperiment(dir, scanOptions), outDir };
 }
 

@@ -29,7 +29,10 @@ export function parseFractionList(who: string, raw: string[]): number[] {
   });
 }
 
-/** The base config from --preset and --base-json (JSON of TrainConfig keys), without epochs and seed. */
+/**
+ * The base config from --preset and --base-json (JSON of TrainConfig keys), without epochs and
+ * seed: the preset's are replaced by the budgets and seeds; --base-json giving them is refused.
+ */
 export function baseConfigFromOptions(who: string, options: ParsedOptions): Partial<TrainConfig> {
   const preset = options.preset ? { ...TRAIN_PRESETS[options.preset as keyof typeof TRAIN_PRESETS] } : {};
   // Checked with the rest of the definition by writeExperimentConfig.
@@ -41,6 +44,9 @@ export function baseConfigFromOptions(who: string, options: ParsedOptions): Part
       throw new ValueError(`${who} --base-json: expected a JSON object of config keys, got a parse error: ${(err as Error).message}`);
     }
     if (typeof extra !== "object" || extra === null || Array.isArray(extra)) throw new ValueError(`${who} --base-json: expected a JSON object, got ${describeValue(extra)}`);
+    for (const [key, flag] of [["epochs", "--budgets"], ["seed", "--seeds"]] as const) {
+      if (key in extra) throw new ValueError(`${who} --base-json: expected no "${key}" (each run's ${key} comes from ${flag}), got ${describeValue(extra[key])}`);
+    }
   }
   // epochs and seed are set per run by the budget and the seeds.
   const { epochs: _epochs, seed: _seed, ...base } = { ...preset, ...extra };
@@ -89,7 +95,7 @@ export const command: CliCommand = {
     budgets: { type: "integer-list", min: 1, help: "epoch budgets, e.g. 40,60,90 (writes or extends experiment.json) [default: none: the grid in experiment.json]" },
     seeds: { type: "string", help: "seed count (e.g. 8) or list (e.g. 0,1,5); needed with --budgets [default: none]" },
     preset: { type: "string", help: "base training recipe for a new experiment [default: none: the train defaults, digits MLP]", choices: VALID_PRESETS },
-    "base-json": { type: "string", help: 'base config keys as JSON, e.g. \'{"lr":0.05,"recordFloats":["prob"]}\' (over the preset) [default: none]' },
+    "base-json": { type: "string", help: 'base config keys as JSON, e.g. \'{"lr":0.05,"recordFloats":["prob"]}\' (over the preset; not epochs or seed: --budgets and --seeds set them) [default: none]' },
     ...SWEEP_OPTIONS,
   },
   async run(options, positionals) {

@@ -3,6 +3,7 @@
  * paper's recipes, validation, and each key's value type (the CLI parses `--<key>` flags by it).
  * The resolved config is written whole into the run's manifest.json.
  */
+import * as path from "node:path";
 import { ValueError, checkFinite, checkOneOf, checkPositive, checkPositiveInteger, describeValue } from "../core/errors";
 import { deepFreeze } from "../core/freeze";
 import type { ValueType } from "../core/values";
@@ -43,9 +44,9 @@ export interface TrainConfig {
   model: ModelName;
   /** Dataset name, one of VALID_DATASETS. Default "digits". */
   dataset: DatasetName;
-  /** Root folder of an image-folder dataset (ImageNet layout). Default: none. */
+  /** Root folder of an image-folder dataset (ImageNet layout), stored absolute. Default: none. */
   folder?: string;
-  /** Number of epochs (passes over the training split), integer > 0. Default 10. */
+  /** Number of epochs (passes over the training split), integer in [1, MAX_EPOCHS]. Default 10. */
   epochs: number;
   /** Examples per minibatch, integer > 0. Default 32. */
   batchSize: number;
@@ -89,7 +90,7 @@ export interface TrainConfig {
   removeIds?: number[];
   /** Dataset "folder": side of the square network input in pixels, integer > 0. Default (unset): 224, tested on Resize(256) + CenterCrop(224). */
   imageSize?: number;
-  /** Dataset "folder": path of an ImageNet-form class-index JSON ({"0": ["n01440764", "tench"], ...}). Default (unset): class folders in sorted order. */
+  /** Dataset "folder": path of an ImageNet-form class-index JSON ({"0": ["n01440764", "tench"], ...}), stored absolute. Default (unset): class folders in sorted order. */
   classIndex?: string;
   /** Dataset "folder": skip non-image or unreadable files (listed in the manifest) instead of failing. Default (unset): false. */
   skipBadFiles?: boolean;
@@ -209,6 +210,12 @@ export const VALID_PRESETS = Object.keys(TRAIN_PRESETS) as TrainPresetName[];
 
 const WHO = "resolveTrainConfig";
 
+/**
+ * Most epochs a run may have: the record of every epoch is held in memory while training
+ * (epochs x nExamples / 8 bytes), and the paper's longest recipe has 200.
+ */
+const MAX_EPOCHS = 100_000;
+
 function checkKeyType(key: string, type: ValueType, value: unknown): void {
   const who = `${WHO}: config.${key}`;
   const fail = (expected: string): never => {
@@ -287,6 +294,7 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): Resolved
     }
   }
   checkPositiveInteger(`${WHO}: config.epochs`, config.epochs);
+  if (config.epochs > MAX_EPOCHS) throw new ValueError(`${WHO}: config.epochs: expected an integer in [1, ${MAX_EPOCHS}] (the record of every epoch is held in memory), got ${config.epochs}`);
   checkPositiveInteger(`${WHO}: config.batchSize`, config.batchSize);
   checkPositiveInteger(`${WHO}: config.evalEvery`, config.evalEvery);
   if (config.lr < 0) throw new ValueError(`${WHO}: config.lr: expected a finite number >= 0, got ${config.lr}`);
@@ -342,6 +350,8 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): Resolved
     throw new ValueError(`${WHO}: config.permutationSeed: expected an integer >= 0, got ${config.permutationSeed}`);
   }
   if (config.permutePixels) config.permutationSeed ??= DEFAULT_PERMUTATION_SEED;
+  // Absolute, so a run resumed or analysed from another folder finds its data.
+  for (const key of ["folder", "classIndex"] as const) if (config[key]) config[key] = path.resolve(config[key]);
   // A copy, so the caller's arrays are not frozen with it.
   const resolved = deepFreeze(structuredClone(canonicalConfig(config))) as ResolvedTrainConfig;
   resolvedConfigs.add(resolved);

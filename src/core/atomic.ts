@@ -18,18 +18,63 @@ function fsyncDir(dir: string): void {
   }
 }
 
+/**
+ * Creates folder `dir` and its missing parents, one level at a time. Node's recursive mkdir
+ * reports a read-only file system as ENOENT and never returns under /proc; creating each
+ * missing level itself throws the real error (EROFS, EACCES, ENOTDIR, ...) for that level.
+ */
+export function makeDirectory(dir: string): void {
+  const missing: string[] = [];
+  for (let level = path.resolve(dir); !fs.existsSync(level); level = path.dirname(level)) {
+    missing.push(level);
+    if (path.dirname(level) === level) break;
+  }
+  for (const level of missing.reverse()) {
+    try {
+      fs.mkdirSync(level);
+    } catch (err) {
+      // Another process may create the same folder at the same moment.
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST" || !fs.statSync(level).isDirectory()) throw err;
+    }
+  }
+}
+
+/**
+ * Writes all of `data` at `position`: writeSync may write only part (a disk filling up), and
+ * the next call then throws ENOSPC instead of leaving a short file.
+ */
+function writeAll(fd: number, data: Uint8Array, position: number): void {
+  for (let done = 0; done < data.length; ) done += fs.writeSync(fd, data, done, data.length - done, position + done);
+}
+
+/** Runs `write` on an open file; an error of a write through the descriptor (ENOSPC, EIO) gets the file's path. */
+function namingFile(file: string, write: () => void): void {
+  try {
+    write();
+  } catch (err) {
+    (err as NodeJS.ErrnoException).path ??= file;
+    throw err;
+  }
+}
+
 /** Writes `data` to `file` atomically, creating parent folders. */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   const dir = path.dirname(file);
-  fs.mkdirSync(dir, { recursive: true });
+  makeDirectory(dir);
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
   const fd = fs.openSync(tmp, "w");
   try {
-    fs.writeSync(fd, typeof data === "string" ? Buffer.from(data, "utf8") : data);
-    fs.fsyncSync(fd);
-  } finally {
+    namingFile(file, () => {
+      writeAll(fd, typeof data === "string" ? Buffer.from(data, "utf8") : data, 0);
+      fs.fsyncSync(fd);
+    });
+  } catch (err) {
+    // A full disk: leave no half-written temporary file behind.
     fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+    throw err;
   }
+  fs.closeSync(fd);
   try {
     fs.renameSync(tmp, file);
   } catch (err) {
@@ -50,7 +95,7 @@ export function writeJsonAtomic(file: string, value: unknown): void {
  * that a resumed run continues exactly after the last complete row.
  */
 export function appendAtOffset(file: string, expectedSize: number, data: Uint8Array): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  makeDirectory(path.dirname(file));
   const fd = fs.openSync(file, fs.existsSync(file) ? "r+" : "w+");
   try {
     const size = fs.fstatSync(fd).size;
@@ -58,8 +103,10 @@ export function appendAtOffset(file: string, expectedSize: number, data: Uint8Ar
       throw new Error(`${file}: expected at least ${expectedSize} bytes before appending, found ${size}`);
     }
     if (size > expectedSize) fs.ftruncateSync(fd, expectedSize);
-    fs.writeSync(fd, data, 0, data.length, expectedSize);
-    fs.fsyncSync(fd);
+    namingFile(file, () => {
+      writeAll(fd, data, expectedSize);
+      fs.fsyncSync(fd);
+    });
   } finally {
     fs.closeSync(fd);
   }

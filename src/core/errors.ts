@@ -89,3 +89,38 @@ export function checkSameLength(who: string, lengths: Record<string, number>): n
   }
   return values[0] ?? 0;
 }
+
+/** What each common operating-system error code means, for a one-line report. */
+const SYSTEM_ERROR_MEANINGS: Record<string, string> = {
+  EROFS: "the file system is read-only",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  ENOSPC: "no space left on the device",
+  EDQUOT: "disk quota exceeded",
+  EEXIST: "it already exists",
+  ENOENT: "no such file or folder",
+  ENOTDIR: "a part of the path is a file, not a folder",
+  EISDIR: "it is a folder, not a file",
+  ENOTEMPTY: "the folder is not empty",
+  EMFILE: "too many open files in this process",
+  ENFILE: "too many open files on the system",
+  ENAMETOOLONG: "the name is too long",
+  EBUSY: "it is busy (in use)",
+  EXDEV: "a rename across file systems",
+  EIO: "an input/output error of the device",
+  ELOOP: "too many symbolic links",
+};
+
+/**
+ * One line for an error the operating system raised (a Node error with `code` and `syscall`):
+ * `<path>: <meaning> (<CODE> from <syscall>)`, naming the second path of a rename or copy too.
+ * @returns undefined for any other error (a bug: its stack trace is wanted).
+ */
+export function describeSystemError(err: unknown): string | undefined {
+  if (typeof err !== "object" || err === null) return undefined;
+  const { code, syscall, path, dest } = err as NodeJS.ErrnoException & { dest?: string };
+  if (typeof code !== "string" || typeof syscall !== "string") return undefined;
+  const meaning = SYSTEM_ERROR_MEANINGS[code] ?? (err as Error).message;
+  const where = path === undefined ? "" : dest === undefined ? `${path}: ` : `${path} -> ${dest}: `;
+  return `${where}${meaning} (${code} from ${syscall})`;
+}

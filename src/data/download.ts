@@ -9,6 +9,7 @@
  */
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
+import { makeDirectory } from "../core/atomic";
 import * as http from "node:http";
 import * as https from "node:https";
 import * as path from "node:path";
@@ -211,7 +212,7 @@ function manualInstructions(name: DownloadName, dataRoot: string): string {
 async function fetchFile(remote: RemoteFile, dir: string, urls: string[], options: FetchOptions): Promise<FetchedFile> {
   const target = path.join(dir, remote.name);
   if (await isVerified(target, remote)) return { name: remote.name, path: target, status: "present" };
-  fs.mkdirSync(dir, { recursive: true });
+  makeDirectory(dir);
   const part = `${target}.part`;
   const failures: string[] = [];
   for (const base of urls) {
@@ -273,7 +274,7 @@ function unpackArchive(archive: string, dir: string, unpack: NonNullable<Dataset
   try {
     for (const entry of entries) {
       const file = path.join(staging, entry.name);
-      fs.mkdirSync(path.dirname(file), { recursive: true });
+      makeDirectory(path.dirname(file));
       fs.writeFileSync(file, entry.data);
     }
     if (!isUnpacked(staging, unpack)) throw new FileFormatError(archive, `expected ${unpack.folder}/ with ${Object.keys(unpack.files).join(", ")} at their sizes, got entries ${entries.map((e) => e.name).join(", ")}`);

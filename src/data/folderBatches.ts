@@ -124,7 +124,8 @@ export async function decodeImage(
     }
     return { raw: { pixels: data, height: info.height, width: info.width }, rest };
   } catch (err) {
-    throw new FileFormatError(file, `expected a decodable image, got ${(err as Error).message}`);
+    // libvips reports one problem over several lines: one line, as every error here.
+    throw new FileFormatError(file, `expected a decodable image, got ${(err as Error).message.trim().split(/\s*\n\s*/).join("; ")}`);
   }
 }
 

@@ -74,7 +74,7 @@ export interface IdxPairOptions {
 /**
  * Reads an images file ([n, height, width] or [n, height, width, channels]) and a labels file
  * ([n]) into one split. exampleId i is record i of the files.
- * @throws FileFormatError naming the file: bad magic, truncation, count mismatch, label out of range.
+ * @throws FileFormatError naming the file: bad magic, truncation, no images, count mismatch, label out of range.
  */
 export function readIdxImages(imagesFile: string, labelsFile: string, options: IdxPairOptions): InMemoryImages {
   const images = readIdxFile(imagesFile);
@@ -84,6 +84,8 @@ export function readIdxImages(imagesFile: string, labelsFile: string, options: I
   }
   if (labels.dims.length !== 1) throw new FileFormatError(labelsFile, `expected labels of 1 dimension [n], got [${labels.dims.join(", ")}]`);
   const n = images.dims[0];
+  // An empty split would train and evaluate on nothing and still "complete".
+  if (n === 0) throw new FileFormatError(imagesFile, `expected at least one image, got 0 (dimensions [${images.dims.join(", ")}])`);
   if (labels.dims[0] !== n) {
     throw new FileFormatError(labelsFile, `expected ${n} labels to match ${path.basename(imagesFile)}'s ${n} images, got ${labels.dims[0]} labels`);
   }

@@ -88,7 +88,20 @@ function listFiles(base: string, dir: string): string[] {
   return out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-/** Reads the first 32 bytes and the size of a file; a reason string if it is not a usable image. */
+/**
+ * Bytes at a JPEG's end searched for its end-of-image marker FF D9: a little trailing padding
+ * after it is common and decodes; a truncated file has none (entropy-coded data never holds
+ * FF D9), and libjpeg, like PIL, refuses it half-way through training otherwise.
+ */
+const JPEG_TAIL_BYTES = 1024;
+
+/** True if the tail of a JPEG holds the end-of-image marker FF D9. */
+function hasJpegEnd(tail: Uint8Array): boolean {
+  for (let i = tail.length - 2; i >= 0; i--) if (tail[i] === 0xff && tail[i + 1] === 0xd9) return true;
+  return false;
+}
+
+/** Reads the first 32 bytes, the size (and a JPEG's tail) of a file; a reason string if it is not a usable image. */
 async function checkImageFile(file: string): Promise<{ size: number } | { reason: string }> {
   let handle: fs.promises.FileHandle | undefined;
   try {
@@ -99,6 +112,11 @@ async function checkImageFile(file: string): Promise<{ size: number } | { reason
     if (!sniffImageFormat(head)) {
       const hex = Buffer.from(head.subarray(0, 8)).toString("hex");
       return { reason: `expected an image (JPEG, PNG, GIF, WebP, TIFF or HEIF content), got ${size} bytes starting ${hex}` };
+    }
+    if (sniffImageFormat(head) === "jpeg") {
+      const tail = new Uint8Array(Math.min(JPEG_TAIL_BYTES, size));
+      await handle.read(tail, 0, tail.length, size - tail.length);
+      if (!hasJpegEnd(tail)) return { reason: `expected a complete JPEG ending in the end-of-image marker FF D9, got ${size} bytes without it (truncated)` };
     }
     return { size };
   } catch (err) {

@@ -165,7 +165,7 @@ export async function readImageSplits(ref: DatasetRef, dataRoot: string = defaul
  * @returns train (shuffled, augmented, variants applied) and test (fixed order, no
  *   augmentation, clean labels) sources, plus the variant record for the run manifest.
  * @throws ValueError for a folder dataset without its folder, normalization that does not
- *   fit the images' channels or removeIds outside the split; FileFormatError for bad or missing files.
+ *   fit the images' channels, removeIds outside the split or removing all of it; FileFormatError for bad or missing files.
  */
 export async function openDataset(options: DatasetOptions): Promise<OpenedDataset> {
   const { dataset, seed } = options;
@@ -224,6 +224,9 @@ export async function openDataset(options: DatasetOptions): Promise<OpenedDatase
   let subsetIds: Int32Array | undefined;
   if (options.removeIds && options.removeIds.length > 0) {
     subsetIds = subsetWithout(train.labels.length, options.removeIds);
+    if (subsetIds.length === 0) {
+      throw new ValueError(`openDataset removeIds: expected at least one training example left, got all ${train.labels.length} exampleIds removed`);
+    }
     variant.removedCount = train.labels.length - subsetIds.length;
   }
   // The checksums cover the split and everything that changes what the model sees.

@@ -20,7 +20,7 @@ import * as path from "node:path";
 import { listNvidiaGpus } from "../backend/system";
 import { type ExperimentConfig, type PlannedRun, planRuns } from "../config/experiment";
 import type { ResolvedTrainConfig } from "../config/train";
-import { writeJsonAtomic } from "../core/atomic";
+import { makeDirectory, writeJsonAtomic } from "../core/atomic";
 import { ValueError, describeValue } from "../core/errors";
 import { SWEEP_DIR, acquireRunLock, releaseRunLock, updateRunLock } from "../runs/lock";
 import { readManifest } from "../runs/manifest";
@@ -102,7 +102,7 @@ export async function sweep(experimentDir: string, options: SweepOptions = {}): 
   const running = new Map<string, { run: PlannedRun; child: ChildProcess; slot: number }>();
   const freeSlots = Array.from({ length: workers }, (_, i) => i);
   const logDir = path.join(dir, SWEEP_DIR, "logs");
-  fs.mkdirSync(logDir, { recursive: true });
+  makeDirectory(logDir);
 
   const epochsOf = (runId: string) => {
     try {

@@ -47,6 +47,19 @@ const MODELS: Record<ModelName, ModelSpec> = {
  */
 export function buildModel(name: ModelName, options: BuildModelOptions): tf.LayersModel {
   const { inputShape, nClasses, seed } = options;
+  checkModelInput(name, inputShape, nClasses);
+  registerCustomLayers();
+  const built = MODELS[name].build(inputShape, nClasses);
+  initializeWeights(built, seed, MODELS[name].init);
+  return built;
+}
+
+/**
+ * Checks that model `name` takes images of `inputShape` ([H, W, C]) and `nClasses` classes,
+ * without building it: train() calls it before the run folder is created.
+ * @throws ValueError for a bad input shape (or one below the model's smallest H and W) or nClasses
+ */
+export function checkModelInput(name: ModelName, inputShape: number[], nClasses: number): void {
   if (!Array.isArray(inputShape) || inputShape.length !== 3 || inputShape.some((n) => !Number.isInteger(n) || n <= 0)) {
     throw new ValueError(`buildModel(${name}): inputShape expected [H, W, C] of positive integers, got ${describeValue(inputShape)}`);
   }
@@ -55,10 +68,6 @@ export function buildModel(name: ModelName, options: BuildModelOptions): tf.Laye
     throw new ValueError(`buildModel(${name}): inputShape expected H and W >= ${spec.minSize}, got ${describeValue(inputShape)}`);
   }
   checkPositiveInteger(`buildModel(${name}): nClasses`, nClasses);
-  registerCustomLayers();
-  const built = spec.build(inputShape, nClasses);
-  initializeWeights(built, seed, spec.init);
-  return built;
 }
 
 /** Number of trainable parameters (what PyTorch's sum(p.numel() for p in parameters()) counts). */

@@ -14,7 +14,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ValueError } from "../core/errors";
-import { writeFileAtomic } from "../core/atomic";
+import { makeDirectory, writeFileAtomic } from "../core/atomic";
 import { REPORTS_DIR } from "../runs/layout";
 import { NOTEBOOK_ENV } from "../notebook/params";
 import { type ReportEntry, type SummaryTable, reportIndexHtml } from "./indexPage";
@@ -129,7 +129,7 @@ export async function runNotebooks(experimentDir: string, options: RunNotebooksO
   checkKernelRegistered(python, root);
 
   const reportsDir = options.reportsDir ?? path.join(absExperiment, REPORTS_DIR);
-  fs.mkdirSync(reportsDir, { recursive: true });
+  makeDirectory(reportsDir);
   const only = options.only ?? [];
   const allNotebooks = listNotebooks(options.notebooksDir ?? path.join(root, NOTEBOOKS_DIR));
   const selected = (file: string) => only.length === 0 || only.some((prefix) => path.basename(file).startsWith(prefix));

@@ -4,6 +4,7 @@
  * is stale and taken over; another host's lock counts as live.
  */
 import * as fs from "node:fs";
+import { makeDirectory } from "../core/atomic";
 import * as os from "node:os";
 import * as path from "node:path";
 
@@ -51,7 +52,7 @@ export function readLiveLock(experimentDir: string, runId: string): LockInfo | n
  */
 export function acquireRunLock(experimentDir: string, runId: string): boolean {
   const file = lockFile(experimentDir, runId);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  makeDirectory(path.dirname(file));
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = fs.openSync(file, "wx");

@@ -11,11 +11,12 @@ import { readManifest } from "./manifest";
 import { listRunFolders, readLogColumns } from "./scan";
 import { readExperimentConfig } from "./experiment";
 
-export const VALID_RUN_STATES = ["completed", "running", "interrupted", "failed", "pending"] as const;
+export const VALID_RUN_STATES = ["completed", "running", "interrupted", "failed", "unreadable", "pending"] as const;
 /**
  * completed: all epochs done. running: locked by a live process. interrupted: started, not
  * finished, nobody running it (resumable). failed: the manifest says "failed" (resumable:
- * the sweep retries from the last checkpoint). pending: not started.
+ * the sweep retries from the last checkpoint). unreadable: the run folder's manifest cannot be
+ * read (the reason is in `error`). pending: not started.
  */
 export type RunState = (typeof VALID_RUN_STATES)[number];
 
@@ -33,7 +34,7 @@ export interface SweepRunStatus {
   lastAcc: number | null;
   /** Best logged test accuracy in [0, 1]; null if none. */
   bestAcc: number | null;
-  /** The manifest's error message of a failed run. */
+  /** The manifest's error message of a failed run; why the manifest of an unreadable one cannot be read. */
   error?: string;
 }
 
@@ -41,27 +42,38 @@ function sameRunConfig(manifest: RunManifest, planned: ResolvedTrainConfig): boo
   return configDifferences(manifest.config, planned).length === 0;
 }
 
+/** Where a planned run lives, its manifest if readable, and why not if its folder's is not. */
+interface LocatedRun {
+  dir: string;
+  runId: string;
+  manifest: RunManifest | null;
+  unreadable?: string;
+}
+
 /**
  * Where each planned run lives: a completed run with the planned config wins (whatever its
  * folder name: runs made elsewhere keep their ids); else the planned folder b<budget>-s<seed>.
  */
-export function locateRuns(experimentDir: string, plan: PlannedRun[]): Map<string, { dir: string; runId: string; manifest: RunManifest | null }> {
+export function locateRuns(experimentDir: string, plan: PlannedRun[]): Map<string, LocatedRun> {
   const manifests: RunManifest[] = [];
+  const unreadable = new Map<string, string>();
   for (const folder of listRunFolders(experimentDir)) {
     try {
       manifests.push(readManifest(path.join(experimentDir, folder)));
-    } catch {
-      // Unreadable manifests are reported by scanExperiment; here they are simply not a match.
+    } catch (err) {
+      // Not a match for any planned run; the planned folder's own is reported as unreadable.
+      unreadable.set(folder, err instanceof Error ? err.message : String(err));
     }
   }
-  const located = new Map<string, { dir: string; runId: string; manifest: RunManifest | null }>();
+  const located = new Map<string, LocatedRun>();
   for (const run of plan) {
     const matches = manifests.filter((m) => m.config.epochs === run.budget && m.config.seed === run.seed && sameRunConfig(m, run.config));
     const done = matches.filter((m) => m.status === "completed").sort((a, b) => a.createdAt.localeCompare(b.createdAt))[0];
     const own = manifests.find((m) => m.runId === run.runId) ?? null;
     const chosen = done ?? own;
     const runId = chosen?.runId ?? run.runId;
-    located.set(run.runId, { dir: path.join(experimentDir, runId), runId, manifest: chosen });
+    const why = chosen ? undefined : unreadable.get(runId);
+    located.set(run.runId, { dir: path.join(experimentDir, runId), runId, manifest: chosen, ...(why !== undefined ? { unreadable: why } : {}) });
   }
   return located;
 }
@@ -81,6 +93,7 @@ export function sweepStatus(experimentDir: string): SweepRunStatus[] {
     let state: RunState;
     if (m?.status === "completed") state = "completed";
     else if (readLiveLock(dir, where.runId)) state = "running";
+    else if (where.unreadable !== undefined) state = "unreadable";
     else if (!m) state = "pending";
     else if (m.status === "failed") state = "failed";
     else state = "interrupted";
@@ -95,6 +108,7 @@ export function sweepStatus(experimentDir: string): SweepRunStatus[] {
       lastAcc: acc.length ? acc[acc.length - 1] : null,
       bestAcc: acc.length ? Math.max(...acc) : null,
       ...(m?.status === "failed" && m.error ? { error: m.error } : {}),
+      ...(where.unreadable !== undefined ? { error: where.unreadable } : {}),
     };
   });
 }

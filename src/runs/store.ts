@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ValueError } from "../core/errors";
 import { csvField } from "../core/csv";
-import { writeFileAtomic, writeJsonAtomic } from "../core/atomic";
+import { makeDirectory, writeFileAtomic, writeJsonAtomic } from "../core/atomic";
 import { EXAMPLES_FILE, EXAMPLE_ID_COLUMN, type EnvironmentInfo, LOG_COLUMNS, LOG_FILE, MANIFEST_FILE, type RunManifest, SCHEMA_VERSION, runDir, type LogRow } from "./layout";
 import { writeManifest } from "./manifest";
 import { checkFolderName } from "../core/paths";
@@ -93,7 +93,7 @@ export function createRun(options: CreateRunOptions): { dir: string; manifest: R
   if (fs.existsSync(path.join(dir, MANIFEST_FILE))) {
     throw new ValueError(`createRun: expected a new run folder, got an existing run at ${dir}`);
   }
-  fs.mkdirSync(dir, { recursive: true });
+  makeDirectory(dir);
   writeFileAtomic(path.join(dir, EXAMPLES_FILE), examplesCsv(data.train.labels, data.train.exampleNames));
   const { labelNoise, ...variant } = data.variant;
   writeJsonAtomic(path.join(dir, DATASET_FILE), { ...variant, labelNoise: labelNoise ? { fraction: labelNoise.fraction, seed: labelNoise.seed, count: labelNoise.noisyIds.length } : null });

@@ -19,7 +19,7 @@ import { jpegDecoderDescription } from "../data/jpegTurbo";
 import { FileFormatError, ValueError } from "../core/errors";
 import { exampleStats } from "../runs/stats";
 import { writeStatsCsv } from "../runs/stats";
-import { buildModel } from "../models";
+import { buildModel, checkModelInput } from "../models";
 import { CHECKPOINT_FILE, type CheckpointState, loadCheckpointWeights, readCheckpoint, saveCheckpoint } from "../runs/checkpoint";
 import { CHECKPOINT_DIR, CORRECT_FILE, FLOAT_RECORDS, LOG_FILE, MANIFEST_FILE, type RunManifest, correctRowBytes, runDir as runFolder, type LogRow } from "../runs/layout";
 import { readManifest, writeManifest } from "../runs/manifest";
@@ -105,6 +105,8 @@ export async function train(config: ResolvedTrainConfig | Partial<TrainConfig>, 
   // Image-folder pixels depend on the JPEG decoder (native libjpeg-turbo + PIL resize, or sharp).
   const environment = resolved.dataset === "folder" ? { ...backend, versions: { ...backend.versions, "jpeg-decoder": jpegDecoderDescription() } } : backend;
   const data = await openRunData(resolved, options.dataRoot);
+  // The last check before the run folder exists: a model that cannot take these images.
+  checkModelInput(resolved.model, data.train.inputShape, data.train.nClasses);
   const { manifest } = createRun({ outputsRoot, experiment, runId, config: resolved, data, environment });
   return runEpochs(dir, manifest, resolved, data, { checkpoint: null, log: [] }, options);
 }

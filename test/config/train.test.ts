@@ -109,7 +109,8 @@ test("resolveTrainConfig(partial) returns a frozen copy, and a config it returne
 
 test("resolveTrainConfig(partial) checks the image-folder options imageSize, classIndex, skipBadFiles and normalizeMean/normalizeStd", () => {
   const folder = resolveTrainConfig({ dataset: "folder", folder: "f", imageSize: 32, classIndex: "index.json", skipBadFiles: true, normalizeMean: [0.5, 0.5, 0.5], normalizeStd: [0.25, 0.25, 0.25] });
-  assert.deepEqual([folder.imageSize, folder.classIndex, folder.skipBadFiles], [32, "index.json", true]);
+  // Paths are stored absolute (resolved against the working folder), so a run resumes from anywhere.
+  assert.deepEqual([folder.folder, folder.imageSize, folder.classIndex, folder.skipBadFiles], [`${process.cwd()}/f`, 32, `${process.cwd()}/index.json`, true]);
   // Unset, they stay out of the resolved config, so runs recorded before these keys existed keep their config.
   assert.deepEqual(Object.keys(resolveTrainConfig(TRAIN_PRESETS.imagenet)).filter((k) => ["imageSize", "classIndex", "skipBadFiles", "normalizeMean", "normalizeStd"].includes(k)), []);
   rejects(() => resolveTrainConfig({ imageSize: 32 }), /config\.imageSize: expected dataset "folder" \(it sets how image folders are read\), got dataset "digits"/);

@@ -48,7 +48,7 @@ test("readManifest(dir) with a bad config: one-line FileFormatError naming the f
   }
 });
 
-test("sweepStatus(dir): a run folder whose manifest config is invalid is no match; its planned run stays pending", () => {
+test("sweepStatus(dir): a run folder whose manifest config is invalid is no match; its planned run is unreadable, with the reason", () => {
   const root = makeTempDir("manifest-test-");
   try {
     const dir = writeExperimentConfig(root, { name: "grid", base: {}, budgets: [2], seeds: 1 });
@@ -58,7 +58,11 @@ test("sweepStatus(dir): a run folder whose manifest config is invalid is no matc
     const manifest = JSON.parse(fs.readFileSync(file, "utf8")) as { config: Record<string, unknown> };
     manifest.config.batchSize = 0;
     fs.writeFileSync(file, JSON.stringify(manifest));
-    assert.deepEqual(sweepStatus(dir).map((s) => s.state), ["pending"]);
+    // Not "pending": that would hide a run that exists and blocks its id.
+    assert.deepEqual(
+      sweepStatus(dir).map((s) => [s.state, s.error]),
+      [["unreadable", `${file}: field "config" is no longer a valid config: resolveTrainConfig: config.batchSize: expected an integer > 0, got 0`]],
+    );
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }

@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { FileFormatError, ValueError } from "../../src/core/errors";
 import { resumeRun, train } from "../../src/train/train";
 import type { RunManifest } from "../../src/runs/layout";
+import { SHARED_DATA, missingShared, tempDir } from "../data/shared";
 
 const CONFIG = { epochs: 3, batchSize: 64, seed: 11 };
 
@@ -143,4 +144,75 @@ test("resumeRun(runDir) refuses a changed config, dataset checksum, corrupt chec
   assert.equal(manifest.status, "completed");
   assert.equal(manifest.epochsCompleted, 3);
   fs.rmSync(outputsRoot, { recursive: true, force: true });
+});
+
+/** An IDX file of unsigned bytes with these dimensions and values (the format spelled out by hand). */
+function idxBytes(dims: number[], values: number[]): Buffer {
+  const header = Buffer.alloc(4 + 4 * dims.length);
+  header[2] = 0x08;
+  header[3] = dims.length;
+  dims.forEach((d, k) => header.writeUInt32BE(d, 4 + 4 * k));
+  return Buffer.concat([header, Buffer.from(values)]);
+}
+
+test("train() refuses an empty training set before writing anything: a 0-image IDX file (named) and removeIds taking every example", async () => {
+  const root = tempDir("forgetting-empty");
+  const outputsRoot = path.join(root, "outputs");
+  const mnist = path.join(root, "data", "mnist");
+  fs.mkdirSync(mnist, { recursive: true });
+  fs.writeFileSync(path.join(mnist, "train-images-idx3-ubyte"), idxBytes([0, 28, 28], []));
+  fs.writeFileSync(path.join(mnist, "train-labels-idx1-ubyte"), idxBytes([0], []));
+  fs.writeFileSync(path.join(mnist, "t10k-images-idx3-ubyte"), idxBytes([1, 28, 28], new Array<number>(784).fill(7)));
+  fs.writeFileSync(path.join(mnist, "t10k-labels-idx1-ubyte"), idxBytes([1], [3]));
+  const emptyFile = new RegExp(`${path.join(mnist, "train-images-idx3-ubyte")}: expected at least one image, got 0 \\(dimensions \\[0, 28, 28\\]\\)`);
+  const options = { outputsRoot, dataRoot: path.join(root, "data"), backend: "wasm" as const, quiet: true };
+  for (const normalize of [{ normalizeMean: [0.1], normalizeStd: [0.3] }, {}]) {
+    await assert.rejects(train({ model: "mnist-cnn", dataset: "mnist", epochs: 1, ...normalize }, options), isError(FileFormatError, emptyFile));
+  }
+  // digits: 1438 training examples (the embedded UCI split, 80 %), ids 0..1437.
+  const all = Array.from({ length: 1438 }, (_, id) => id);
+  await assert.rejects(train({ epochs: 1, removeIds: all }, { ...options, dataRoot: undefined }), isError(ValueError, /openDataset removeIds: expected at least one training example left, got all 1438 exampleIds removed/));
+  assert.ok(!fs.existsSync(outputsRoot), "an outputs folder was created for an empty training set");
+});
+
+test("train() refuses a model that cannot take the images, and an epoch count past the bound, before the run folder exists", async () => {
+  const outputsRoot = path.join(tempDir("forgetting-model"), "outputs");
+  const options = { outputsRoot, runId: "r", backend: "wasm" as const, quiet: true };
+  await assert.rejects(train({ model: "resnet50", epochs: 1 }, options), isError(ValueError, /buildModel\(resnet50\): inputShape expected H and W >= 32, got \[8, 8, 1\]/));
+  await assert.rejects(train({ epochs: 100000000000 }, options), isError(ValueError, /config\.epochs: expected an integer in \[1, 100000\] \(the record of every epoch is held in memory\), got 100000000000/));
+  assert.ok(!fs.existsSync(outputsRoot), "a run folder was created");
+  // The id is not blocked: the same run id trains once the input fits.
+  const manifest = await train({ epochs: 1 }, options);
+  assert.equal(manifest.status, "completed");
+});
+
+test("a truncated JPEG is found at indexing: refused naming the file, or with skipBadFiles skipped, recorded, and the run completes; the folder is stored absolute", { skip: missingShared("hymenoptera_data") }, async () => {
+  const root = tempDir("forgetting-truncated");
+  const source = path.join(SHARED_DATA, "hymenoptera_data");
+  const folder = path.join(root, "hym");
+  // Two images per class and split, copied; the shared data is never modified.
+  for (const split of ["train", "val"]) {
+    for (const cls of ["ants", "bees"]) {
+      fs.mkdirSync(path.join(folder, split, cls), { recursive: true });
+      for (const name of fs.readdirSync(path.join(source, split, cls)).sort().slice(0, 2)) fs.copyFileSync(path.join(source, split, cls, name), path.join(folder, split, cls, name));
+    }
+  }
+  const victim = fs.readdirSync(path.join(folder, "train", "ants")).sort()[1];
+  const victimPath = path.join(folder, "train", "ants", victim);
+  const bytes = fs.readFileSync(victimPath);
+  fs.writeFileSync(victimPath, bytes.subarray(0, Math.floor(bytes.length / 2)));
+  const outputsRoot = path.join(root, "outputs");
+  // Relative to the working folder, as typed on a command line.
+  const config = { dataset: "folder" as const, folder: path.relative(process.cwd(), folder), model: "digits-mlp" as const, imageSize: 16, epochs: 1, batchSize: 2 };
+  const options = { outputsRoot, runId: "r", backend: "wasm" as const, quiet: true };
+  const truncated = new RegExp(`${victimPath}: expected a complete JPEG ending in the end-of-image marker FF D9, got ${Math.floor(bytes.length / 2)} bytes without it \\(truncated\\)`);
+  await assert.rejects(train(config, options), isError(FileFormatError, truncated));
+  assert.ok(!fs.existsSync(outputsRoot), "a run folder was created for a truncated image");
+
+  const manifest = await train({ ...config, skipBadFiles: true }, options);
+  assert.equal(manifest.status, "completed");
+  assert.equal(manifest.dataset.nExamples, 3, "4 training images, 1 skipped");
+  assert.equal(manifest.config.folder, folder);
+  const dataset = JSON.parse(fs.readFileSync(path.join(outputsRoot, "default", "r", "dataset.json"), "utf8")) as { skippedFiles: { file: string; reason: string }[] };
+  assert.deepEqual(dataset.skippedFiles.map((s) => s.file), [path.join("train", "ants", victim)]);
 });

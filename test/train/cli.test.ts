@@ -3,7 +3,11 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { execFileSync } from "node:child_process";
 import { main } from "../../src/cli";
+import { describeSystemError } from "../../src/core/errors";
+import { writeExperimentConfig } from "../../src/runs/experiment";
+import { sweepStatus } from "../../src/runs/status";
 import { parseArgs } from "../../src/cli/args";
 import { command as trainCommand } from "../../src/cli/train";
 
@@ -117,3 +121,104 @@ test("forgetting train --epochs 2 --run-id r writes the run, prints its summary;
   fs.rmSync(outputs, { recursive: true, force: true });
 });
 
+
+/** Mounts a tmpfs of `size` at a new folder (options e.g. "ro"); undefined where mounting is not allowed. */
+function tmpfs(size: string, extra = ""): { dir: string; unmount: () => void } | undefined {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "forgetting-mnt-"));
+  try {
+    execFileSync("mount", ["-t", "tmpfs", "-o", `size=${size}${extra ? `,${extra}` : ""}`, "tmpfs", dir], { stdio: "ignore" });
+  } catch {
+    fs.rmSync(dir, { recursive: true, force: true });
+    return undefined;
+  }
+  return { dir, unmount: () => (execFileSync("umount", [dir]), fs.rmSync(dir, { recursive: true, force: true })) };
+}
+
+test("OS errors exit 2 with one line naming the path and what the error means, never a stack trace", async (t) => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "forgetting-os-"));
+  const file = path.join(root, "a-file");
+  fs.writeFileSync(file, "not a folder\n");
+  const expectLine = async (args: string[], line: string) => {
+    const { code, err } = await cli([...args, "--epochs", "1", "--quiet"]);
+    assert.equal(code, 2, args.join(" "));
+    assert.equal(err.trim(), line);
+  };
+  await expectLine(["train", "--outputs", path.join(file, "outputs")], `forgetting train: ${path.join(file, "outputs")}: a part of the path is a file, not a folder (ENOTDIR from mkdir)`);
+  await expectLine(["train", "--outputs", "/sys/forgetting-outputs"], "forgetting train: /sys/forgetting-outputs: operation not permitted (EPERM from mkdir)");
+  const readOnly = tmpfs("64k", "ro");
+  if (!readOnly) t.diagnostic("mount not allowed here: EROFS and ENOSPC not tested on a real file system");
+  else {
+    try {
+      // Node's recursive mkdir would say ENOENT here.
+      await expectLine(["train", "--outputs", path.join(readOnly.dir, "a", "b")], `forgetting train: ${path.join(readOnly.dir, "a")}: the file system is read-only (EROFS from mkdir)`);
+    } finally {
+      readOnly.unmount();
+    }
+  }
+  // 8 KiB: examples.csv of digits (1438 rows) fills it.
+  const full = readOnly && tmpfs("8k");
+  if (full) {
+    try {
+      await expectLine(["train", "--outputs", full.dir, "--run-id", "r"], `forgetting train: ${path.join(full.dir, "default", "r", "examples.csv")}: no space left on the device (ENOSPC from write)`);
+      assert.deepEqual(fs.readdirSync(path.join(full.dir, "default", "r")).filter((f) => f.endsWith(".tmp")), [], "a temporary file was left behind");
+    } finally {
+      full.unmount();
+    }
+  }
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+test("describeSystemError gives one line for real Node errors (EEXIST, EISDIR), the path pair of a rename, and undefined for other errors", () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "forgetting-syserr-"));
+  const file = path.join(root, "f");
+  fs.writeFileSync(file, "x");
+  const caught = (fn: () => void): unknown => {
+    try {
+      fn();
+    } catch (err) {
+      return err;
+    }
+    assert.fail("expected an error");
+  };
+  assert.equal(describeSystemError(caught(() => fs.mkdirSync(file))), `${file}: it already exists (EEXIST from mkdir)`);
+  assert.equal(describeSystemError(caught(() => fs.readFileSync(root))), "it is a folder, not a file (EISDIR from read)");
+  assert.equal(describeSystemError(caught(() => fs.renameSync(path.join(root, "missing"), file))), `${path.join(root, "missing")} -> ${file}: no such file or folder (ENOENT from rename)`);
+  assert.equal(describeSystemError(new TypeError("a bug")), undefined);
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+test("export --out naming a file, and sweep --base-json with epochs or seed, exit 2 naming the option before writing", async () => {
+  const outputs = fs.mkdtempSync(path.join(os.tmpdir(), "forgetting-cli-out-"));
+  const readme = path.join(outputs, "README.md");
+  fs.writeFileSync(readme, "# notes\n");
+  fs.mkdirSync(path.join(outputs, "e"));
+  const exported = await cli(["export", "e", "--outputs", outputs, "--out", readme]);
+  assert.equal(exported.code, 2);
+  assert.equal(exported.err.trim(), `forgetting export: export --out: expected a folder (new or existing), got the file ${JSON.stringify(readme)}`);
+  for (const [json, line] of [
+    ['{"epochs":4}', 'forgetting sweep: sweep --base-json: expected no "epochs" (each run\'s epochs comes from --budgets), got 4'],
+    ['{"lr":0.1,"seed":3}', 'forgetting sweep: sweep --base-json: expected no "seed" (each run\'s seed comes from --seeds), got 3'],
+  ]) {
+    const { code, err } = await cli(["sweep", "s", "--outputs", outputs, "--budgets", "1", "--seeds", "1", "--base-json", json]);
+    assert.equal(code, 2, json);
+    assert.equal(err.trim(), line);
+  }
+  assert.ok(!fs.existsSync(path.join(outputs, "s")), "sweep wrote an experiment");
+  fs.rmSync(outputs, { recursive: true, force: true });
+});
+
+test("forgetting status shows a run whose manifest is corrupt as unreadable, with the reason", async () => {
+  const outputs = fs.mkdtempSync(path.join(os.tmpdir(), "forgetting-cli-status-"));
+  writeExperimentConfig(outputs, { name: "e", base: {}, budgets: [1], seeds: 1 });
+  assert.equal((await cli(["train", "--epochs", "1", "--outputs", outputs, "--experiment", "e", "--run-id", "b1-s0", "--quiet"])).code, 0);
+  const manifest = path.join(outputs, "e", "b1-s0", "manifest.json");
+  fs.writeFileSync(manifest, fs.readFileSync(manifest, "utf8").slice(0, 40));
+  const [row] = sweepStatus(path.join(outputs, "e"));
+  assert.equal(row.state, "unreadable");
+  assert.match(row.error ?? "", new RegExp(`^${manifest}: `));
+  const { code, out } = await cli(["status", "e", "--outputs", outputs]);
+  assert.equal(code, 0);
+  assert.match(out, /b1-s0\s+unreadable\s+0\/1 .* unreadable: .*manifest\.json: /);
+  assert.match(out, /1 runs: 1 unreadable/);
+  fs.rmSync(outputs, { recursive: true, force: true });
+});
