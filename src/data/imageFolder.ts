@@ -6,6 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import sharp from "sharp";
 import { FileFormatError, ValueError, describeValue } from "../core/errors";
 import { sha256Hex } from "../core/checksum";
 import type { ImageFolderImages } from "./types";
@@ -101,6 +102,14 @@ function hasJpegEnd(tail: Uint8Array): boolean {
   return false;
 }
 
+/** True if sharp decodes the whole image without a warning (a truncated JPEG warns). */
+function decodesFully(file: string): Promise<boolean> {
+  return sharp(file, { failOn: "warning" }).raw().toBuffer().then(
+    () => true,
+    () => false,
+  );
+}
+
 /** Reads the first 32 bytes, the size (and a JPEG's tail) of a file; a reason string if it is not a usable image. */
 async function checkImageFile(file: string): Promise<{ size: number } | { reason: string }> {
   let handle: fs.promises.FileHandle | undefined;
@@ -116,7 +125,11 @@ async function checkImageFile(file: string): Promise<{ size: number } | { reason
     if (sniffImageFormat(head) === "jpeg") {
       const tail = new Uint8Array(Math.min(JPEG_TAIL_BYTES, size));
       await handle.read(tail, 0, tail.length, size - tail.length);
-      if (!hasJpegEnd(tail)) return { reason: `expected a complete JPEG ending in the end-of-image marker FF D9, got ${size} bytes without it (truncated)` };
+      // Data appended after the image (some cameras append a video) also hides the marker; a
+      // full decode, needed only for these rare files, tells that from truncation.
+      if (!hasJpegEnd(tail) && !(await decodesFully(file))) {
+        return { reason: `expected a complete JPEG ending in the end-of-image marker FF D9, got ${size} bytes without it (truncated)` };
+      }
     }
     return { size };
   } catch (err) {

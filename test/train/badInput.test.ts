@@ -7,6 +7,7 @@ import { FileFormatError, ValueError } from "../../src/core/errors";
 import { resumeRun, train } from "../../src/train/train";
 import type { RunManifest } from "../../src/runs/layout";
 import { SHARED_DATA, missingShared, tempDir } from "../data/shared";
+import { skipIfMissing } from "../requirements";
 
 const CONFIG = { epochs: 3, batchSize: 64, seed: 11 };
 
@@ -186,7 +187,8 @@ test("train() refuses a model that cannot take the images, and an epoch count pa
   assert.equal(manifest.status, "completed");
 });
 
-test("a truncated JPEG is found at indexing: refused naming the file, or with skipBadFiles skipped, recorded, and the run completes; the folder is stored absolute", { skip: missingShared("hymenoptera_data") }, async () => {
+test("a truncated JPEG is found at indexing: refused naming the file, or with skipBadFiles skipped, recorded, and the run completes; the folder is stored absolute", async (t) => {
+  if (skipIfMissing(t, missingShared("hymenoptera_data"))) return;
   const root = tempDir("forgetting-truncated");
   const source = path.join(SHARED_DATA, "hymenoptera_data");
   const folder = path.join(root, "hym");
@@ -201,6 +203,9 @@ test("a truncated JPEG is found at indexing: refused naming the file, or with sk
   const victimPath = path.join(folder, "train", "ants", victim);
   const bytes = fs.readFileSync(victimPath);
   fs.writeFileSync(victimPath, bytes.subarray(0, Math.floor(bytes.length / 2)));
+  // A complete JPEG with 2 KiB appended after its end marker (as cameras that append a video do) is kept.
+  const appended = path.join(folder, "train", "bees", fs.readdirSync(path.join(folder, "train", "bees")).sort()[0]);
+  fs.appendFileSync(appended, Buffer.alloc(2048, 0x20));
   const outputsRoot = path.join(root, "outputs");
   // Relative to the working folder, as typed on a command line.
   const config = { dataset: "folder" as const, folder: path.relative(process.cwd(), folder), model: "digits-mlp" as const, imageSize: 16, epochs: 1, batchSize: 2 };
@@ -211,7 +216,7 @@ test("a truncated JPEG is found at indexing: refused naming the file, or with sk
 
   const manifest = await train({ ...config, skipBadFiles: true }, options);
   assert.equal(manifest.status, "completed");
-  assert.equal(manifest.dataset.nExamples, 3, "4 training images, 1 skipped");
+  assert.equal(manifest.dataset.nExamples, 3, "4 training images, 1 skipped (the truncated one, not the one with data appended)");
   assert.equal(manifest.config.folder, folder);
   const dataset = JSON.parse(fs.readFileSync(path.join(outputsRoot, "default", "r", "dataset.json"), "utf8")) as { skippedFiles: { file: string; reason: string }[] };
   assert.deepEqual(dataset.skippedFiles.map((s) => s.file), [path.join("train", "ants", victim)]);
