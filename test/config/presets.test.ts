@@ -53,40 +53,25 @@ function lrAt(name: keyof typeof TRAIN_PRESETS, epoch: number, iteration = 0, it
   return learningRateAt(resolveTrainConfig(TRAIN_PRESETS[name]), { epoch, iteration, itersPerEpoch });
 }
 
+/** What both small recipes leave at plain values: SGD without Nesterov or weight decay, a constant rate, correctness at presentation, clean data. */
+const PLAIN_SGD_ON_CLEAN_DATA = {
+  nesterov: false, weightDecay: 0, weightDecayExcludeBnAndBias: false, schedule: "constant", trackingMode: "presentation", labelNoise: 0, permutePixels: false,
+};
+
 test("preset digits = README's Presets line: MLP on the embedded digits, lr 0.05, momentum 0.9, batch 32, 10 epochs, constant rate", () => {
   assert.deepEqual(recipeFields("digits"), {
-    model: "digits-mlp",
-    dataset: "digits",
-    epochs: 10,
-    batchSize: 32,
-    lr: 0.05,
-    momentum: 0.9,
-    nesterov: false,
-    weightDecay: 0,
-    weightDecayExcludeBnAndBias: false,
-    schedule: "constant",
-    trackingMode: "presentation",
-    labelNoise: 0,
-    permutePixels: false,
+    model: "digits-mlp", dataset: "digits", epochs: 10, batchSize: 32,
+    lr: 0.05, momentum: 0.9,
+    ...PLAIN_SGD_ON_CLEAN_DATA,
   });
   assert.deepEqual([lrAt("digits", 0), lrAt("digits", 9)], [0.05, 0.05]);
 });
 
 test("preset mnist = Toneva et al. 2019 (MNIST): the paper's CNN, SGD lr 0.01 momentum 0.5, batch 64, 200 epochs, constant rate", () => {
   assert.deepEqual(recipeFields("mnist"), {
-    model: "mnist-cnn",
-    dataset: "mnist",
-    epochs: 200,
-    batchSize: 64,
-    lr: 0.01,
-    momentum: 0.5,
-    nesterov: false,
-    weightDecay: 0,
-    weightDecayExcludeBnAndBias: false,
-    schedule: "constant",
-    trackingMode: "presentation",
-    labelNoise: 0,
-    permutePixels: false,
+    model: "mnist-cnn", dataset: "mnist", epochs: 200, batchSize: 64,
+    lr: 0.01, momentum: 0.5,
+    ...PLAIN_SGD_ON_CLEAN_DATA,
   });
   assert.deepEqual([lrAt("mnist", 0), lrAt("mnist", 199, 99)], [0.01, 0.01]);
 });
@@ -102,19 +87,9 @@ test("preset mnist on the real MNIST files: no augmentation, normalized with the
 
 test("preset cifar = Toneva et al. 2019 (CIFAR-10): ResNet-18, batch 128, lr 0.1 Nesterov 0.9, wd 5e-4, x0.2 at 60/120/160, 200 epochs, RandomCrop(32, 4) + flip", async () => {
   assert.deepEqual(recipeFields("cifar"), {
-    model: "resnet18-cifar",
-    dataset: "cifar10",
-    epochs: 200,
-    batchSize: 128,
-    lr: 0.1,
-    momentum: 0.9,
-    nesterov: true,
-    weightDecay: 5e-4,
-    weightDecayExcludeBnAndBias: false,
-    schedule: "multistep",
-    trackingMode: "presentation",
-    labelNoise: 0,
-    permutePixels: false,
+    model: "resnet18-cifar", dataset: "cifar10", epochs: 200, batchSize: 128,
+    lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 5e-4, weightDecayExcludeBnAndBias: false, schedule: "multistep",
+    trackingMode: "presentation", labelNoise: 0, permutePixels: false,
   });
   // PyTorch MultiStepLR([60, 120, 160], gamma 0.2) stepped once per epoch: 0-based epochs
   // 0-59 at 0.1, 60-119 at 0.02, 120-159 at 0.004, 160-199 at 0.0008.
@@ -136,19 +111,9 @@ test("preset cifar = Toneva et al. 2019 (CIFAR-10): ResNet-18, batch 128, lr 0.1
 
 test("preset imagenet = the ImageNet reference study: ResNet-50, batch 256, lr 0.1 m 0.9, wd 1e-4 on all parameters, 5 warmup epochs then cosine, 90 epochs, eval tracking", async () => {
   assert.deepEqual(recipeFields("imagenet"), {
-    model: "resnet50",
-    dataset: "folder",
-    epochs: 90,
-    batchSize: 256,
-    lr: 0.1,
-    momentum: 0.9,
-    nesterov: false,
-    weightDecay: 1e-4,
-    weightDecayExcludeBnAndBias: false,
-    schedule: "warmup-cosine",
-    trackingMode: "eval",
-    labelNoise: 0,
-    permutePixels: false,
+    model: "resnet50", dataset: "folder", epochs: 90, batchSize: 256,
+    lr: 0.1, momentum: 0.9, nesterov: false, weightDecay: 1e-4, weightDecayExcludeBnAndBias: false, schedule: "warmup-cosine",
+    trackingMode: "eval", labelNoise: 0, permutePixels: false,
   });
   // Linear from 0 over 5 epochs (per iteration), then cosine from 0.1 to about 0 at the last step.
   const iters = 5005; // ceil(1,281,167 / 256)
