@@ -21,8 +21,9 @@ const config: KnipConfig = {
     // tslab's own TypeScript, resolved from tslab's folder by scripts/tslab-kernel.js.
     "@tslab/typescript-for-tslab",
   ],
-  // A system tool (Debian's package manager), not an npm package.
-  ignoreBinaries: ["apt-get"],
+  // System tools, not npm packages: Debian's package manager, and mount/umount for the tests'
+  // read-only and full tmpfs.
+  ignoreBinaries: ["apt-get", "mount", "umount"],
 };
 
 export default config;
