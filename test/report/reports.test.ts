@@ -90,7 +90,8 @@ test("runNotebooks(experimentDir) executes the five notebooks and writes .ipynb,
   assert.ok(report04.includes(`3 epochs: ${expected} never learned in all 2 seeds`), `notebook 04 shows ${expected} never learned in all seeds at 3 epochs`);
   const index = fs.readFileSync(result.index, "utf8");
   assert.ok(index.includes('<a href="04-seed-intersection.html">4. Never learned in all seeds: the seed intersection</a>'));
-  assert.ok(index.includes(`<tr><td class="num">3</td><td class="num">2</td><td class="num">${expected}</td>`), "index summary row of budget 3");
+  // budget, seeds, examples presented in both seeds (every one of the 1438), then the count.
+  assert.ok(index.includes(`<tr><td class="num">3</td><td class="num">2</td><td class="num">1438</td><td class="num">${expected}</td>`), "index summary row of budget 3");
 });
 
 test("the exported reports render in headless Chromium: every chart drawn, tables and images present, no console errors", { timeout: 240_000 }, async (t) => {
