@@ -37,6 +37,8 @@ export interface FolderSourceOptions extends SourceOptions {
   prefetch?: number;
   /** "sharp" sends JPEGs through sharp too, as on a machine without the native path; default "native" (where built). */
   jpegDecoder?: JpegDecoder;
+  /** Leave out an image that fails to decode (kept in `undecodable`) instead of failing; default false. */
+  skipBadFiles?: boolean;
 }
 
 export type JpegDecoder = "native" | "sharp";
@@ -217,25 +219,42 @@ export function folderBatchSource(images: ImageFolderImages, options: FolderSour
     return k >= 0 ? freeBuffers.splice(k, 1)[0] : new Float32Array(length);
   };
 
-  async function makeBatch(ids: Int32Array, epoch: number): Promise<Batch> {
+  // With skipBadFiles: exampleId -> why its image did not decode (found at its first decode).
+  const undecodable = new Map<number, string>();
+
+  async function makeBatch(batchIds: Int32Array, epoch: number): Promise<Batch> {
+    const ids = undecodable.size > 0 ? batchIds.filter((id) => !undecodable.has(id)) : batchIds;
     const out = takeBuffer(ids.length * imageSize);
-    await Promise.all(
+    const decoded = await Promise.all(
       Array.from(ids, async (id, i) => {
         const rng = new Random(options.seed, "augment", epoch, id);
         const file = path.join(images.root, images.files[id]);
-        const { raw, rest } = await decodeImage(file, options.transforms, rng, jpegDecoder);
+        let image: Awaited<ReturnType<typeof decodeImage>>;
+        try {
+          image = await decodeImage(file, options.transforms, rng, jpegDecoder);
+        } catch (err) {
+          if (!options.skipBadFiles || !(err instanceof FileFormatError)) throw err;
+          undecodable.set(id, err.message);
+          return false;
+        }
+        const { raw, rest } = image;
         // the plan may leave a step for the float path (a center crop larger than the image).
         if (fused && rest.length === fused.length) writeFused(out, i * imageSize, raw, fused.flipP > 0 && rng.next() < fused.flipP, fused.lut);
         else out.set(applyTransforms(rawToFloat(raw), rest, rng).data, i * imageSize);
+        return true;
       }),
     );
+    const kept = ids.filter((_, i) => decoded[i]);
+    // Images that failed leave gaps: move the decoded ones down, in order.
+    for (let k = 0, i = 0; i < ids.length; i++) if (decoded[i]) out.copyWithin(k++ * imageSize, i * imageSize, (i + 1) * imageSize);
     let released = false;
     const release = () => {
       // Kept small: a few batches in flight plus the one in use.
       if (!released && freeBuffers.length < prefetch + 1) freeBuffers.push(out);
       released = true;
     };
-    return { images: out, shape: [ids.length, h1, w1, 3], labels: Int32Array.from(ids, (id) => labels[id]), exampleIds: Int32Array.from(ids), release };
+    const batchImages = kept.length === ids.length ? out : out.subarray(0, kept.length * imageSize);
+    return { images: batchImages, shape: [kept.length, h1, w1, 3], labels: Int32Array.from(kept, (id) => labels[id]), exampleIds: Int32Array.from(kept), release };
   }
 
   async function* batchesOf(order: Int32Array, epoch: number, batchSize: number): AsyncGenerator<Batch> {
@@ -254,9 +273,12 @@ export function folderBatchSource(images: ImageFolderImages, options: FolderSour
     while (queue.length > 0) {
       const batch = await queue.shift()!;
       fill();
+      // Every image of it failed to decode (skipBadFiles).
+      if (batch.exampleIds.length === 0) continue;
       yield batch;
     }
   }
 
-  return splitBatchSource(images, options, { inputShape: [h1, w1, 3], labels, exampleNames: images.files, batchesOf });
+  const source = splitBatchSource(images, options, { inputShape: [h1, w1, 3], labels, exampleNames: images.files, batchesOf });
+  return options.skipBadFiles ? { ...source, undecodable } : source;
 }

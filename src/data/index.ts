@@ -238,7 +238,8 @@ export async function openDataset(options: DatasetOptions): Promise<OpenedDatase
   const trainOptions = { seed, shuffle: true, transforms: trainTransforms, labels: trainLabels, subsetIds, checksum: trainChecksum };
   const testOptions = { seed, transforms: testTransforms, checksum: testChecksum };
   if (train.kind === "image-folder" && test.kind === "image-folder") {
-    return { train: folderBatchSource(train, trainOptions), test: folderBatchSource(test, testOptions), variant };
+    const skipBadFiles = options.skipBadFiles === true;
+    return { train: folderBatchSource(train, { ...trainOptions, skipBadFiles }), test: folderBatchSource(test, { ...testOptions, skipBadFiles }), variant };
   }
   if (train.kind === "in-memory" && test.kind === "in-memory") {
     return {

@@ -90,6 +90,11 @@ export interface BatchSource {
    * The others keep their ids but never appear in a batch. Undefined means all examples.
    */
   subsetIds?: Int32Array;
+  /**
+   * Image folders read with skipBadFiles: the examples whose image failed to decode so far, with
+   * the reason. Each is found at its first decode and left out of every batch from then on.
+   */
+  undecodable?: ReadonlyMap<number, string>;
   /** The batches of one epoch, in order; the last partial batch is kept. */
   batches(epoch: number, batchSize: number): AsyncIterable<Batch>;
 }

@@ -98,6 +98,11 @@ export interface RunManifest {
     classNames: string[];
     /** Present when only a subset was trained on (removal experiment). */
     subsetSize?: number;
+    /**
+     * Image folders read with skipBadFiles: images that passed indexing but failed at their first
+     * decode, left out of training from then on (never presented), with the decoder's reason.
+     */
+    undecodable?: { exampleId: number; file: string; reason: string }[];
   };
   environment: EnvironmentInfo;
   git: { commit: string | null; dirty: boolean | null };

@@ -41,6 +41,11 @@ export function readManifest(runDir: string): RunManifest {
   if (!Array.isArray(m.dataset.classNames) || m.dataset.classNames.length !== m.dataset.nClasses) {
     fail("dataset.classNames", `an array of ${m.dataset.nClasses} names`, m.dataset.classNames);
   }
+  const undecodable: unknown = m.dataset.undecodable;
+  if (undecodable !== undefined) {
+    const ok = Array.isArray(undecodable) && undecodable.every((u: { exampleId?: unknown }) => Number.isInteger(u?.exampleId) && (u.exampleId as number) >= 0 && (u.exampleId as number) < m.dataset.nExamples);
+    if (!ok) fail("dataset.undecodable", `a list of { exampleId in [0, ${m.dataset.nExamples}), file, reason }`, undecodable);
+  }
   if (!Number.isInteger(m.epochsCompleted) || m.epochsCompleted < 0 || m.epochsCompleted > m.config.epochs) {
     fail("epochsCompleted", `an integer in [0, ${m.config.epochs}]`, m.epochsCompleted);
   }

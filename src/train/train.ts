@@ -214,6 +214,18 @@ async function runEpochs(
       presented = new Uint8Array(nExamples);
       for (const id of trainSource.subsetIds) presented[id] = 1;
     }
+    // Images found undecodable (skipBadFiles) are never presented again: recorded in the manifest
+    // (a resumed run keeps those it found before) and left out of the statistics.
+    const undecodable = new Map((manifest.dataset.undecodable ?? []).map((u) => [u.exampleId, u]));
+    const recordUndecodable = () => {
+      for (const [exampleId, reason] of trainSource.undecodable ?? []) {
+        if (!undecodable.has(exampleId)) undecodable.set(exampleId, { exampleId, file: trainSource.exampleNames?.[exampleId] ?? "", reason });
+      }
+      if (undecodable.size === 0) return;
+      manifest.dataset.undecodable = [...undecodable.values()].sort((a, b) => a.exampleId - b.exampleId);
+      presented ??= new Uint8Array(nExamples).fill(1);
+      for (const id of undecodable.keys()) presented[id] = 0;
+    };
     const datasetChecksum = manifest.dataset.checksum;
     const started = Date.now();
     try {
@@ -234,6 +246,7 @@ async function runEpochs(
           logRows.push(log);
           writeLog(dir, logRows);
           const record: CorrectRecord = { nExamples, nEpochs: epoch + 1, rowBytes, bits: bits.subarray(0, (epoch + 1) * rowBytes) };
+          recordUndecodable();
           writeStatsCsv(dir, exampleStats(record, { presented }), { labels: trainSource.labels, exampleNames: trainSource.exampleNames });
           saveCheckpoint(dir, { model, momentum: optimizer.getState(), epoch: epoch + 1, recordLength: epoch + 1, configSha256: configSha256(config), datasetChecksum });
           manifest.epochsCompleted = epoch + 1;

@@ -6,6 +6,9 @@ import * as path from "node:path";
 import { FileFormatError, ValueError } from "../../src/core/errors";
 import { resumeRun, train } from "../../src/train/train";
 import type { RunManifest } from "../../src/runs/layout";
+import { readManifest } from "../../src/runs/manifest";
+import { presentedMask } from "../../src/runs/scan";
+import sharp from "sharp";
 import { SHARED_DATA, missingShared, tempDir } from "../data/shared";
 import { skipIfMissing } from "../requirements";
 
@@ -220,4 +223,44 @@ test("a truncated JPEG is found at indexing: refused naming the file, or with sk
   assert.equal(manifest.config.folder, folder);
   const dataset = JSON.parse(fs.readFileSync(path.join(outputsRoot, "default", "r", "dataset.json"), "utf8")) as { skippedFiles: { file: string; reason: string }[] };
   assert.deepEqual(dataset.skippedFiles.map((s) => s.file), [path.join("train", "ants", victim)]);
+});
+
+test("an image that passes indexing but fails at its first decode: the run stops naming it, or with skipBadFiles it is left out, recorded in the manifest and never presented", async (t) => {
+  if (skipIfMissing(t, missingShared("hymenoptera_data"))) return;
+  const root = tempDir("forgetting-undecodable");
+  const source = path.join(SHARED_DATA, "hymenoptera_data");
+  const folder = path.join(root, "hym");
+  for (const split of ["train", "val"]) {
+    for (const cls of ["ants", "bees"]) {
+      fs.mkdirSync(path.join(folder, split, cls), { recursive: true });
+      for (const name of fs.readdirSync(path.join(source, split, cls)).sort().slice(0, 2)) fs.copyFileSync(path.join(source, split, cls, name), path.join(folder, split, cls, name));
+    }
+  }
+  // A PNG whose header is whole (indexing reads only headers) but whose image data is damaged.
+  const first = fs.readdirSync(path.join(folder, "train", "bees")).sort()[0];
+  const png = Buffer.from(await sharp(path.join(folder, "train", "bees", first)).png().toBuffer());
+  for (let i = png.length >> 1; i < (png.length >> 1) + 64; i++) png[i] ^= 0xff;
+  fs.rmSync(path.join(folder, "train", "bees", first));
+  const damaged = path.join(folder, "train", "bees", "damaged.png");
+  fs.writeFileSync(damaged, png);
+  const config = { dataset: "folder" as const, folder, model: "digits-mlp" as const, imageSize: 16, epochs: 2, batchSize: 2 };
+  const options = { outputsRoot: path.join(root, "outputs"), backend: "wasm" as const, quiet: true };
+  await assert.rejects(train(config, { ...options, runId: "strict" }), isError(FileFormatError, new RegExp(`^${damaged}: expected a decodable image, got [^\\n]+$`)));
+
+  const manifest = await train({ ...config, skipBadFiles: true }, { ...options, runId: "skip" });
+  assert.equal(manifest.status, "completed");
+  assert.equal(manifest.dataset.nExamples, 4, "indexing kept all four");
+  // Ids follow class then file name: ants 0 and 1, then bees: the other bee (a name of digits) 2, damaged.png 3.
+  const examples = fs.readFileSync(path.join(options.outputsRoot, "default", "skip", "examples.csv"), "utf8").trim().split("\n").slice(1);
+  const damagedId = examples.findIndex((row) => row.includes("damaged.png"));
+  assert.equal(damagedId, 3);
+  assert.deepEqual(manifest.dataset.undecodable?.map((u) => [u.exampleId, u.file]), [[3, path.join("bees", "damaged.png")]]);
+  assert.match(manifest.dataset.undecodable[0].reason, /expected a decodable image/);
+  assert.deepEqual([...presentedMask(readManifest(path.join(options.outputsRoot, "default", "skip")))!], [1, 1, 1, 0]);
+  // Never presented: its bit (bit 3 of each one-byte row) is 0 in both epochs, and stats.csv says it was not presented.
+  const bits = fs.readFileSync(path.join(options.outputsRoot, "default", "skip", "correct.bits"));
+  assert.deepEqual([bits[0] & 8, bits[1] & 8], [0, 0]);
+  const stats = fs.readFileSync(path.join(options.outputsRoot, "default", "skip", "stats.csv"), "utf8").trim().split("\n");
+  const presentedColumn = stats[0].split(",").indexOf("presented");
+  assert.deepEqual(stats.slice(1).map((row) => row.split(",")[presentedColumn]), ["1", "1", "1", "0"]);
 });
