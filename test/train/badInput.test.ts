@@ -190,18 +190,23 @@ test("train() refuses a model that cannot take the images, and an epoch count pa
   assert.equal(manifest.status, "completed");
 });
 
-test("a truncated JPEG is found at indexing: refused naming the file, or with skipBadFiles skipped, recorded, and the run completes; the folder is stored absolute", async (t) => {
-  if (skipIfMissing(t, missingShared("hymenoptera_data"))) return;
-  const root = tempDir("forgetting-truncated");
+/** Two images per class and split of the shared hymenoptera folder, copied under `root` (the shared data is never modified). */
+function smallHymenopteraCopy(root: string): string {
   const source = path.join(SHARED_DATA, "hymenoptera_data");
   const folder = path.join(root, "hym");
-  // Two images per class and split, copied; the shared data is never modified.
   for (const split of ["train", "val"]) {
     for (const cls of ["ants", "bees"]) {
       fs.mkdirSync(path.join(folder, split, cls), { recursive: true });
       for (const name of fs.readdirSync(path.join(source, split, cls)).sort().slice(0, 2)) fs.copyFileSync(path.join(source, split, cls, name), path.join(folder, split, cls, name));
     }
   }
+  return folder;
+}
+
+test("a truncated JPEG is found at indexing: refused naming the file, or with skipBadFiles skipped, recorded, and the run completes; the folder is stored absolute", async (t) => {
+  if (skipIfMissing(t, missingShared("hymenoptera_data"))) return;
+  const root = tempDir("forgetting-truncated");
+  const folder = smallHymenopteraCopy(root);
   const victim = fs.readdirSync(path.join(folder, "train", "ants")).sort()[1];
   const victimPath = path.join(folder, "train", "ants", victim);
   const bytes = fs.readFileSync(victimPath);
@@ -228,14 +233,7 @@ test("a truncated JPEG is found at indexing: refused naming the file, or with sk
 test("an image that passes indexing but fails at its first decode: the run stops naming it, or with skipBadFiles it is left out, recorded in the manifest and never presented", async (t) => {
   if (skipIfMissing(t, missingShared("hymenoptera_data"))) return;
   const root = tempDir("forgetting-undecodable");
-  const source = path.join(SHARED_DATA, "hymenoptera_data");
-  const folder = path.join(root, "hym");
-  for (const split of ["train", "val"]) {
-    for (const cls of ["ants", "bees"]) {
-      fs.mkdirSync(path.join(folder, split, cls), { recursive: true });
-      for (const name of fs.readdirSync(path.join(source, split, cls)).sort().slice(0, 2)) fs.copyFileSync(path.join(source, split, cls, name), path.join(folder, split, cls, name));
-    }
-  }
+  const folder = smallHymenopteraCopy(root);
   // A PNG whose header is whole (indexing reads only headers) but whose image data is damaged.
   const first = fs.readdirSync(path.join(folder, "train", "bees")).sort()[0];
   const png = Buffer.from(await sharp(path.join(folder, "train", "bees", first)).png().toBuffer());
