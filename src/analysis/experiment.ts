@@ -16,8 +16,7 @@
  * cover each seed's own presented examples.
  */
 import { ValueError } from "../core/errors";
-import type { ExampleStats } from "../runs/stats";
-import { exampleStatsFromFile } from "../runs/stats";
+import { type ExampleStats, exampleStatsFromFile } from "../runs/stats";
 import { readFloatRecord } from "../runs/record";
 import { type ExperimentScan, loadRunRecord, presentedMask, readLogColumns, readRunExamples } from "../runs/scan";
 import { type DataMap, dataMap, meanDataMap } from "./dataMap";

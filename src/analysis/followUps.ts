@@ -7,8 +7,7 @@
 import * as path from "node:path";
 import { checkSameLength } from "../core/errors";
 import { fieldFailure, readJsonFile } from "../core/jsonFile";
-import { type ExampleStats, exampleStats } from "../runs/stats";
-import { exampleStatsFromFile } from "../runs/stats";
+import { type ExampleStats, exampleStats, exampleStatsFromFile } from "../runs/stats";
 import { readManifest } from "../runs/manifest";
 import { readCorrectRecord } from "../runs/record";
 import { presentedMask } from "../runs/scan";
