@@ -238,8 +238,9 @@ export async function openDataset(options: DatasetOptions): Promise<OpenedDatase
   const trainOptions = { seed, shuffle: true, transforms: trainTransforms, labels: trainLabels, subsetIds, checksum: trainChecksum };
   const testOptions = { seed, transforms: testTransforms, checksum: testChecksum };
   if (train.kind === "image-folder" && test.kind === "image-folder") {
-    const skipBadFiles = options.skipBadFiles === true;
-    return { train: folderBatchSource(train, { ...trainOptions, skipBadFiles }), test: folderBatchSource(test, { ...testOptions, skipBadFiles }), variant };
+    // Training images found undecodable are recorded by the run (BatchSource.undecodable); a test
+    // image that fails would silently shrink the test set, so it stops the run instead.
+    return { train: folderBatchSource(train, { ...trainOptions, skipBadFiles: options.skipBadFiles === true }), test: folderBatchSource(test, testOptions), variant };
   }
   if (train.kind === "in-memory" && test.kind === "in-memory") {
     return {
