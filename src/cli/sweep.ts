@@ -79,7 +79,7 @@ export async function sweepAndReport(who: string, dir: string, options: ParsedOp
 /** Prints the summary; throws if any run failed, so the exit code says so. */
 function reportSweep(who: string, summary: SweepSummary): void {
   if (process.stderr.isTTY) process.stderr.write("\n");
-  console.log(`completed now: ${summary.completed.length}; already done: ${summary.alreadyDone.length}; locked by another sweep: ${summary.lockedElsewhere.length}; failed: ${summary.failed.length}`);
+  console.log(`completed now: ${summary.completed.length}; already done: ${summary.alreadyDone.length}; locked by another process: ${summary.lockedElsewhere.length}; failed: ${summary.failed.length}`);
   if (summary.lockedElsewhere.length) console.log(`  running elsewhere: ${summary.lockedElsewhere.join(", ")}`);
   if (summary.failed.length) {
     const listed = summary.failed.map((f) => `${f.runId} (exit ${f.exitCode}, log ${f.log})`).join("; ");

@@ -7,9 +7,10 @@
  * - A run already on disk is matched by its manifest (config.epochs, config.seed and the
  *   rest of the config), so runs made elsewhere and dropped into the folder count as done.
  * - Unfinished runs are resumed (train() resumes an existing run id from its checkpoint).
- * - A lock file per run (<experiment>/.sweep/locks/<runId>.lock: pid, host, time) keeps two
- *   sweeps from running the same run at once; a lock whose processes are dead on this host
- *   is stale and taken over.
+ * - Each worker's train() holds the run's lock (../runs/lock.ts), so two sweeps, a sweep and
+ *   a `train --resume` or a Slurm task never train one run at once. The sweep skips runs whose
+ *   lock is live, and a worker that finds the lock taken after that check exits
+ *   RUN_LOCKED_EXIT: both count as locked elsewhere, not failed.
  * - Progress (runs done/total, epochs, ETA) is polled from the run manifests, which
  *   training rewrites after every epoch.
  */
@@ -22,7 +23,7 @@ import { type ExperimentConfig, type PlannedRun, planRuns } from "../config/expe
 import type { ResolvedTrainConfig } from "../config/train";
 import { makeDirectory, writeJsonAtomic } from "../core/atomic";
 import { ValueError, describeValue } from "../core/errors";
-import { SWEEP_DIR, acquireRunLock, releaseRunLock, updateRunLock } from "../runs/lock";
+import { RUN_LOCKED_EXIT, SWEEP_DIR, readLiveLock } from "../runs/lock";
 import { readManifest } from "../runs/manifest";
 import { locateRuns } from "../runs/status";
 import type { WorkerJobFile } from "./worker";
@@ -66,11 +67,11 @@ export interface SweepOptions {
 export interface SweepSummary {
   /** Runs trained to completion by this sweep. */
   completed: string[];
-  /** Runs already completed before the sweep. */
+  /** Runs already completed before this sweep came to them. */
   alreadyDone: string[];
   /** Runs whose worker exited with an error; `log` holds its output. */
   failed: { runId: string; exitCode: number | null; log: string }[];
-  /** Runs another live process holds a lock on. */
+  /** Runs another live process holds the lock of (another sweep, a `train --resume`, a Slurm task). */
   lockedElsewhere: string[];
 }
 
@@ -104,6 +105,13 @@ export async function sweep(experimentDir: string, options: SweepOptions = {}): 
   const logDir = path.join(dir, SWEEP_DIR, "logs");
   makeDirectory(logDir);
 
+  const isCompleted = (runId: string) => {
+    try {
+      return readManifest(path.join(dir, runId)).status === "completed";
+    } catch {
+      return false;
+    }
+  };
   const epochsOf = (runId: string) => {
     try {
       return readManifest(path.join(dir, runId)).epochsCompleted;
@@ -137,7 +145,12 @@ export async function sweep(experimentDir: string, options: SweepOptions = {}): 
     const startNext = () => {
       while (freeSlots.length > 0 && queue.length > 0) {
         const { run, runId } = queue.shift()!;
-        if (!acquireRunLock(dir, runId)) {
+        // Another process may have finished or taken the run since the sweep began.
+        if (isCompleted(runId)) {
+          summary.alreadyDone.push(runId);
+          continue;
+        }
+        if (readLiveLock(dir, runId)) {
           summary.lockedElsewhere.push(runId);
           continue;
         }
@@ -149,20 +162,13 @@ export async function sweep(experimentDir: string, options: SweepOptions = {}): 
         const child = spawnWorker({ experimentDir: dir, outputsRoot: path.dirname(dir), experiment: path.basename(dir), runId, config: run.config, slot }, env);
         child.stdout?.on("data", (chunk: Buffer) => fs.writeSync(log, chunk));
         child.stderr?.on("data", (chunk: Buffer) => fs.writeSync(log, chunk));
-        if (child.pid) updateRunLock(dir, runId, child.pid);
         running.set(runId, { run, child, slot });
         child.on("close", (code) => {
           fs.closeSync(log);
-          releaseRunLock(dir, runId);
           running.delete(runId);
           freeSlots.push(slot);
-          let finished: boolean;
-          try {
-            finished = readManifest(path.join(dir, runId)).status === "completed";
-          } catch {
-            finished = false;
-          }
-          if (code === 0 && finished) summary.completed.push(runId);
+          if (code === RUN_LOCKED_EXIT) summary.lockedElsewhere.push(runId);
+          else if (code === 0 && isCompleted(runId)) summary.completed.push(runId);
           else summary.failed.push({ runId, exitCode: code, log: logFile });
           report();
           startNext();

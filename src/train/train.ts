@@ -8,6 +8,8 @@
  * epochsCompleted or epochsCompleted + 1, with at least that many record rows on disk;
  * resume truncates the records to the checkpoint's length and continues. Same seed on the
  * same backend: the record and final weights are byte-identical to an uninterrupted run.
+ * The process that trains a run holds its lock (../runs/lock.ts) from its first write to
+ * the end, so two processes never train one run at once.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -22,6 +24,7 @@ import { buildModel, checkModelInput } from "../models";
 import { CHECKPOINT_FILE, type CheckpointState, loadCheckpointWeights, readCheckpoint, saveCheckpoint } from "../runs/checkpoint";
 import { CHECKPOINT_DIR, CORRECT_FILE, FLOAT_RECORDS, LOG_FILE, MANIFEST_FILE, type RunManifest, correctRowBytes, runDir as runFolder, type LogRow } from "../runs/layout";
 import { readManifest, writeManifest } from "../runs/manifest";
+import { RunLockLostError, acquireRunLock } from "../runs/lock";
 import { type CorrectRecord, appendCorrectRow, appendFloatRow, readCorrectRecord } from "../runs/record";
 import { createRun, newRunId, writeLog } from "../runs/store";
 import { readLog } from "../runs/scan";
@@ -85,7 +88,8 @@ function openRunData(config: ResolvedTrainConfig, dataRoot?: string): Promise<Op
  *   partial config (a notebook's call), resolved here, once.
  * @returns the final manifest.
  * @throws ValueError for a bad config or option, or a config that differs from the
- *   existing run's; FileFormatError for corrupt run files. Existing files stay intact.
+ *   existing run's; RunLockedError (a ValueError) if another live process trains the run;
+ *   FileFormatError for corrupt run files. Existing files stay intact.
  */
 export async function train(config: ResolvedTrainConfig | Partial<TrainConfig>, options: TrainOptions = {}): Promise<RunManifest> {
   const resolved = resolveTrainConfig(config);
@@ -93,21 +97,56 @@ export async function train(config: ResolvedTrainConfig | Partial<TrainConfig>, 
   const experiment = checkFolderName("train: options.experiment", options.experiment ?? "default");
   const runId = checkFolderName("train: options.runId", options.runId ?? (await newRunId()));
   const dir = runFolder(outputsRoot, experiment, runId);
-  if (fs.existsSync(path.join(dir, MANIFEST_FILE))) {
+  /** Whether the run exists (with this config: another is refused). */
+  const runExists = () => {
+    if (!fs.existsSync(path.join(dir, MANIFEST_FILE))) return false;
     const recorded = readManifest(dir).config;
     if (configDifferences(recorded, resolved).length > 0) {
       throw new ValueError(`train: run ${dir} exists with another config (${describeConfigDifferences(recorded, resolved)}); choose a new run id or resume it unchanged`);
     }
-    return resumeRun(dir, options);
-  }
+    return true;
+  };
+  // Every check comes before the lock, the first write; a new run's include the data and model.
+  let prepared = runExists() ? null : await prepareNewRun(resolved, options);
+  return withRunLock(dir, options, async (held) => {
+    // Looked at again under the lock: another process may have started the run meanwhile.
+    if (runExists()) return continueRun(dir, held);
+    prepared ??= await prepareNewRun(resolved, options);
+    const { manifest } = createRun({ outputsRoot, experiment, runId, config: resolved, data: prepared.data, environment: prepared.environment });
+    return runEpochs(dir, manifest, resolved, prepared.data, { checkpoint: null, log: [] }, held);
+  });
+}
+
+/** The backend and the data of a new run, checked against the model: everything that can refuse the config. */
+async function prepareNewRun(config: ResolvedTrainConfig, options: TrainOptions) {
   const backend = await initBackend({ backend: options.backend });
   // Image-folder pixels depend on the JPEG decoder (native libjpeg-turbo + PIL resize, or sharp).
-  const environment = resolved.dataset === "folder" ? { ...backend, versions: { ...backend.versions, "jpeg-decoder": jpegDecoderDescription() } } : backend;
-  const data = await openRunData(resolved, options.dataRoot);
+  const environment = config.dataset === "folder" ? { ...backend, versions: { ...backend.versions, "jpeg-decoder": jpegDecoderDescription() } } : backend;
+  const data = await openRunData(config, options.dataRoot);
   // The last check before the run folder exists: a model that cannot take these images.
-  checkModelInput(resolved.model, data.train.inputShape, data.train.nClasses);
-  const { manifest } = createRun({ outputsRoot, experiment, runId, config: resolved, data, environment });
-  return runEpochs(dir, manifest, resolved, data, { checkpoint: null, log: [] }, options);
+  checkModelInput(config.model, data.train.inputShape, data.train.nClasses);
+  return { environment, data };
+}
+
+/**
+ * Runs `work` holding the run's lock (../runs/lock.ts) and releases it after, whatever
+ * happens. `work` gets `options` whose onProgress stops the run at the next minibatch if the
+ * lock is lost (another process may be writing the run then).
+ * @throws RunLockedError if another live process holds the lock.
+ */
+async function withRunLock<T>(dir: string, options: TrainOptions, work: (held: TrainOptions) => Promise<T>): Promise<T> {
+  const lock = await acquireRunLock(path.dirname(dir), path.basename(dir));
+  try {
+    return await work({
+      ...options,
+      onProgress: (progress) => {
+        if (lock.lost) throw new RunLockLostError(dir, lock.lost);
+        options.onProgress?.(progress);
+      },
+    });
+  } finally {
+    await lock.release();
+  }
 }
 
 /**
@@ -115,11 +154,18 @@ export async function train(config: ResolvedTrainConfig | Partial<TrainConfig>, 
  * checkpoint and the records before touching anything, then truncates the records to the
  * checkpoint's length and trains the remaining epochs.
  * @returns the final manifest (at once, if the run is already completed).
- * @throws ValueError if the dataset checksum changed; FileFormatError for a corrupt or
+ * @throws RunLockedError (a ValueError) if another live process trains the run; ValueError
+ *   if the dataset checksum changed; FileFormatError for a corrupt or
  *   inconsistent manifest, checkpoint, record or log file.
  */
 export async function resumeRun(runDir: string, options: ResumeOptions = {}): Promise<RunManifest> {
   const dir = path.resolve(runDir);
+  readManifest(dir); // a run folder, before its experiment folder gets a lock
+  return withRunLock(dir, options, (held) => continueRun(dir, held));
+}
+
+/** resumeRun's work, under the run's lock. */
+async function continueRun(dir: string, options: ResumeOptions): Promise<RunManifest> {
   const manifest = readManifest(dir);
   if (manifest.status === "completed") return manifest;
   const { config } = manifest;

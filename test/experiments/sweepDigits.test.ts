@@ -32,7 +32,7 @@ test("forgetting sweep/status/analyze/export on digits: 2 budgets x 3 seeds from
   const outputs = makeTempDir("sweep-digits-");
   try {
     const sweepOut = cli(["sweep", "digits-e2e", "--outputs", outputs, "--budgets", "2,3", "--seeds", "3", "--preset", "digits", "--workers", "2"]);
-    assert.match(sweepOut, /completed now: 6; already done: 0; locked by another sweep: 0; failed: 0/);
+    assert.match(sweepOut, /completed now: 6; already done: 0; locked by another process: 0; failed: 0/);
     assert.match(cli(["sweep", "digits-e2e", "--outputs", outputs]), /completed now: 0; already done: 6/);
     const status = cli(["status", "digits-e2e", "--outputs", outputs]);
     assert.match(status, /6 runs: 6 completed/);
