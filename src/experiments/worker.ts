@@ -6,9 +6,9 @@
  * train() checks it once, in this process, and nothing here checks it besides.
  */
 import * as fs from "node:fs";
+import * as path from "node:path";
 import type { TrainConfig } from "../config/train";
-import { RUN_LOCKED_EXIT, RunLockedError } from "../runs/lock";
-import { train } from "../train/train";
+import { RUN_LOCKED_EXIT, RunLockedError, acquireRunLock } from "../runs/lock";
 
 /** What spawnTrainWorker writes for one worker. */
 export interface WorkerJobFile {
@@ -21,7 +21,15 @@ export interface WorkerJobFile {
 
 async function main(jobFile: string): Promise<void> {
   const job = JSON.parse(fs.readFileSync(jobFile, "utf8")) as WorkerJobFile;
-  await train(job.config, { outputsRoot: job.outputsRoot, experiment: job.experiment, runId: job.runId });
+  // The lock first, the training code (tfjs, a second to load) after: two sweeps racing for a
+  // run learn which one trains it at once, and the loser moves on to the next run.
+  const runLock = await acquireRunLock(path.join(job.outputsRoot, job.experiment), job.runId);
+  try {
+    const { train } = await import("../train/train.js");
+    await train(job.config, { outputsRoot: job.outputsRoot, experiment: job.experiment, runId: job.runId, runLock });
+  } finally {
+    await runLock.release();
+  }
 }
 
 if (require.main === module) {

@@ -61,6 +61,8 @@ export interface LiveRunLock {
 
 /** A held run lock. */
 export interface RunLock {
+  /** The run folder the lock is for. */
+  readonly runDir: string;
   readonly holder: RunLockHolder;
   /**
    * Why the lock was lost while held (its folder removed, or taken over after a refresh
@@ -212,6 +214,7 @@ export async function acquireRunLock(experimentDir: string, runId: string): Prom
     await releaseAcquiring();
   }
   return {
+    runDir,
     holder,
     get lost() {
       return lost;

@@ -24,7 +24,7 @@ import { buildModel, checkModelInput } from "../models";
 import { CHECKPOINT_FILE, type CheckpointState, loadCheckpointWeights, readCheckpoint, saveCheckpoint } from "../runs/checkpoint";
 import { CHECKPOINT_DIR, CORRECT_FILE, FLOAT_RECORDS, LOG_FILE, MANIFEST_FILE, type RunManifest, correctRowBytes, runDir as runFolder, type LogRow } from "../runs/layout";
 import { readManifest, writeManifest } from "../runs/manifest";
-import { RunLockLostError, acquireRunLock } from "../runs/lock";
+import { type RunLock, RunLockLostError, acquireRunLock } from "../runs/lock";
 import { type CorrectRecord, appendCorrectRow, appendFloatRow, readCorrectRecord } from "../runs/record";
 import { createRun, newRunId, writeLog } from "../runs/store";
 import { readLog } from "../runs/scan";
@@ -53,6 +53,12 @@ export interface TrainOptions {
   dataRoot?: string;
   /** Stop after this many completed epochs, leaving the run resumable (budgeted sessions, tests). */
   stopAfterEpochs?: number;
+  /**
+   * The run's lock, when the caller took it already (a sweep worker does, before it loads the
+   * training code, so that it loses a race in milliseconds); train() then leaves its release
+   * to the caller. Default: train() takes the lock and releases it.
+   */
+  runLock?: RunLock;
 }
 
 export type ResumeOptions = Omit<TrainOptions, "outputsRoot" | "experiment" | "runId">;
@@ -135,7 +141,8 @@ async function prepareNewRun(config: ResolvedTrainConfig, options: TrainOptions)
  * @throws RunLockedError if another live process holds the lock.
  */
 async function withRunLock<T>(dir: string, options: TrainOptions, work: (held: TrainOptions) => Promise<T>): Promise<T> {
-  const lock = await acquireRunLock(path.dirname(dir), path.basename(dir));
+  if (options.runLock && options.runLock.runDir !== dir) throw new ValueError(`train: expected options.runLock to be the lock of ${dir}, got the lock of ${options.runLock.runDir}`);
+  const lock = options.runLock ?? (await acquireRunLock(path.dirname(dir), path.basename(dir)));
   try {
     return await work({
       ...options,
@@ -145,7 +152,7 @@ async function withRunLock<T>(dir: string, options: TrainOptions, work: (held: T
       },
     });
   } finally {
-    await lock.release();
+    if (!options.runLock) await lock.release();
   }
 }
 

@@ -9,34 +9,44 @@ import { type WorkerJob, sweep } from "../../src/experiments/sweep";
 import { resolveTrainConfig } from "../../src/config/train";
 import { makeTempDir, writeFakeRun } from "../analysis/fakeRuns";
 import { readExperimentConfig, writeExperimentConfig } from "../../src/runs/experiment";
-import { acquireRunLock, readLiveLock, releaseRunLock } from "../../src/runs/lock";
+import { RUN_LOCKED_EXIT, acquireRunLock, readLiveLock } from "../../src/runs/lock";
 import { sweepStatus } from "../../src/runs/status";
 import { type SweepProgress, formatSweepProgress } from "../../src/core/progress";
 import { withFakeNvidiaSmi } from "../backend/fakeNvidiaSmi";
 
 const FAKE_RUNS = path.resolve(__dirname, "../analysis/fakeRuns.ts");
+const LOCK = path.resolve(__dirname, "../../src/runs/lock.ts");
 
 /**
- * A stand-in for training: a real child process that writes the run epoch by epoch with the
- * record and manifest helpers (resuming from the epochs already on disk), or exits 3 when
- * the config asks for lr 0.123.
+ * A stand-in for training: a real child process that, like train() in the real worker, holds
+ * the run's lock (exit RUN_LOCKED_EXIT if another process holds it) while it writes the run
+ * epoch by epoch with the record and manifest helpers (resuming from the epochs already on
+ * disk), or exits 3 when the config asks for lr 0.123.
  */
 function fakeWorker(job: WorkerJob, env: NodeJS.ProcessEnv) {
   const script = `
     const { writeFakeRun } = require(${JSON.stringify(FAKE_RUNS)});
+    const { RUN_LOCKED_EXIT, RunLockedError, acquireRunLock } = require(${JSON.stringify(LOCK)});
     const fs = require("node:fs"); const path = require("node:path");
     const job = JSON.parse(process.env.FAKE_JOB);
     if (job.config.lr === 0.123) { console.error("simulated crash"); process.exit(3); }
-    const dir = path.join(job.outputsRoot, job.experiment, job.runId);
-    let start = 0;
-    try { start = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")).epochsCompleted; } catch {}
-    fs.appendFileSync(path.join(job.outputsRoot, job.experiment, "starts.txt"), job.runId + " from " + start + "\\n");
-    const n = 5, E = job.config.epochs;
-    const sequences = Array.from({ length: n }, (_, i) => Array.from({ length: E }, (_, e) => (i + e + job.config.seed) % 3 === 0 ? 0 : 1));
-    for (let e = Math.max(start, 1); e <= E; e++) {
-      writeFakeRun(path.join(job.outputsRoot, job.experiment), { runId: job.runId, seed: job.config.seed, sequences, config: job.config,
-        status: e === E ? "completed" : "running", epochsCompleted: e, rowsWritten: e, acc: Array(e).fill(0.5 + job.config.seed / 10) });
-    }
+    const experimentDir = path.join(job.outputsRoot, job.experiment);
+    acquireRunLock(experimentDir, job.runId).then(async (lock) => {
+      const dir = path.join(experimentDir, job.runId);
+      let start = 0;
+      try { start = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")).epochsCompleted; } catch {}
+      fs.appendFileSync(path.join(experimentDir, "starts.txt"), job.runId + " from " + start + "\\n");
+      const n = 5, E = job.config.epochs;
+      const sequences = Array.from({ length: n }, (_, i) => Array.from({ length: E }, (_, e) => (i + e + job.config.seed) % 3 === 0 ? 0 : 1));
+      for (let e = Math.max(start, 1); e <= E; e++) {
+        writeFakeRun(experimentDir, { runId: job.runId, seed: job.config.seed, sequences, config: job.config,
+          status: e === E ? "completed" : "running", epochsCompleted: e, rowsWritten: e, acc: Array(e).fill(0.5 + job.config.seed / 10) });
+      }
+      await lock.release();
+    }, (err) => {
+      console.error(err.message);
+      process.exit(err instanceof RunLockedError ? RUN_LOCKED_EXIT : 1);
+    });
   `;
   return spawn(process.execPath, [...process.execArgv, "-e", script], { env: { ...env, FAKE_JOB: JSON.stringify(job) }, stdio: ["ignore", "pipe", "pipe"] });
 }
@@ -127,10 +137,10 @@ test("sweep(dir) resumes interrupted runs, counts dropped-in runs as done, skips
     writeFakeRun(dir, { runId: "b3-s1", seed: 1, sequences: [[1, 1, 1]], config: cfg(3, 1), status: "running", epochsCompleted: 1, rowsWritten: 1 });
     writeFakeRun(dir, { runId: "cluster-Xy7", seed: 0, sequences: [[1, 1]], config: cfg(2, 0) });
     // A live process (this one) holds b2-s1; b3-s0's lock belongs to a dead process.
-    assert.equal(acquireRunLock(dir, "b2-s1"), true);
-    assert.equal(acquireRunLock(dir, "b2-s1"), false, "a live lock cannot be taken twice");
+    const held = await acquireRunLock(dir, "b2-s1");
     const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" });
-    fs.writeFileSync(path.join(dir, ".sweep", "locks", "b3-s0.lock"), JSON.stringify({ pid: Number(dead.stdout), host: os.hostname(), startedAt: "x" }));
+    fs.mkdirSync(path.join(dir, ".sweep", "locks", "b3-s0.lock"));
+    fs.writeFileSync(path.join(dir, ".sweep", "locks", "b3-s0.holder.json"), JSON.stringify({ pid: Number(dead.stdout), host: os.hostname(), startedAt: "x" }));
     assert.equal(readLiveLock(dir, "b3-s0"), null);
     assert.deepEqual(sweepStatus(dir).map((s) => [s.runId, s.state]), [
       ["cluster-Xy7", "completed"],
@@ -144,8 +154,34 @@ test("sweep(dir) resumes interrupted runs, counts dropped-in runs as done, skips
     assert.deepEqual(summary.completed.sort(), ["b3-s0", "b3-s1"]);
     const starts = fs.readFileSync(path.join(dir, "starts.txt"), "utf8").trim().split("\n").sort();
     assert.deepEqual(starts, ["b3-s0 from 0", "b3-s1 from 1"]);
-    releaseRunLock(dir, "b2-s1");
+    await held.release();
     assert.equal(sweepStatus(dir)[1].state, "pending");
+    assert.deepEqual(fs.readdirSync(path.join(dir, ".sweep", "locks")), [], "the dead process's lock was taken over and released");
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("sweep(dir) counts a worker that finds the lock taken after the sweep's check (exit RUN_LOCKED_EXIT) as locked elsewhere, not failed", async () => {
+  const { root, dir } = setup({ budgets: [2], seeds: 2 });
+  try {
+    const held: Awaited<ReturnType<typeof acquireRunLock>>[] = [];
+    const exits: (number | null)[] = [];
+    const summary = await sweep(dir, {
+      workers: 1,
+      // Another process takes b2-s0 between the sweep's look at the lock and its worker's start.
+      spawnWorker: (job, env) => {
+        // (in milliseconds; the worker takes far longer to start)
+        if (job.runId === "b2-s0") void acquireRunLock(dir, job.runId).then((lock) => held.push(lock));
+        const child = fakeWorker(job, env);
+        child.on("exit", (code) => exits.push(code));
+        return child;
+      },
+    });
+    assert.deepEqual(exits, [RUN_LOCKED_EXIT, 0]);
+    assert.deepEqual([summary.lockedElsewhere, summary.completed, summary.failed], [["b2-s0"], ["b2-s1"], []]);
+    assert.match(fs.readFileSync(path.join(dir, ".sweep", "logs", "b2-s0.log"), "utf8"), /^run .*b2-s0 is being trained by another process \(pid \d+@/);
+    for (const lock of held) await lock.release();
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
