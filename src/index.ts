@@ -98,6 +98,19 @@ export {
   scanIfPresent,
 } from "./runs/scan";
 export { type RunState, type SweepRunStatus, VALID_RUN_STATES, sweepStatus } from "./runs/status";
+export {
+  type LiveRunLock,
+  type RunLock,
+  type RunLockHolder,
+  LOCK_REFRESH_MS,
+  LOCK_STALE_MS,
+  RUN_LOCKED_EXIT,
+  RunLockLostError,
+  RunLockedError,
+  acquireRunLock,
+  describeHolder,
+  readLiveLock,
+} from "./runs/lock";
 
 /** Analysis (reads run files only): sets, ranks, histograms, data maps, the multi-seed analysis, exports. */
 export { classCounts, consistentlyNeverLearned, countCommon, countMembers, intersection, jaccard, membersOf, nestingMatrix, perClassCounts, union } from "./analysis/sets";

@@ -49,7 +49,7 @@ export const command: CliCommand = {
           `${r.epochsCompleted}/${r.budget}`.padStart(9),
           percent(r.bestAcc).padStart(8),
           percent(r.lastAcc).padStart(8),
-        ].join("  ") + (r.error ? `  ${r.state === "unreadable" ? "unreadable" : "error"}: ${r.error}` : ""),
+        ].join("  ") + (r.error ? `  ${r.state === "unreadable" ? "unreadable" : "error"}: ${r.error}` : "") + (r.lockedBy ? `  by ${r.lockedBy}` : ""),
       );
     }
     const counts = new Map<string, number>();

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { type ExperimentVariant, type PlannedRun, planRuns } from "../config/experiment";
 import { type ResolvedTrainConfig, configDifferences } from "../config/train";
 import type { RunManifest } from "./layout";
-import { readLiveLock } from "./lock";
+import { describeHolder, readLiveLock } from "./lock";
 import { readManifest } from "./manifest";
 import { listRunFolders, readLogColumns } from "./scan";
 import { readExperimentConfig } from "./experiment";
@@ -36,6 +36,8 @@ export interface SweepRunStatus {
   bestAcc: number | null;
   /** The manifest's error message of a failed run; why the manifest of an unreadable one cannot be read. */
   error?: string;
+  /** Who holds the lock of a running run: "pid 123@node7 since <ISO time>". */
+  lockedBy?: string;
 }
 
 function sameRunConfig(manifest: RunManifest, planned: ResolvedTrainConfig): boolean {
@@ -90,9 +92,10 @@ export function sweepStatus(experimentDir: string): SweepRunStatus[] {
     const where = located.get(run.runId)!;
     const m = where.manifest;
     const acc = m ? (readLogColumns(where.dir)?.acc ?? []).filter(Number.isFinite) : [];
+    const lock = m?.status === "completed" ? null : readLiveLock(dir, where.runId);
     let state: RunState;
     if (m?.status === "completed") state = "completed";
-    else if (readLiveLock(dir, where.runId)) state = "running";
+    else if (lock) state = "running";
     else if (where.unreadable !== undefined) state = "unreadable";
     else if (!m) state = "pending";
     else if (m.status === "failed") state = "failed";
@@ -109,6 +112,7 @@ export function sweepStatus(experimentDir: string): SweepRunStatus[] {
       bestAcc: acc.length ? Math.max(...acc) : null,
       ...(m?.status === "failed" && m.error ? { error: m.error } : {}),
       ...(where.unreadable !== undefined ? { error: where.unreadable } : {}),
+      ...(lock ? { lockedBy: describeHolder(lock) } : {}),
     };
   });
 }

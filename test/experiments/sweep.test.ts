@@ -142,11 +142,11 @@ test("sweep(dir) resumes interrupted runs, counts dropped-in runs as done, skips
     fs.mkdirSync(path.join(dir, ".sweep", "locks", "b3-s0.lock"));
     fs.writeFileSync(path.join(dir, ".sweep", "locks", "b3-s0.holder.json"), JSON.stringify({ pid: Number(dead.stdout), host: os.hostname(), startedAt: "x" }));
     assert.equal(readLiveLock(dir, "b3-s0"), null);
-    assert.deepEqual(sweepStatus(dir).map((s) => [s.runId, s.state]), [
-      ["cluster-Xy7", "completed"],
-      ["b2-s1", "running"],
-      ["b3-s0", "pending"],
-      ["b3-s1", "interrupted"],
+    assert.deepEqual(sweepStatus(dir).map((s) => [s.runId, s.state, s.lockedBy]), [
+      ["cluster-Xy7", "completed", undefined],
+      ["b2-s1", "running", `pid ${process.pid}@${os.hostname()} since ${held.holder.startedAt}`],
+      ["b3-s0", "pending", undefined],
+      ["b3-s1", "interrupted", undefined],
     ]);
     const summary = await sweep(dir, { workers: 2, spawnWorker: fakeWorker });
     assert.deepEqual(summary.alreadyDone, ["cluster-Xy7"]);
