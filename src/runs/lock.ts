@@ -93,7 +93,7 @@ export class RunLockedError extends ValueError {
 export class RunLockLostError extends ValueError {
   override name = "RunLockLostError";
   constructor(runDir: string, reason: Error) {
-    super(`run ${runDir}: its lock was lost while training (${reason.message}); stopped without writing further, resume it once no other process trains it`);
+    super(`run ${runDir}: its lock was lost while training (${reason.message}); stopped at the next minibatch, resume it once no other process trains it`);
   }
 }
 
