@@ -12,7 +12,8 @@
  *   processes taking over the same stale lock cannot both win.
  *
  * A lock is live while its holder can be running:
- * - on this host, while the holder's pid is alive: a killed holder's lock is taken over at once;
+ * - on this host, while the holder's pid is alive: a killed holder's lock is taken over at once
+ *   (a pid the system has reused since keeps it live; `status` names that process);
  * - from another host (its pid means nothing here), while its folder's mtime is younger than
  *   LOCK_STALE_MS;
  * - without a holder file yet (a holder between mkdir and its write), by the mtime too.
