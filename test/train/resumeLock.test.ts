@@ -11,6 +11,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { readManifest } from "../../src/runs/manifest";
+import { RunLockedError, acquireRunLock, readLiveLock } from "../../src/runs/lock";
+import { resumeRun, train } from "../../src/train/train";
 import { skipIfMissing } from "../requirements";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -57,5 +59,35 @@ test("two forgetting train --resume of one run at once: one trains, the other ex
     assert.deepEqual(fs.readdirSync(path.join(outputs, "e", ".sweep", "locks")), [], "the lock was released");
   } finally {
     fs.rmSync(outputs, { recursive: true, force: true });
+  }
+});
+
+test("train() and resumeRun() hold the run's lock while they train and release it when they stop, finish or fail", async () => {
+  const outputsRoot = fs.mkdtempSync(path.join(os.tmpdir(), "forgetting-train-lock-"));
+  try {
+    const experimentDir = path.join(outputsRoot, "e");
+    const options = { outputsRoot, experiment: "e", runId: "r", backend: "wasm" as const, quiet: true };
+    const seen: (number | undefined)[] = [];
+    await assert.rejects(
+      train({ epochs: 2 }, { ...options, onProgress: (p) => {
+        seen.push(readLiveLock(experimentDir, "r")?.holder?.pid);
+        if (p.batch === 3) throw new Error("a failing progress callback");
+      } }),
+      /a failing progress callback/,
+    );
+    assert.deepEqual(seen, [process.pid, process.pid, process.pid], "held while training");
+    assert.equal(readLiveLock(experimentDir, "r"), null, "released after the failure");
+    // Another holder: resumeRun and train refuse the run, naming it and the holder.
+    const other = await acquireRunLock(experimentDir, "r");
+    await assert.rejects(resumeRun(path.join(experimentDir, "r"), options), (err: unknown) => err instanceof RunLockedError && err.message.includes(`run ${path.join(experimentDir, "r")} is being trained by another process (pid ${process.pid}@`));
+    await assert.rejects(train({ epochs: 2 }, options), RunLockedError);
+    await other.release();
+    const stopped = await train({ epochs: 2 }, { ...options, stopAfterEpochs: 1 });
+    assert.equal(stopped.epochsCompleted, 1);
+    assert.equal(readLiveLock(experimentDir, "r"), null, "released after a stop");
+    assert.equal((await resumeRun(path.join(experimentDir, "r"), options)).status, "completed");
+    assert.deepEqual(fs.readdirSync(path.join(experimentDir, ".sweep", "locks")), [], "released after the end");
+  } finally {
+    fs.rmSync(outputsRoot, { recursive: true, force: true });
   }
 });
