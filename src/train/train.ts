@@ -46,7 +46,7 @@ export interface TrainOptions {
   quiet?: boolean;
   /** Backend to use (see src/backend). Default "auto" (or FORGETTING_BACKEND). */
   backend?: BackendName | "auto";
-  /** Folder holding the datasets. Default <project>/data. */
+  /** Folder holding the datasets. Default $FORGETTING_DATA_ROOT, else <project>/data. */
   dataRoot?: string;
   /** Stop after this many completed epochs, leaving the run resumable (budgeted sessions, tests). */
   stopAfterEpochs?: number;
@@ -74,6 +74,7 @@ function openRunData(config: ResolvedTrainConfig, dataRoot?: string): Promise<Op
     permutePixels: config.permutePixels,
     permutationSeed: config.permutationSeed,
     removeIds: config.removeIds,
+    trainFirst: config.trainFirst,
   });
 }
 
