@@ -13,11 +13,12 @@ import * as path from "node:path";
 import { ValueError, describeSystemError, describeValue } from "../core/errors";
 import { type ParsedValue, type ValueRules, type ValueType, parseValue } from "../core/values";
 
-/** An option's value type: one of core/values (which checks `choices` and `min` too), or "json-object": a JSON object, e.g. --base-json. */
-export type OptionType = ValueType | "json-object";
-
-/** A parsed option value; "json-object" options give a plain object. */
-export type OptionValue = ParsedValue | Record<string, unknown>;
+/**
+ * An option's value type: one of core/values (which checks `choices` and `min` too), or
+ * "json-object": a JSON object (e.g. --base-json), checked here and given as its JSON text on
+ * one line (so every option value stays a string, number, boolean or list).
+ */
+type OptionType = ValueType | "json-object";
 
 export interface OptionSpec extends ValueRules {
   type: OptionType;
@@ -27,7 +28,7 @@ export interface OptionSpec extends ValueRules {
   required?: boolean;
 }
 
-export type ParsedOptions = Record<string, OptionValue | undefined>;
+export type ParsedOptions = Record<string, ParsedValue | undefined>;
 
 /** The item type of each list type: what one line (or JSON item) of an `@path` list file is parsed as. */
 const LIST_ITEM_TYPES: Partial<Record<OptionType, ValueType>> = { "integer-list": "integer", "number-list": "number", "string-list": "string" };
@@ -55,10 +56,17 @@ function parseJson(who: string, text: string, expected: string): unknown {
   }
 }
 
-function parseJsonObject(who: string, text: string): Record<string, unknown> {
+/** The JSON text of an object, on one line; anything else is refused. */
+function parseJsonObject(who: string, text: string): string {
   const value = parseJson(who, text, "a JSON object");
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw new ValueError(`${who}: expected a JSON object, got ${describeValue(value)}`);
-  return value as Record<string, unknown>;
+  return JSON.stringify(value);
+}
+
+/** The object of a "json-object" option as parseArgs checked it, or undefined when absent. */
+export function jsonObjectOption(options: ParsedOptions, key: string): Record<string, unknown> | undefined {
+  const text = options[key];
+  return typeof text === "string" ? (JSON.parse(text) as Record<string, unknown>) : undefined;
 }
 
 /** A list file: a JSON array (first non-blank character "[") or one item a line. */
@@ -86,7 +94,7 @@ function parseListFile(who: string, itemType: ValueType, text: string, rules: Va
  * (relative to the working directory).
  * @param who the option as the user gave it, e.g. "train --remove-ids".
  */
-function parseOptionValue(who: string, spec: OptionSpec, raw: string): OptionValue {
+function parseOptionValue(who: string, spec: OptionSpec, raw: string): ParsedValue {
   if (raw.startsWith("@") && takesFile(spec.type)) {
     const file = raw.slice(1);
     const whoFile = `${who} ${raw}`;

@@ -8,7 +8,7 @@ import { ValueError, describeValue } from "../core/errors";
 import { type ExperimentConfig } from "../config/experiment";
 import { type SweepSummary, sweep } from "../experiments/sweep";
 import { type DatasetName, TRAIN_PRESETS, type TrainConfig, VALID_DATASETS, VALID_PRESETS } from "../config/train";
-import { type CliCommand, type OptionSpec, type ParsedOptions, onePositional } from "./args";
+import { type CliCommand, type OptionSpec, type ParsedOptions, jsonObjectOption, onePositional } from "./args";
 import { writeExperimentConfig } from "../runs/experiment";
 import { type SweepProgress, formatSweepProgress } from "../core/progress";
 
@@ -51,13 +51,13 @@ export function baseConfigOptions(noPreset: string): Record<string, OptionSpec> 
 export function baseConfigFromOptions(who: string, options: ParsedOptions, noPreset: Partial<TrainConfig> = {}): Partial<TrainConfig> {
   const preset = options.preset ? TRAIN_PRESETS[options.preset as keyof typeof TRAIN_PRESETS] : noPreset;
   // Checked with the rest of the definition by writeExperimentConfig.
-  const extra = (options["base-json"] ?? {}) as Partial<TrainConfig>;
+  const extra = (jsonObjectOption(options, "base-json") ?? {}) as Partial<TrainConfig>;
   for (const [key, flag] of [["epochs", "--budgets"], ["seed", "--seeds"]] as const) {
     if (key in extra) throw new ValueError(`${who} --base-json: expected no "${key}" (each run's ${key} comes from ${flag}), got ${describeValue(extra[key])}`);
   }
   const flags: Partial<TrainConfig> = {};
   if (options.dataset !== undefined) flags.dataset = options.dataset as DatasetName;
-  if (options.folder !== undefined) flags.folder = String(options.folder);
+  if (typeof options.folder === "string") flags.folder = options.folder;
   // epochs and seed are set per run by the budget and the seeds.
   const { epochs: _epochs, seed: _seed, ...base } = { ...preset, ...extra, ...flags };
   for (const key of ["folder", "classIndex"] as const) if (typeof base[key] === "string") base[key] = path.resolve(base[key]);

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { commandHelp, parseArgs } from "../../src/cli/args";
+import { commandHelp, jsonObjectOption, parseArgs } from "../../src/cli/args";
 import { command as trainCommand } from "../../src/cli/train";
 import { command as sweepCommand } from "../../src/cli/sweep";
 import { command as studyCommand } from "../../src/cli/study";
@@ -77,8 +77,8 @@ test("a bad @path list is one line naming the option, the file and the line or i
 test("--base-json takes a JSON object inline or from @path, for every command that has it", () => {
   const base = file("base.json", '{\n  "lr": 0.05,\n  "trainFirst": 1000\n}\n');
   for (const [command, required] of [[sweepCommand, []], [studyCommand, []], [noiseCommand, ["--fractions", "0.1", "--epochs", "1"]]] as const) {
-    assert.deepEqual(parseArgs(command, [...required, "--base-json", `@${base}`]).options["base-json"], { lr: 0.05, trainFirst: 1000 });
-    assert.deepEqual(parseArgs(command, [...required, "--base-json", '{"lr":0.05}']).options["base-json"], { lr: 0.05 });
+    assert.deepEqual(jsonObjectOption(parseArgs(command, [...required, "--base-json", `@${base}`]).options, "base-json"), { lr: 0.05, trainFirst: 1000 });
+    assert.deepEqual(jsonObjectOption(parseArgs(command, [...required, "--base-json", '{"lr":0.05}']).options, "base-json"), { lr: 0.05 });
   }
   const broken = file("broken-base.json", '{\n  "lr": 0.05,\n  "trainFirst" 1000\n}\n');
   assert.match(parseError(sweepCommand, ["--base-json", `@${broken}`]), new RegExp(`^sweep --base-json @${broken}: expected a JSON object, got a parse error: line 3 column 16: `));
