@@ -39,13 +39,13 @@ export const command: CliCommand = {
   summary: "Download (verified by size and md5) or describe datasets: data fetch <name> | data info [name]",
   positionals: ["<fetch|info>", "[name]"],
   options: {
-    "data-root": { type: "string", help: "folder holding one subfolder per dataset", default: "<project>/data" },
+    "data-root": { type: "string", help: "folder holding one subfolder per dataset [default: $FORGETTING_DATA_ROOT, else <project>/data]" },
     mirror: { type: "string", help: "base URL to download from instead of the official sources (file names are appended) [default: none: the official sources]" },
   },
   async run(options, positionals) {
     const [sub, ...names] = positionals;
     checkOneOf("data <subcommand>", sub, SUBCOMMANDS);
-    const dataRoot = options["data-root"] === "<project>/data" ? defaultDataRoot() : path.resolve(String(options["data-root"]));
+    const dataRoot = options["data-root"] === undefined ? defaultDataRoot() : path.resolve(String(options["data-root"]));
     if (sub === "info") return info(names.length ? names : VALID_DOWNLOADS, dataRoot);
     if (names.length !== 1) throw new ValueError(`data fetch: expected one dataset name (${VALID_DOWNLOADS.join(", ")}), got ${names.length}`);
     const mirror = options.mirror === undefined ? undefined : String(options.mirror);

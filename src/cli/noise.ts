@@ -7,9 +7,8 @@
 import * as path from "node:path";
 import { createNoiseStudy } from "../experiments/noise";
 import { writeJsonAtomic } from "../core/atomic";
-import { VALID_PRESETS } from "../config/train";
 import { type CliCommand, onePositional } from "./args";
-import { SWEEP_OPTIONS, baseConfigFromOptions, parseFractionList, parseSeeds, sweepAndReport } from "./sweep";
+import { SWEEP_OPTIONS, baseConfigFromOptions, baseConfigOptions, parseFractionList, parseSeeds, sweepAndReport } from "./sweep";
 import { noiseResults } from "../analysis/followUps";
 
 const fixed = (v: number, digits = 3) => (Number.isFinite(v) ? v.toFixed(digits) : "n/a");
@@ -22,8 +21,7 @@ export const command: CliCommand = {
     fractions: { type: "string-list", help: "fractions of training labels to flip, e.g. 0.1,0.2", required: true },
     epochs: { type: "integer", help: "epochs of each run", required: true, min: 1 },
     seeds: { type: "string", help: "seeds: a count or a list", default: "3" },
-    preset: { type: "string", help: "training recipe [default: none: the train defaults, digits MLP]", choices: VALID_PRESETS },
-    "base-json": { type: "string", help: "config keys as JSON over the preset [default: none]" },
+    ...baseConfigOptions("the train defaults, digits MLP"),
     "no-sweep": { type: "boolean", help: "only write the study and report what is finished", default: false },
     ...SWEEP_OPTIONS,
   },

@@ -1,8 +1,9 @@
 /**
- * `forgetting study`: the whole study on the embedded digits in one command, and the end of
- * the README's first command. It trains K seeds at several epoch budgets (a sweep over
- * worker processes), the paper's follow-ups (removal of the least forgotten examples with a
- * random control, and label noise), analyses the runs (never learned in all seeds, nesting,
+ * `forgetting study`: the whole study in one command, on the embedded digits by default (the
+ * end of the README's first command) or on any dataset and recipe (--preset, --dataset,
+ * --folder, --base-json, as for `sweep`). It trains K seeds at several epoch budgets (a sweep
+ * over worker processes), the paper's follow-ups (removal of the least forgotten examples with
+ * a random control, and label noise), analyses the runs (never learned in all seeds, nesting,
  * stability, results table, exports), then executes the notebooks headless into HTML
  * reports and prints where they are. Runs already finished are kept, so it resumes.
  */
@@ -20,7 +21,7 @@ import type { TrainConfig } from "../config/train";
 import { NotebookCellError, runNotebooks } from "../report/runNotebooks";
 import { experimentSummary } from "../report/summary";
 import type { CliCommand } from "./args";
-import { parseFractionList, sweepAndReport } from "./sweep";
+import { baseConfigFromOptions, baseConfigOptions, parseFractionList, sweepAndReport } from "./sweep";
 import { projectRoot } from "../core/paths";
 import { NOISE_SUFFIX, REMOVAL_SUFFIX } from "../runs/layout";
 import { writeExperimentConfig } from "../runs/experiment";
@@ -31,7 +32,7 @@ import { writeExperimentConfig } from "../runs/experiment";
  * cosine decay to 0 at the budget's end), so each budget is its own run as in the ImageNet
  * study. With the faster digits preset (lr 0.05, momentum 0.9) nearly every example is
  * learned within 10 epochs and the intersection is empty; with this one the never-learned
- * sets shrink from budget to budget but stay non-empty at 20 epochs.
+ * sets shrink from budget to budget but stay non-empty at 20 epochs. The base without --preset.
  */
 export const STUDY_BASE_CONFIG: Partial<TrainConfig> = {
   model: "digits-mlp",
@@ -48,9 +49,10 @@ const since = (start: number) => ((performance.now() - start) / 1000).toFixed(1)
 
 export const command: CliCommand = {
   name: "study",
-  summary: "the full digits study: K seeds x epoch budgets (warmup + cosine per budget), removal and label-noise follow-ups, analysis, and HTML reports",
+  summary: "the full study (digits by default, or --preset/--dataset): K seeds x epoch budgets, removal and label-noise follow-ups, analysis, and HTML reports",
   options: {
-    name: { type: "string", help: "experiment name (folder under --outputs)", default: "digits-study" },
+    ...baseConfigOptions("the digits MLP, SGD lr 0.01 momentum 0.5 batch 64, warmup + cosine per budget"),
+    name: { type: "string", help: "experiment name (folder under --outputs) [default: <dataset>-study, e.g. digits-study; for dataset folder, <folder name>-study]" },
     outputs: { type: "string", help: "folder holding experiment folders [default: <project>/outputs]" },
     budgets: { type: "integer-list", help: "epoch budgets, one training run per budget and seed", default: [5, 10, 20], min: 1 },
     seeds: { type: "integer", help: "seeds per budget (K)", default: 8, min: 1 },
@@ -64,18 +66,19 @@ export const command: CliCommand = {
   async run(options) {
     const started = performance.now();
     const outputsRoot = path.resolve(options.outputs === undefined ? path.join(projectRoot(), "outputs") : String(options.outputs));
-    const name = String(options.name);
+    const base = baseConfigFromOptions("study", options, STUDY_BASE_CONFIG);
+    const name = options.name === undefined ? `${base.dataset === "folder" && base.folder ? path.basename(base.folder) : (base.dataset ?? "digits")}-study` : String(options.name);
     const budgets = options.budgets as number[];
     const seeds = options.seeds as number;
     const removeFractions = parseFractionList("study --remove-fractions", options["remove-fractions"] as string[]);
     const noiseFractions = parseFractionList("study --noise-fractions", options["noise-fractions"] as string[]);
-    const base = STUDY_BASE_CONFIG;
 
     // 1. The main study: K seeds at every budget.
     const definition: ExperimentConfig = { name, base, budgets, seeds };
     const experimentDir = writeExperimentConfig(outputsRoot, definition);
     const runCount = budgets.length * seeds;
-    console.log(`study: ${name}: ${runCount} runs (budgets ${budgets.join(", ")} epochs x ${seeds} seeds) on the embedded digits, in ${experimentDir}`);
+    const data = base.dataset === undefined || base.dataset === "digits" ? "the embedded digits" : base.dataset === "folder" ? `the image folder ${base.folder}` : base.dataset;
+    console.log(`study: ${name}: ${runCount} runs (budgets ${budgets.join(", ")} epochs x ${seeds} seeds) on ${data}, in ${experimentDir}`);
     let t = performance.now();
     await sweepAndReport("study", experimentDir, options);
     console.log(`study: training done in ${since(t)} s`);
@@ -83,14 +86,14 @@ export const command: CliCommand = {
     // 2. The paper's follow-ups, beside the main experiment (notebook 05 finds them by name).
     if (options["follow-ups"]) {
       t = performance.now();
-      const nExamples = scanExperiment(experimentDir).dataset?.nExamples ?? 0;
       const largest = Math.max(...budgets);
       const removalDir = createRemovalStudy({
         outputsRoot,
         source: name,
         sourceBudget: largest,
         name: `${name}${REMOVAL_SUFFIX}`,
-        counts: removeFractions.map((f) => Math.round(f * nExamples)),
+        // Of the examples the runs trained on (a trainFirst or removeIds subset, else all).
+        fractions: removeFractions,
         seeds: options["follow-up-seeds"] as number,
       });
       const noiseDir = createNoiseStudy({ outputsRoot, name: `${name}${NOISE_SUFFIX}`, base, fractions: noiseFractions, epochs: largest, seeds: options["follow-up-seeds"] as number });

@@ -7,8 +7,8 @@ import * as path from "node:path";
 import { ValueError, describeValue } from "../core/errors";
 import { type ExperimentConfig } from "../config/experiment";
 import { type SweepSummary, sweep } from "../experiments/sweep";
-import { TRAIN_PRESETS, type TrainConfig, VALID_PRESETS } from "../config/train";
-import { type CliCommand, type OptionSpec, type ParsedOptions, onePositional } from "./args";
+import { type DatasetName, TRAIN_PRESETS, type TrainConfig, VALID_DATASETS, VALID_PRESETS } from "../config/train";
+import { type CliCommand, type OptionSpec, type ParsedOptions, jsonObjectOption, onePositional } from "./args";
 import { writeExperimentConfig } from "../runs/experiment";
 import { type SweepProgress, formatSweepProgress } from "../core/progress";
 
@@ -30,26 +30,37 @@ export function parseFractionList(who: string, raw: string[]): number[] {
 }
 
 /**
- * The base config from --preset and --base-json (JSON of TrainConfig keys), without epochs and
- * seed: the preset's are replaced by the budgets and seeds; --base-json giving them is refused.
+ * The options that make an experiment's base config, shared by sweep, noise and study.
+ * @param noPreset what the base is without --preset, for --help.
  */
-export function baseConfigFromOptions(who: string, options: ParsedOptions): Partial<TrainConfig> {
-  const preset = options.preset ? { ...TRAIN_PRESETS[options.preset as keyof typeof TRAIN_PRESETS] } : {};
+export function baseConfigOptions(noPreset: string): Record<string, OptionSpec> {
+  return {
+    preset: { type: "string", help: `base training recipe for a new experiment [default: none: ${noPreset}]`, choices: VALID_PRESETS },
+    dataset: { type: "string", help: "dataset, over the preset and --base-json [default: the preset's]", choices: VALID_DATASETS },
+    folder: { type: "string", help: 'root folder of dataset "folder" (train/ and val/), over the preset and --base-json [default: none]' },
+    "base-json": { type: "json-object", help: 'base config keys as JSON, e.g. \'{"lr":0.05,"trainFirst":10000}\' (over the preset; not epochs or seed: the budgets and seeds set them) [default: none]' },
+  };
+}
+
+/**
+ * The base config from baseConfigOptions: `noPreset` (default {}: the train defaults) or the
+ * --preset, then --base-json's keys, then --dataset and --folder; without epochs and seed
+ * (the budgets and seeds set them; --base-json giving them is refused). Paths are made
+ * absolute, so experiment.json means the same from any working directory.
+ */
+export function baseConfigFromOptions(who: string, options: ParsedOptions, noPreset: Partial<TrainConfig> = {}): Partial<TrainConfig> {
+  const preset = options.preset ? TRAIN_PRESETS[options.preset as keyof typeof TRAIN_PRESETS] : noPreset;
   // Checked with the rest of the definition by writeExperimentConfig.
-  let extra: Partial<TrainConfig> = {};
-  if (options["base-json"]) {
-    try {
-      extra = JSON.parse(String(options["base-json"])) as Record<string, unknown>;
-    } catch (err) {
-      throw new ValueError(`${who} --base-json: expected a JSON object of config keys, got a parse error: ${(err as Error).message}`);
-    }
-    if (typeof extra !== "object" || extra === null || Array.isArray(extra)) throw new ValueError(`${who} --base-json: expected a JSON object, got ${describeValue(extra)}`);
-    for (const [key, flag] of [["epochs", "--budgets"], ["seed", "--seeds"]] as const) {
-      if (key in extra) throw new ValueError(`${who} --base-json: expected no "${key}" (each run's ${key} comes from ${flag}), got ${describeValue(extra[key])}`);
-    }
+  const extra = (jsonObjectOption(options, "base-json") ?? {}) as Partial<TrainConfig>;
+  for (const [key, flag] of [["epochs", "--budgets"], ["seed", "--seeds"]] as const) {
+    if (key in extra) throw new ValueError(`${who} --base-json: expected no "${key}" (each run's ${key} comes from ${flag}), got ${describeValue(extra[key])}`);
   }
+  const flags: Partial<TrainConfig> = {};
+  if (options.dataset !== undefined) flags.dataset = options.dataset as DatasetName;
+  if (typeof options.folder === "string") flags.folder = options.folder;
   // epochs and seed are set per run by the budget and the seeds.
-  const { epochs: _epochs, seed: _seed, ...base } = { ...preset, ...extra };
+  const { epochs: _epochs, seed: _seed, ...base } = { ...preset, ...extra, ...flags };
+  for (const key of ["folder", "classIndex"] as const) if (typeof base[key] === "string") base[key] = path.resolve(base[key]);
   return base;
 }
 
@@ -94,8 +105,7 @@ export const command: CliCommand = {
   options: {
     budgets: { type: "integer-list", min: 1, help: "epoch budgets, e.g. 40,60,90 (writes or extends experiment.json) [default: none: the grid in experiment.json]" },
     seeds: { type: "string", help: "seed count (e.g. 8) or list (e.g. 0,1,5); needed with --budgets [default: none]" },
-    preset: { type: "string", help: "base training recipe for a new experiment [default: none: the train defaults, digits MLP]", choices: VALID_PRESETS },
-    "base-json": { type: "string", help: 'base config keys as JSON, e.g. \'{"lr":0.05,"recordFloats":["prob"]}\' (over the preset; not epochs or seed: --budgets and --seeds set them) [default: none]' },
+    ...baseConfigOptions("the train defaults, digits MLP"),
     ...SWEEP_OPTIONS,
   },
   async run(options, positionals) {

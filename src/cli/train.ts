@@ -37,7 +37,7 @@ function configOptions(): Record<string, OptionSpec> {
   for (const [key, spec] of Object.entries(TRAIN_CONFIG_KEYS)) {
     const value = DEFAULT_TRAIN_CONFIG[key as keyof TrainConfig];
     const shown = value === undefined ? (spec.unsetDefault ?? "none") : Array.isArray(value) ? value.join(",") || "none" : String(value);
-    out[kebabCaseKey(key)] = { type: spec.type, help: `${spec.help} [default: ${shown}]`, ...(spec.choices ? { choices: spec.choices } : {}) };
+    out[kebabCaseKey(key)] = { type: spec.type, help: `${spec.help} [default: ${shown}]`, ...(spec.choices ? { choices: spec.choices } : {}), ...(spec.min !== undefined ? { min: spec.min } : {}) };
   }
   return out;
 }
@@ -99,7 +99,7 @@ export const command: CliCommand = {
     outputs: { type: "string", help: "folder holding experiment folders", default: "outputs" },
     "run-id": { type: "string", help: "run folder name (an unfinished run with this id is resumed) [default: a new nanoid]" },
     backend: { type: "string", help: "tfjs backend", choices: ["auto", ...VALID_BACKENDS], default: "auto" },
-    "data-root": { type: "string", help: "folder holding the datasets [default: <project>/data]" },
+    "data-root": { type: "string", help: "folder holding the datasets [default: $FORGETTING_DATA_ROOT, else <project>/data]" },
     "stop-after-epochs": { type: "integer", help: "stop after this many epochs, leaving the run resumable [default: none: train every epoch]", min: 1 },
     quiet: { type: "boolean", help: "no progress display", default: false },
   },

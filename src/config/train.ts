@@ -86,8 +86,17 @@ export interface TrainConfig {
    * DEFAULT_PERMUTATION_SEED, filled in when permutePixels is on, so each run records it.
    */
   permutationSeed?: number;
-  /** exampleIds left out of training (removal experiment). Default: none. */
+  /** exampleIds left out of training (removal experiment), each in [0, training split size). Default: none. */
   removeIds?: number[];
+  /**
+   * Train on the first N training examples only: exampleIds 0..N-1 in the dataset's official
+   * order (for folders, sorted class folders then sorted file names), integer in [1, training
+   * split size] (the size is checked when the data is opened, before the run folder exists).
+   * The other ids are left out like removeIds (records keep every exampleId; analysis counts
+   * presented examples only); with removeIds as well, both leave examples out. Default: none
+   * (the whole split).
+   */
+  trainFirst?: number;
   /** Dataset "folder": side of the square network input in pixels, integer > 0. Default (unset): 224, tested on Resize(256) + CenterCrop(224). */
   imageSize?: number;
   /** Dataset "folder": path of an ImageNet-form class-index JSON ({"0": ["n01440764", "tench"], ...}), stored absolute. Default (unset): class folders in sorted order. */
@@ -135,9 +144,10 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
 /**
  * Value type (drives validation and the CLI's flag parsing) and one-line help (with unit) of
  * every key, in the order --help lists them.
- * `unsetDefault` says what an optional key left unset means, for --help.
+ * `unsetDefault` says what an optional key left unset means, for --help; `min` is the smallest
+ * value (of each item of a list) the CLI accepts, so a bad line of an `@path` list is named.
  */
-export const TRAIN_CONFIG_KEYS: Record<keyof TrainConfig, { type: ValueType; help: string; choices?: readonly string[]; unsetDefault?: string }> = {
+export const TRAIN_CONFIG_KEYS: Record<keyof TrainConfig, { type: ValueType; help: string; choices?: readonly string[]; unsetDefault?: string; min?: number }> = {
   model: { type: "string", help: "model architecture", choices: VALID_MODELS },
   dataset: { type: "string", help: "dataset name", choices: VALID_DATASETS },
   folder: { type: "string", help: "root folder of an image-folder dataset" },
@@ -159,7 +169,8 @@ export const TRAIN_CONFIG_KEYS: Record<keyof TrainConfig, { type: ValueType; hel
   labelNoise: { type: "number", help: "fraction of training labels flipped, in [0, 1)" },
   permutePixels: { type: "boolean", help: "one fixed pixel permutation of train and test images, the same for every run seed (permuted MNIST)" },
   permutationSeed: { type: "integer", help: "permuted MNIST: seed of the pixel permutation, shared by every run seed (integer >= 0)", unsetDefault: "0 with --permute-pixels" },
-  removeIds: { type: "integer-list", help: "comma-separated exampleIds left out of training" },
+  removeIds: { type: "integer-list", help: "comma-separated exampleIds left out of training", min: 0 },
+  trainFirst: { type: "integer", help: "train on the first N training examples (official order) only; the rest are left out like --remove-ids", unsetDefault: "none: the whole training split", min: 1 },
   imageSize: { type: "integer", help: "folder datasets: side of the square input in pixels", unsetDefault: "224, tested on Resize 256 + CenterCrop 224" },
   classIndex: { type: "string", help: 'folder datasets: ImageNet-form class-index JSON ({"0": ["n01440764", "tench"], ...})', unsetDefault: "class folders in sorted order" },
   skipBadFiles: { type: "boolean", help: "folder datasets: skip unreadable files (listed in the manifest) instead of failing", unsetDefault: "false" },
@@ -337,6 +348,7 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): Resolved
   if (config.removeIds?.some((id) => id < 0)) {
     throw new ValueError(`${WHO}: config.removeIds: expected exampleIds >= 0, got ${describeValue(config.removeIds)}`);
   }
+  if (config.trainFirst !== undefined) checkPositiveInteger(`${WHO}: config.trainFirst`, config.trainFirst);
   if (config.augment === "rrc-flip" && config.dataset !== "folder") {
     throw new ValueError(`${WHO}: config.augment: expected "rrc-flip" only for dataset "folder" (use crop-flip or flip), got dataset "${config.dataset}"`);
   }

@@ -27,9 +27,16 @@ const N_PIXELS = SIDE * SIDE;
 const PIXEL_MAX = 16;
 const N_CLASSES = 10;
 
-/** The project's data folder (`<project>/data`), from this file's place in src/ or dist/. */
+/**
+ * Names the data folder for every command that has no --data-root, sweep workers and cluster
+ * tasks included (they inherit the environment), e.g. a cluster's shared dataset folder.
+ */
+export const DATA_ROOT_ENV = "FORGETTING_DATA_ROOT";
+
+/** The data folder: $FORGETTING_DATA_ROOT if set, else the project's (`<project>/data`, from this file's place in src/ or dist/). */
 export function defaultDataRoot(): string {
-  return path.resolve(__dirname, "..", "..", "data");
+  const fromEnv = process.env[DATA_ROOT_ENV];
+  return fromEnv ? path.resolve(fromEnv) : path.resolve(__dirname, "..", "..", "data");
 }
 
 /** Parses the CSV text: [nRows] rows of 64 pixels then the label. */

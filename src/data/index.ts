@@ -30,7 +30,7 @@ export const IMAGENET_STD = [0.229, 0.224, 0.225];
  */
 export interface DatasetOptions {
   dataset: DatasetName;
-  /** Folder holding <dataset>/ subfolders; default <project>/data. */
+  /** Folder holding <dataset>/ subfolders; default $FORGETTING_DATA_ROOT, else <project>/data. */
   dataRoot?: string;
   /** For dataset "folder": root holding train/ and val/ (or test/) class folders. */
   folder?: string;
@@ -46,6 +46,8 @@ export interface DatasetOptions {
   permutationSeed?: number;
   /** Training exampleIds left out (the removal experiment); ids are kept, see BatchSource.subsetIds. */
   removeIds?: number[];
+  /** Train on exampleIds 0..trainFirst-1 only (at most the split's size; the rest left out like removeIds); default all. */
+  trainFirst?: number;
   /** Per-channel mean/std on the [0, 1] scale; default: training-split statistics (ImageNet's for folders). */
   normalize?: { mean: number[]; std: number[] };
   /** Folder datasets: side of the square input in pixels; default 224 (evaluation: Resize(256) + CenterCrop(224)). */
@@ -69,7 +71,7 @@ export interface DatasetVariant {
   labelNoise?: { fraction: number; seed: number; noisyIds: number[] };
   /** The permutation is `pixelPermutation(height * width, seed)` with the permutation seed; its sha256 is recorded to check. */
   permutePixels?: { seed: number; permutationChecksum: string };
-  /** How many training examples `removeIds` left out. */
+  /** How many training examples `trainFirst` and `removeIds` left out together. */
   removedCount: number;
   /** Folder datasets with skipBadFiles: files left out (paths relative to the root) and why. */
   skippedFiles?: SkippedFile[];
@@ -165,7 +167,8 @@ export async function readImageSplits(ref: DatasetRef, dataRoot: string = defaul
  * @returns train (shuffled, augmented, variants applied) and test (fixed order, no
  *   augmentation, clean labels) sources, plus the variant record for the run manifest.
  * @throws ValueError for a folder dataset without its folder, normalization that does not
- *   fit the images' channels, removeIds outside the split or removing all of it; FileFormatError for bad or missing files.
+ *   fit the images' channels, trainFirst above the split's size, removeIds outside the split
+ *   or leaving nothing to train on; FileFormatError for bad or missing files.
  */
 export async function openDataset(options: DatasetOptions): Promise<OpenedDataset> {
   const { dataset, seed } = options;
@@ -222,12 +225,16 @@ export async function openDataset(options: DatasetOptions): Promise<OpenedDatase
     variant.permutePixels = { seed: permutationSeed, permutationChecksum: sha256Hex(permutation.join(",")) };
   }
   let subsetIds: Int32Array | undefined;
-  if (options.removeIds && options.removeIds.length > 0) {
-    subsetIds = subsetWithout(train.labels.length, options.removeIds);
+  const nTrain = train.labels.length;
+  if (options.trainFirst !== undefined && options.trainFirst > nTrain) {
+    throw new ValueError(`openDataset trainFirst: expected at most the ${nTrain} training examples of dataset "${dataset}", got ${options.trainFirst}`);
+  }
+  if ((options.removeIds && options.removeIds.length > 0) || (options.trainFirst !== undefined && options.trainFirst < nTrain)) {
+    subsetIds = subsetWithout(nTrain, options.removeIds ?? [], options.trainFirst);
     if (subsetIds.length === 0) {
-      throw new ValueError(`openDataset removeIds: expected at least one training example left, got all ${train.labels.length} exampleIds removed`);
+      throw new ValueError(`openDataset removeIds: expected at least one training example left, got all ${options.trainFirst === undefined ? `${nTrain} exampleIds` : `first ${options.trainFirst} exampleIds (trainFirst)`} removed`);
     }
-    variant.removedCount = train.labels.length - subsetIds.length;
+    variant.removedCount = nTrain - subsetIds.length;
   }
   // The checksums cover the split and everything that changes what the model sees.
   const permutationKey = variant.permutePixels?.permutationChecksum ?? null;

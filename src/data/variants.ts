@@ -36,10 +36,11 @@ export function pixelPermutation(nPixels: number, seed: number): Int32Array {
 }
 
 /**
- * The exampleIds left after removing `removeIds` (sorted, original ids kept).
+ * The exampleIds below `first` left after removing `removeIds` (sorted, original ids kept).
+ * @param first how many leading exampleIds are candidates (the config's trainFirst); default all.
  * @throws ValueError if an id is not an integer in [0, nExamples).
  */
-export function subsetWithout(nExamples: number, removeIds: readonly number[]): Int32Array {
+export function subsetWithout(nExamples: number, removeIds: readonly number[], first: number = nExamples): Int32Array {
   const removed = new Uint8Array(nExamples);
   for (const id of removeIds) {
     if (!Number.isInteger(id) || id < 0 || id >= nExamples) {
@@ -49,7 +50,7 @@ export function subsetWithout(nExamples: number, removeIds: readonly number[]): 
   }
   const kept: number[] = [];
   removed.forEach((r, id) => {
-    if (!r) kept.push(id);
+    if (!r && id < first) kept.push(id);
   });
   return Int32Array.from(kept);
 }

@@ -48,9 +48,9 @@ export interface RemovalStudyOptions {
  * falls in: tieSeed, tieScore (its summed score), tieBlock (its size) and tieDrawn (how many of
  * it are removed, a uniform draw when fewer than tieBlock). The base config is the source
  * experiment's (its experiment.json, else the config of its first used run without epochs and
- * seed). A source trained on a subset keeps it: the base removes what any source run left out
- * (the union of their removeIds), the n ids are drawn among the examples every source run
- * saw and each variant removes them on top.
+ * seed). A source trained on a subset keeps it: the base keeps its trainFirst and removes
+ * what any source run left out besides (the union of their removeIds), the n ids are drawn
+ * among the examples every source run saw and each variant removes them on top.
  * @returns the study's experiment folder.
  * @throws ValueError if the source has no completed run of the budget, neither or both of
  *   counts and fractions are given, or a count or fraction is out of range.
@@ -78,8 +78,10 @@ export function createRemovalStudy(options: RemovalStudyOptions): string {
     const { epochs: _epochs, seed: _seed, ...rest } = group.runs[0].manifest.config;
     base = rest;
   }
-  // The ranking covers the examples presented in every source run; the rest stay out of every variant.
-  const sourceRemoved = membersOf(Uint8Array.from(ranking.rank, (r) => (r === NOT_RANKED ? 1 : 0)));
+  // The ranking covers the examples presented in every source run; the rest stay out of every
+  // variant (those past the base's trainFirst already are, so they are not listed).
+  const first = base.trainFirst ?? ranking.rank.length;
+  const sourceRemoved = membersOf(Uint8Array.from(ranking.rank, (r, id) => (r === NOT_RANKED && id < first ? 1 : 0)));
   if (sourceRemoved.length) base.removeIds = Array.from(sourceRemoved);
   else delete base.removeIds;
   const nTrained = ranking.order.length;

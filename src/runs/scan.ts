@@ -271,15 +271,18 @@ export function describeScan(scan: ExperimentScan): string[] {
 }
 
 /**
- * The exampleIds presented in a run: all of them, unless the config removed some
- * (config.removeIds, the removal experiment) or an image failed at its first decode
- * (dataset.undecodable, image folders read with skipBadFiles).
+ * The exampleIds presented in a run: all of them, unless the config left some out
+ * (config.trainFirst, config.removeIds: the removal experiment) or an image failed at its
+ * first decode (dataset.undecodable, image folders read with skipBadFiles).
  * @returns [nExamples] 1 if presented, or undefined when every example was presented.
  */
 export function presentedMask(manifest: RunManifest): Uint8Array | undefined {
   const removeIds = [...(manifest.config.removeIds ?? []), ...(manifest.dataset.undecodable ?? []).map((u) => u.exampleId)];
-  if (removeIds.length === 0) return undefined;
-  const mask = new Uint8Array(manifest.dataset.nExamples).fill(1);
+  const { nExamples } = manifest.dataset;
+  const first = Math.min(manifest.config.trainFirst ?? nExamples, nExamples);
+  if (removeIds.length === 0 && first === nExamples) return undefined;
+  const mask = new Uint8Array(nExamples);
+  mask.fill(1, 0, first);
   for (const id of removeIds) {
     if (!Number.isInteger(id) || id < 0 || id >= mask.length) {
       throw new ValueError(`presentedMask: expected config.removeIds in [0, ${mask.length}), got ${describeValue(id)} in run ${manifest.runId}`);

@@ -49,7 +49,7 @@ export interface TrainOptions {
   quiet?: boolean;
   /** Backend to use (see src/backend). Default "auto" (or FORGETTING_BACKEND). */
   backend?: BackendName | "auto";
-  /** Folder holding the datasets. Default <project>/data. */
+  /** Folder holding the datasets. Default $FORGETTING_DATA_ROOT, else <project>/data. */
   dataRoot?: string;
   /** Stop after this many completed epochs, leaving the run resumable (budgeted sessions, tests). */
   stopAfterEpochs?: number;
@@ -83,6 +83,7 @@ function openRunData(config: ResolvedTrainConfig, dataRoot?: string): Promise<Op
     permutePixels: config.permutePixels,
     permutationSeed: config.permutationSeed,
     removeIds: config.removeIds,
+    trainFirst: config.trainFirst,
   });
 }
 

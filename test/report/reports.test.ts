@@ -21,7 +21,7 @@ import { train } from "../../src/train/train";
 import { chromiumMissing, inspectReport, openBrowser } from "./reportPage";
 import { projectRoot } from "../../src/core/paths";
 import { readExperimentConfig, writeExperimentConfig } from "../../src/runs/experiment";
-import { KERNEL_LAUNCHER, findJupyterPython, registeredKernelSpec } from "../../src/report/jupyter";
+import { notebooksMissing } from "./notebooksMissing";
 import { skipIfMissing } from "../requirements";
 
 const root = projectRoot();
@@ -30,15 +30,6 @@ const outputsRoot = path.join(outputDir, "outputs");
 const experimentDir = path.join(outputsRoot, "tiny-study");
 const reportsDir = path.join(experimentDir, "reports");
 
-/** Why notebooks cannot run here, or null. */
-function notebooksMissing(): string | null {
-  const python = findJupyterPython().python;
-  if (!python) return "Jupyter is not installed (forgetting setup installs it)";
-  const kernel = registeredKernelSpec(python);
-  if (!kernel || !kernel.spec.argv.includes(path.join(root, KERNEL_LAUNCHER))) return "the forgetting-tslab kernel is not registered for this project (run `forgetting setup`)";
-  if (!fs.existsSync(path.join(root, "dist", "index.js"))) return "the library is not built (npm run build): notebooks import dist/";
-  return null;
-}
 const notebooksMissingReason = notebooksMissing();
 
 /** Trains every planned run of an experiment in this process (what a sweep worker does). */
