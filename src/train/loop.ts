@@ -18,6 +18,7 @@
  * (options.midEpoch) restores it and starts the epoch's batch stream at the next batch, so
  * every later step sees the same batch, rate and weights as in an uninterrupted run.
  */
+import { setImmediate as eventLoopTurn } from "node:timers/promises";
 import * as tf from "@tensorflow/tfjs";
 import type { TrainProgress } from "../core/progress";
 import type { Batch, BatchSource } from "../data/types";
@@ -158,6 +159,7 @@ async function evaluate(
   let correctSum = 0;
   let n = 0;
   for await (const batch of source.batches(options.epoch ?? 0, options.batchSize)) {
+    await eventLoopTurn(); // a stop request arrives through the event loop (see trainLoop)
     if (options.stop?.aborted) return null;
     const sums = tf.tidy(() => {
       const x = tf.tensor4d(batch.images, batch.shape);
@@ -276,6 +278,9 @@ export async function trainLoop(options: TrainLoopOptions): Promise<LoopStop | n
         });
       }
 
+      // On the wasm and cpu backends every await above settles as a microtask: one turn of the event
+      // loop lets a signal handler (SIGTERM -> options.stop) run.
+      await eventLoopTurn();
       // A stop request, or checkpointEveryMinutes passed (not at the last batch: the epoch-end checkpoint is next).
       const checkpointDue = checkpointEveryMs > 0 && batchesDone < itersPerEpoch && performance.now() - lastCheckpoint >= checkpointEveryMs;
       if (stop?.aborted || checkpointDue) {
