@@ -252,7 +252,7 @@ export function readCheckpoint(runDir: string): CheckpointState | null {
   const info = readJsonFile(file, "checkpoint description is missing") as CheckpointInfo;
   const fail = fieldFailure(file);
   if (typeof info !== "object" || info === null) fail("(root)", "an object", info);
-  if (info.format !== 1 && info.format !== CHECKPOINT_FORMAT) fail("format", `1 or ${CHECKPOINT_FORMAT}`, info.format);
+  if (![1, CHECKPOINT_FORMAT].includes(info.format)) fail("format", `1 or ${CHECKPOINT_FORMAT}`, info.format);
   const mid = info.midEpoch;
   // A mid-epoch checkpoint may fall in the first epoch; an epoch-end one follows at least one.
   const minEpoch = mid === undefined ? 1 : 0;

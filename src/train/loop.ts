@@ -53,8 +53,8 @@ export interface TrainLoopOptions {
   midEpoch?: MidEpochState;
   /** Writes the epoch's files; awaited before the next epoch starts. */
   onEpochEnd(result: EpochResult): void | Promise<void>;
-  /** Writes a mid-epoch checkpoint (stop request, checkpointEveryMinutes); awaited before training goes on. */
-  onMidEpochCheckpoint(checkpoint: { epoch: number; state: MidEpochState }): void | Promise<void>;
+  /** Writes a mid-epoch checkpoint (stop request, checkpointEveryMinutes); awaited before training goes on. Without it, there are none. */
+  onMidEpochCheckpoint?: (checkpoint: { epoch: number; state: MidEpochState }) => void | Promise<void>;
   onProgress?: (progress: TrainProgress) => void;
   /** Stop after this many completed epochs (as if killed; the run stays resumable). */
   stopAfterEpochs?: number;
@@ -226,7 +226,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<LoopStop | n
     let pending: Promise<void> = Promise.resolve();
     const checkpointMidEpoch = async () => {
       const began = performance.now();
-      await options.onMidEpochCheckpoint({
+      await options.onMidEpochCheckpoint?.({
         epoch,
         state: { batchesDone, lossSum, correctSum, seen, trainSeconds: (resumed?.trainSeconds ?? 0) + epochTrainMs() / 1000, record: tracker.partialRecord() },
       });
