@@ -115,6 +115,26 @@ test("a stop request between an epoch's last step and its files ends the epoch f
   assert.deepEqual(comparedFiles(dir), await reference(config));
 });
 
+test("resumeRun(runDir) refuses a mid-epoch checkpoint whose counts disagree with its record, in one line, and changes nothing", async () => {
+  const root = tempRoot();
+  const controller = new AbortController();
+  const config = { ...CONFIG, epochs: 1 };
+  const options = { outputsRoot: root, experiment: "x", runId: "bad", backend: "wasm" as const, quiet: true, stop: controller.signal };
+  await assert.rejects(train(config, { ...options, onProgress: (p) => p.batch === 5 && controller.abort("test") }), RunStoppedError);
+  const dir = path.join(root, "x", "bad");
+  const json = path.join(dir, "checkpoint", "checkpoint.json");
+  const info = JSON.parse(fs.readFileSync(json, "utf8")) as { midEpoch: { seen: number } };
+  assert.equal(info.midEpoch.seen, 80);
+  info.midEpoch.seen = 81;
+  fs.writeFileSync(json, JSON.stringify(info));
+  const before = comparedFiles(dir, ["manifest.json", "log.csv", "checkpoint/checkpoint.json"]);
+  await assert.rejects(resumeRun(dir, { backend: "wasm", quiet: true }), (err: Error) => {
+    assert.equal(err.message, `${json}: field "midEpoch.seen": expected 80 (the examples its presented row marks), got 81`);
+    return true;
+  });
+  assert.deepEqual(comparedFiles(dir, ["manifest.json", "log.csv", "checkpoint/checkpoint.json"]), before);
+});
+
 test("checkpointEveryMinutes writes mid-epoch checkpoints without a stop, and they do not change the run", async () => {
   const root = tempRoot();
   const dir = path.join(root, "x", "timed");
