@@ -190,6 +190,7 @@ const CLI_SKIP = fs.existsSync(path.join(PROJECT, "dist", "cli.js")) ? false : "
 
 test("forgetting train stopped by real SIGTERM, SIGINT and a double SIGTERM mid-epoch exits 75 with one line; train --resume ends byte-identical", { skip: CLI_SKIP }, async () => {
   const root = tempRoot();
+  // Each session is signalled after its first epoch line: 4 epochs leave room for 3 stops.
   const config = { epochs: 4, batchSize: 8, seed: 2, recordFloats: ["loss", "prob"] } satisfies Partial<TrainConfig>;
   const dir = path.join(root, "cli", "sig");
   const flags = ["--epochs", "4", "--batch-size", "8", "--seed", "2", "--record-floats", "loss,prob", "--backend", "wasm"];
@@ -216,7 +217,7 @@ test("forgetting train stopped by real SIGTERM, SIGINT and a double SIGTERM mid-
 
 test("a sweep worker stopped by SIGTERM writes its checkpoint and exits 75 with one line; the run resumes byte-identical", async () => {
   const root = tempRoot();
-  const config = { epochs: 3, batchSize: 8, seed: 4 } satisfies Partial<TrainConfig>;
+  const config = { epochs: 2, batchSize: 8, seed: 4 } satisfies Partial<TrainConfig>;
   const jobFile = path.join(root, "job.json");
   writeJsonAtomic(jobFile, { config: config as TrainConfig, outputsRoot: root, experiment: "sweep", runId: "w" } satisfies WorkerJobFile);
   const { code, stderr } = await runAndSignal(["--import", "tsx", path.join(PROJECT, "src", "experiments", "worker.ts"), jobFile], ["SIGTERM"], 200);
