@@ -16,6 +16,7 @@ import { command as analyzeCommand } from "./cli/analyze";
 import { command as exportCommand } from "./cli/export";
 import { command as removalCommand } from "./cli/removal";
 import { command as noiseCommand } from "./cli/noise";
+import { RESUMABLE_EXIT_CODE, RunStoppedError } from "./train/stop";
 
 const PROGRAM = "forgetting";
 
@@ -53,6 +54,11 @@ export async function main(argv: string[]): Promise<number> {
     await command.run(options, positionals);
     return 0;
   } catch (err) {
+    // SIGTERM/SIGINT: the checkpoint is written; the exit code asks a batch system to requeue.
+    if (err instanceof RunStoppedError) {
+      console.error(`${PROGRAM} ${name}: ${err.message}; resume with: ${PROGRAM} train --resume ${err.runDir}`);
+      return RESUMABLE_EXIT_CODE;
+    }
     // Expected problems (bad options, bad files) get one clear line, not a stack trace.
     if (err instanceof ValueError || err instanceof FileFormatError) {
       console.error(`${PROGRAM} ${name}: ${err.message}`);

@@ -46,7 +46,7 @@ export { type ExperimentConfig, type ExperimentVariant, type PlannedRun, checkEx
 
 /** Data: datasets with stable exampleIds, their raw images, and the downloads of the official files. */
 export { type DatasetVariant, type DatasetOptions, type OpenedDataset, openDataset, readImageSplits } from "./data/index";
-export type { Batch, BatchSource, ImageShape, ImageSplit, InMemoryImages } from "./data/types";
+export type { Batch, BatchRange, BatchSource, ImageShape, ImageSplit, InMemoryImages } from "./data/types";
 export { DOWNLOADS, VALID_DOWNLOADS, fetchDataset } from "./data/download";
 export { defaultDataRoot } from "./data/digits";
 
@@ -56,7 +56,8 @@ export { type BackendName, VALID_BACKENDS, initBackend } from "./backend/index";
 
 /** Training: one run, resumable; the loop, the optimizer and the schedules it uses. */
 export { type ResumeOptions, type TrainOptions, epochSummary, resumeRun, train } from "./train/train";
-export { type EpochResult, type TrainLoopOptions, trainLoop } from "./train/loop";
+export { type EpochResult, type LoopStop, type TrainLoopOptions, trainLoop } from "./train/loop";
+export { RESUMABLE_EXIT_CODE, RunStoppedError, STOP_SIGNALS, stopOnSignals } from "./train/stop";
 export { Sgd, type SgdOptions } from "./train/sgd";
 export { learningRateAt } from "./train/schedules";
 export { ForgettingTracker } from "./train/tracker";

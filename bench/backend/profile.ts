@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   const rng = new Random(1337, "profile-batch");
   const images = Float32Array.from({ length: batchSize * shape[0] * shape[1] * shape[2] }, () => rng.normal());
   const labels = Int32Array.from({ length: batchSize }, () => rng.int(10));
-  const batch: Batch = { images, labels, exampleIds: Int32Array.from({ length: batchSize }, (_, i) => i), shape: [batchSize, ...shape] };
+  const batch: Batch = { images, labels, exampleIds: Int32Array.from({ length: batchSize }, (_, i) => i), shape: [batchSize, ...shape], index: 0 };
   const step = async (): Promise<void> => {
     const loss = trainStep(net, optimizer, batch, { lr: 0.01, tracking: "off", floats: [], nClasses: 10 });
     await loss.data();

@@ -62,7 +62,7 @@ function randomBatch(shape: [number, number, number], batchSize: number, nClasse
   const labels = new Int32Array(batchSize);
   for (let i = 0; i < batchSize; i++) labels[i] = rng.int(nClasses);
   const exampleIds = Int32Array.from({ length: batchSize }, (_, i) => i);
-  return { images, labels, exampleIds, shape: [batchSize, ...shape] };
+  return { images, labels, exampleIds, shape: [batchSize, ...shape], index: 0 };
 }
 
 async function benchCase(model: string, batchSize: number, repeats: number, warmup: number): Promise<BenchResult> {

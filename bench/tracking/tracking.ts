@@ -42,7 +42,7 @@ function randomBatch(shape: [number, number, number], batchSize: number, nClasse
   const images = new Float32Array(batchSize * shape[0] * shape[1] * shape[2]);
   for (let i = 0; i < images.length; i++) images[i] = rng.normal();
   const labels = Int32Array.from({ length: batchSize }, () => rng.int(nClasses));
-  return { images, shape: [batchSize, ...shape], labels, exampleIds: Int32Array.from({ length: batchSize }, (_, i) => i) };
+  return { images, shape: [batchSize, ...shape], labels, exampleIds: Int32Array.from({ length: batchSize }, (_, i) => i), index: 0 };
 }
 
 function median(values: number[]): number {

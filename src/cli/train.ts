@@ -2,6 +2,8 @@
  * `forgetting train [--preset <name>] [--<config-key> <value> ...]`: trains one run with
  * forgetting tracking and writes outputs/<experiment>/<runId>/.
  * `forgetting train --resume <runDir>`: continues a killed or stopped run.
+ * SIGTERM or SIGINT stops training after the step in progress with a checkpoint; the process
+ * then exits with RESUMABLE_EXIT_CODE (see ../train/stop.ts and ../cli.ts).
  * Every TrainConfig key is a kebab-case flag (--batch-size, --tracking-mode, ...); flags
  * override the preset, the preset overrides DEFAULT_TRAIN_CONFIG.
  */
@@ -25,6 +27,7 @@ import {
   resolveTrainConfig,
 } from "../config/train";
 import { epochSummary, resumeRun, train } from "../train/train";
+import { RunStoppedError, stopOnSignals } from "../train/stop";
 import type { CliCommand, OptionSpec, ParsedOptions } from "./args";
 import { type TrainProgress, formatTrainProgress } from "../core/progress";
 
@@ -108,7 +111,9 @@ export const command: CliCommand = {
     const preset = options.preset === undefined ? {} : TRAIN_PRESETS[options.preset as keyof typeof TRAIN_PRESETS];
     const flags = configFromOptions(options);
     const display = progressDisplay(options.quiet === true);
+    const stop = stopOnSignals();
     const common = {
+      stop: stop.signal,
       backend: options.backend as BackendName | "auto",
       dataRoot: options["data-root"] === undefined ? undefined : path.resolve(String(options["data-root"])),
       stopAfterEpochs: options["stop-after-epochs"] as number | undefined,
@@ -118,20 +123,28 @@ export const command: CliCommand = {
     };
     let manifest: RunManifest;
     let dir: string;
-    if (options.resume !== undefined) {
-      dir = path.resolve(String(options.resume));
-      if (options.preset !== undefined || Object.keys(flags).length > 0) {
-        const recorded = readManifest(dir).config;
-        const wanted = resolveTrainConfig({ ...recorded, ...preset, ...flags });
-        if (configDifferences(recorded, wanted).length > 0) {
-          throw new ValueError(`train --resume ${dir}: the run was trained with another config (${describeConfigDifferences(recorded, wanted, kebabCaseKey)})`);
+    try {
+      if (options.resume !== undefined) {
+        dir = path.resolve(String(options.resume));
+        if (options.preset !== undefined || Object.keys(flags).length > 0) {
+          const recorded = readManifest(dir).config;
+          const wanted = resolveTrainConfig({ ...recorded, ...preset, ...flags });
+          if (configDifferences(recorded, wanted).length > 0) {
+            throw new ValueError(`train --resume ${dir}: the run was trained with another config (${describeConfigDifferences(recorded, wanted, kebabCaseKey)})`);
+          }
         }
+        manifest = await resumeRun(dir, common);
+      } else {
+        const outputsRoot = path.resolve(String(options.outputs));
+        manifest = await train(resolveTrainConfig({ ...preset, ...flags }), { ...common, outputsRoot, experiment: String(options.experiment), runId: options["run-id"] as string | undefined });
+        dir = path.join(outputsRoot, manifest.experiment, manifest.runId);
       }
-      manifest = await resumeRun(dir, common);
-    } else {
-      const outputsRoot = path.resolve(String(options.outputs));
-      manifest = await train(resolveTrainConfig({ ...preset, ...flags }), { ...common, outputsRoot, experiment: String(options.experiment), runId: options["run-id"] as string | undefined });
-      dir = path.join(outputsRoot, manifest.experiment, manifest.runId);
+    } catch (err) {
+      // The stop line (../cli.ts) starts on a line of its own, not after the progress line.
+      if (err instanceof RunStoppedError && process.stderr.isTTY && options.quiet !== true) process.stderr.write("\r\x1b[K");
+      throw err;
+    } finally {
+      stop.dispose();
     }
     console.log(runSummary(dir, manifest));
   },

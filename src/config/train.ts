@@ -109,6 +109,12 @@ export interface TrainConfig {
   normalizeStd?: number[];
   /** Evaluate on the test split every this many epochs (the last epoch always), integer > 0. Default 1. */
   evalEvery: number;
+  /**
+   * Minutes of training between mid-epoch checkpoints, a number > 0 (a resumed run continues
+   * at the next batch, not the epoch start). Default (unset, or 0, which resolves to unset):
+   * checkpoints at epoch ends only. It never changes the record or the weights.
+   */
+  checkpointEveryMinutes?: number;
 }
 
 /** Which dataset a config trains on: the name, plus where and how a "folder" dataset is read. */
@@ -177,6 +183,7 @@ export const TRAIN_CONFIG_KEYS: Record<keyof TrainConfig, { type: ValueType; hel
   normalizeMean: { type: "number-list", help: "comma-separated per-channel mean on the [0, 1] scale (with --normalize-std)", unsetDefault: "training-split statistics, ImageNet's for folders" },
   normalizeStd: { type: "number-list", help: "comma-separated per-channel std on the [0, 1] scale, each > 0 (with --normalize-mean)", unsetDefault: "training-split statistics, ImageNet's for folders" },
   evalEvery: { type: "integer", help: "evaluate on the test split every N epochs" },
+  checkpointEveryMinutes: { type: "number", help: "minutes of training between mid-epoch checkpoints (0: at epoch ends only)", unsetDefault: "0: at epoch ends only" },
 };
 
 /** The paper's recipes and the ImageNet reference study as partial configs; spread one and override fields. */
@@ -200,7 +207,7 @@ export const TRAIN_PRESETS = {
     gamma: 0.2,
     augment: "crop-flip",
   },
-  /** The ImageNet reference study (dataset "folder": set `folder`): ResNet-50, batch 256, lr 0.1 m 0.9 wd 1e-4, 5 warmup epochs then cosine, 90 epochs. */
+  /** The ImageNet reference study (dataset "folder": set `folder`): ResNet-50, batch 256, lr 0.1 m 0.9 wd 1e-4, 5 warmup epochs then cosine, 90 epochs; a mid-epoch checkpoint every 30 minutes (an epoch is about an hour on one GPU). */
   imagenet: {
     model: "resnet50",
     dataset: "folder",
@@ -213,6 +220,7 @@ export const TRAIN_PRESETS = {
     warmupEpochs: 5,
     augment: "rrc-flip",
     trackingMode: "eval",
+    checkpointEveryMinutes: 30,
   },
 } satisfies Record<string, Partial<TrainConfig>>;
 
@@ -362,6 +370,11 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): Resolved
     throw new ValueError(`${WHO}: config.permutationSeed: expected an integer >= 0, got ${config.permutationSeed}`);
   }
   if (config.permutePixels) config.permutationSeed ??= DEFAULT_PERMUTATION_SEED;
+  if (config.checkpointEveryMinutes !== undefined && config.checkpointEveryMinutes < 0) {
+    throw new ValueError(`${WHO}: config.checkpointEveryMinutes: expected a number >= 0 (0: checkpoints at epoch ends only), got ${config.checkpointEveryMinutes}`);
+  }
+  // 0 and unset mean the same: both resolve, serialize and hash (a checkpoint's configSha256) alike, as do configs written before the key existed.
+  if (config.checkpointEveryMinutes === 0) delete config.checkpointEveryMinutes;
   // Absolute, so a run resumed or analysed from another folder finds its data.
   for (const key of ["folder", "classIndex"] as const) if (config[key]) config[key] = path.resolve(config[key]);
   // A copy, so the caller's arrays are not frozen with it.

@@ -3,12 +3,14 @@
  * function of (split, variant, seed, e):
  * - order: `new Random(seed, "shuffle", epoch)` shuffles the presented ids (training only);
  * - augmentation: each example draws from `new Random(seed, "augment", epoch, exampleId)`;
- * - the last partial batch is kept (drop_last = false).
+ * - the last partial batch is kept (drop_last = false);
+ * - batch k holds positions [k * batchSize, (k + 1) * batchSize) of the order, so a stream
+ *   started at batch k (a mid-epoch resume) yields exactly the batches a full pass yields there.
  */
 import { ValueError, checkPositiveInteger, describeValue } from "../core/errors";
 import { Random } from "../core/random";
 import { applyTransforms, transformedSize, type FloatImage, type Transform } from "./transforms";
-import type { Batch, BatchSource, ImageShape, ImageSplit, InMemoryImages } from "./types";
+import type { Batch, BatchRange, BatchSource, ImageShape, ImageSplit, InMemoryImages } from "./types";
 
 /** Options every batch source takes. */
 export interface SourceOptions {
@@ -49,8 +51,9 @@ export function sourceLabels(who: string, split: ImageSplit, options: SourceOpti
 
 /**
  * The BatchSource over `split` that both source kinds share: recorded identity, labels and
- * subset, and a batches(epoch, batchSize) that checks its arguments and lets `batchesOf` cut
- * the epoch's presented ids (in presentation order) into batches.
+ * subset, and a batches(epoch, batchSize, range) that checks its arguments and lets
+ * `batchesOf` cut the epoch's presented ids (in presentation order, from the first position
+ * of batch `firstIndex` on) into batches numbered from `firstIndex`.
  */
 export function splitBatchSource(
   split: ImageSplit,
@@ -60,15 +63,21 @@ export function splitBatchSource(
     /** From sourceLabels. */
     labels: Int32Array;
     exampleNames?: string[];
-    batchesOf(order: Int32Array, epoch: number, batchSize: number): AsyncGenerator<Batch>;
+    batchesOf(order: Int32Array, epoch: number, batchSize: number, firstIndex: number): AsyncGenerator<Batch>;
   },
 ): BatchSource {
   const nExamples = split.labels.length;
   const presented = options.subsetIds ?? Int32Array.from({ length: nExamples }, (_, i) => i);
-  async function* batches(epoch: number, batchSize: number): AsyncGenerator<Batch> {
+  async function* batches(epoch: number, batchSize: number, range: BatchRange = {}): AsyncGenerator<Batch> {
     checkPositiveInteger("BatchSource.batches batchSize", batchSize);
     if (!Number.isInteger(epoch) || epoch < 0) throw new ValueError(`BatchSource.batches: expected an integer epoch >= 0, got ${describeValue(epoch)}`);
-    yield* parts.batchesOf(epochOrder(presented, options.seed, epoch, options.shuffle ?? false), epoch, batchSize);
+    const nBatches = Math.ceil(presented.length / batchSize);
+    const fromBatch = range.fromBatch ?? 0;
+    if (!Number.isInteger(fromBatch) || fromBatch < 0 || fromBatch > nBatches) {
+      throw new ValueError(`BatchSource.batches fromBatch: expected an integer in [0, ${nBatches}] (${nBatches} batches of ${batchSize}), got ${describeValue(fromBatch)}`);
+    }
+    const order = epochOrder(presented, options.seed, epoch, options.shuffle ?? false);
+    yield* parts.batchesOf(order.subarray(fromBatch * batchSize), epoch, batchSize, fromBatch);
   }
   return {
     datasetId: options.datasetId ?? `${split.name}/${split.split}`,
@@ -113,8 +122,8 @@ export function inMemoryBatchSource(images: InMemoryImages, options: InMemorySou
     return { data, height, width, channels };
   }
 
-  async function* batchesOf(order: Int32Array, epoch: number, batchSize: number): AsyncGenerator<Batch> {
-    for (let start = 0; start < order.length; start += batchSize) {
+  async function* batchesOf(order: Int32Array, epoch: number, batchSize: number, firstIndex: number): AsyncGenerator<Batch> {
+    for (let start = 0, index = firstIndex; start < order.length; start += batchSize, index++) {
       const ids = order.subarray(start, Math.min(start + batchSize, order.length));
       const out = new Float32Array(ids.length * imageSize);
       const batchLabels = new Int32Array(ids.length);
@@ -124,7 +133,7 @@ export function inMemoryBatchSource(images: InMemoryImages, options: InMemorySou
         out.set(image.data, i * imageSize);
         batchLabels[i] = labels[id];
       });
-      yield { images: out, shape: [ids.length, outH, outW, channels], labels: batchLabels, exampleIds: Int32Array.from(ids) };
+      yield { images: out, shape: [ids.length, outH, outW, channels], labels: batchLabels, exampleIds: Int32Array.from(ids), index };
     }
   }
 

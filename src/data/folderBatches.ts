@@ -222,7 +222,7 @@ export function folderBatchSource(images: ImageFolderImages, options: FolderSour
   // With skipBadFiles: exampleId -> why its image did not decode (found at its first decode).
   const undecodable = new Map<number, string>();
 
-  async function makeBatch(batchIds: Int32Array, epoch: number): Promise<Batch> {
+  async function makeBatch(batchIds: Int32Array, epoch: number, index: number): Promise<Batch> {
     const ids = undecodable.size > 0 ? batchIds.filter((id) => !undecodable.has(id)) : batchIds;
     const out = takeBuffer(ids.length * imageSize);
     const decoded = await Promise.all(
@@ -254,15 +254,15 @@ export function folderBatchSource(images: ImageFolderImages, options: FolderSour
       released = true;
     };
     const batchImages = kept.length === ids.length ? out : out.subarray(0, kept.length * imageSize);
-    return { images: batchImages, shape: [kept.length, h1, w1, 3], labels: Int32Array.from(kept, (id) => labels[id]), exampleIds: Int32Array.from(kept), release };
+    return { images: batchImages, shape: [kept.length, h1, w1, 3], labels: Int32Array.from(kept, (id) => labels[id]), exampleIds: Int32Array.from(kept), index, release };
   }
 
-  async function* batchesOf(order: Int32Array, epoch: number, batchSize: number): AsyncGenerator<Batch> {
+  async function* batchesOf(order: Int32Array, epoch: number, batchSize: number, firstIndex: number): AsyncGenerator<Batch> {
     const queue: Promise<Batch>[] = [];
     let next = 0;
     const fill = () => {
       while (queue.length < prefetch && next < order.length) {
-        const pending = makeBatch(order.subarray(next, Math.min(next + batchSize, order.length)), epoch);
+        const pending = makeBatch(order.subarray(next, Math.min(next + batchSize, order.length)), epoch, firstIndex + next / batchSize);
         // Awaited in turn below; this only keeps an early failure from being reported as unhandled.
         pending.catch(() => undefined);
         queue.push(pending);

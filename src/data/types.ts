@@ -59,6 +59,12 @@ export interface Batch {
   /** [batchSize] exampleId of each example in the training split. */
   exampleIds: Int32Array;
   /**
+   * 0-based position of the batch in its epoch: it holds the examples at positions
+   * [index * batchSize, (index + 1) * batchSize) of the epoch's order (fewer if some of them
+   * failed to decode). The learning rate and a mid-epoch resume go by it.
+   */
+  index: number;
+  /**
    * Optional: hands `images` back to the source, which may refill it for a later batch. Call it
    * only when nothing reads `images` any more (e.g. right after copying it into a tensor); not
    * calling it is always safe. Saves a fresh large allocation per batch (for 64 images of
@@ -95,6 +101,16 @@ export interface BatchSource {
    * the reason. Each is found at its first decode and left out of every batch from then on.
    */
   undecodable?: ReadonlyMap<number, string>;
-  /** The batches of one epoch, in order; the last partial batch is kept. */
-  batches(epoch: number, batchSize: number): AsyncIterable<Batch>;
+  /**
+   * The batches of one epoch, in order; the last partial batch is kept. With
+   * `range.fromBatch` k, the stream starts at the batch of index k, identical to the one a
+   * full pass yields there; the batches before it are not built (no image is decoded).
+   */
+  batches(epoch: number, batchSize: number, range?: BatchRange): AsyncIterable<Batch>;
+}
+
+/** Where in an epoch a batch stream starts (a run resumed mid-epoch). */
+export interface BatchRange {
+  /** Index of the first batch, integer in [0, ceil(nPresented / batchSize)]; the last value gives no batch. Default 0. */
+  fromBatch?: number;
 }

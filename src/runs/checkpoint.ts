@@ -1,19 +1,30 @@
 /**
- * Checkpoints for resume, written after every epoch:
+ * Checkpoints for resume, written after every epoch and, mid-epoch, on a stop request or
+ * every `checkpointEveryMinutes`:
  *
  *   <runDir>/checkpoint/checkpoint.json   CheckpointInfo: epoch, record length, tensor
- *                                         names/shapes/offsets, file sizes and sha256
+ *                                         names/shapes/offsets, file sizes and sha256, and
+ *                                         for a mid-epoch checkpoint the `midEpoch` block
  *   <runDir>/checkpoint/weights.bin       every model weight (trainable, then batch-norm
  *                                         moving statistics), float32 little-endian
  *   <runDir>/checkpoint/optimizer.bin     SGD momentum buffers, one per trainable weight
+ *   mid-epoch only (the epoch's record so far, see MidEpochState):
+ *   <runDir>/checkpoint/epoch.correct.bits     packed correctness row (CORRECT_FILE layout)
+ *   <runDir>/checkpoint/epoch.presented.bits   packed row: 1 once presented this epoch
+ *   <runDir>/checkpoint/epoch.<name>.f32       each float record's row (NaN if not presented)
  *
  * There is no RNG state to save: shuffling and augmentation of epoch e are rebuilt from
- * (seed, e) (src/core/random.ts), and initialization is overwritten by the saved weights.
+ * (seed, e) (src/core/random.ts), a mid-epoch resume starts the epoch's batch stream at the
+ * next batch (BatchSource.batches fromBatch), and initialization is overwritten by the saved
+ * weights.
  *
  * A new checkpoint is written complete into a temporary folder, then swapped in by
  * renames (checkpoint -> checkpoint.prev, tmp -> checkpoint, remove prev), so a crash at any
  * moment leaves one complete checkpoint: `checkpoint/`, or `checkpoint.prev/` if the crash
  * fell between the two renames.
+ *
+ * Format 2 (this version) is format 1 plus the optional `midEpoch` block; format 1 files
+ * (written before mid-epoch checkpoints existed) are read as epoch-end checkpoints.
  */
 import { sha256Hex } from "../core/checksum";
 import * as fs from "node:fs";
@@ -22,12 +33,49 @@ import * as tf from "@tensorflow/tfjs";
 import { FileFormatError } from "../core/errors";
 import { writeFileAtomic, writeJsonAtomic } from "../core/atomic";
 import { fieldFailure, readJsonFile } from "../core/jsonFile";
-import { CHECKPOINT_DIR } from "./layout";
+import { CHECKPOINT_DIR, FLOAT_RECORDS } from "./layout";
+import { type FloatRecordName, VALID_FLOAT_RECORDS } from "../config/train";
 
 export const CHECKPOINT_FILE = "checkpoint.json";
 const WEIGHTS_FILE = "weights.bin";
 const OPTIMIZER_FILE = "optimizer.bin";
 const PREVIOUS_SUFFIX = ".prev";
+const EPOCH_CORRECT_FILE = "epoch.correct.bits";
+const EPOCH_PRESENTED_FILE = "epoch.presented.bits";
+const CHECKPOINT_FORMAT = 2;
+
+/** The file of float record `name`'s partial row in a mid-epoch checkpoint ("epoch.margin.f32"). */
+function epochFloatFile(name: FloatRecordName): string {
+  return `epoch.${FLOAT_RECORDS[name]}`;
+}
+
+/** The epoch's per-example record so far (see ../train/tracker.ts). */
+export interface PartialEpochRecord {
+  /** Packed correctness row, ceil(nExamples / 8) bytes (CORRECT_FILE layout); 0 where not presented. */
+  correct: Uint8Array;
+  /** Packed row of the same layout: 1 once the example was presented this epoch. */
+  presented: Uint8Array;
+  /** [nExamples] row of each requested float record; NaN where not presented. */
+  floats: Partial<Record<FloatRecordName, Float32Array>>;
+}
+
+/** Where a mid-epoch checkpoint is in its epoch (0-based epoch `CheckpointInfo.epoch`). */
+export interface MidEpochState {
+  /** Batches of the epoch trained: training continues at the batch of this index. */
+  batchesDone: number;
+  /** Sum of the per-example training losses so far (nats), for the epoch's log.csv row. */
+  lossSum: number;
+  /** Examples classified correctly so far (the tracked correctness). */
+  correctSum: number;
+  /** Examples trained on so far this epoch. */
+  seen: number;
+  /** Seconds spent training this epoch so far (every session's share). */
+  trainSeconds: number;
+  record: PartialEpochRecord;
+}
+
+/** The midEpoch block of checkpoint.json: MidEpochState without its record (in the epoch.* files). */
+type MidEpochInfo = Omit<MidEpochState, "record"> & { floats: FloatRecordName[] };
 
 /** One tensor inside a .bin file: float32 values [offset, offset + size). */
 interface TensorEntry {
@@ -38,8 +86,9 @@ interface TensorEntry {
 }
 
 interface CheckpointInfo {
-  format: 1;
-  /** Completed epochs: training resumes at this 0-based epoch. */
+  /** 2; a format-1 file (no midEpoch) is read the same way. */
+  format: 1 | 2;
+  /** Completed epochs: training resumes in this 0-based epoch (at its first batch unless midEpoch says otherwise). */
   epoch: number;
   /** Rows of correct.bits (and float records) that belong to this state. */
   recordLength: number;
@@ -52,6 +101,8 @@ interface CheckpointInfo {
   /** Momentum buffers in model.trainableWeights order; empty when momentum is 0. */
   momentum: TensorEntry[];
   files: Record<string, { bytes: number; sha256: string }>;
+  /** Present when the checkpoint was taken inside epoch `epoch`. */
+  midEpoch?: MidEpochInfo;
   createdAt: string;
 }
 
@@ -64,6 +115,8 @@ export interface CheckpointState {
   weights: Float32Array[];
   /** Momentum buffers. */
   momentum: Float32Array[];
+  /** The part of epoch `info.epoch` already trained, or null for an epoch-end checkpoint. */
+  midEpoch: MidEpochState | null;
 }
 
 /** Concatenates arrays into one float32 buffer and records where each one sits. */
@@ -80,8 +133,13 @@ function packTensors(names: string[], shapes: number[][], arrays: Float32Array[]
   return { bytes: new Uint8Array(all.buffer), entries };
 }
 
+/** The bytes of a float row, without a copy. */
+function floatBytes(row: Float32Array): Uint8Array {
+  return new Uint8Array(row.buffer, row.byteOffset, row.byteLength);
+}
+
 /**
- * Writes the checkpoint of a finished epoch.
+ * Writes the checkpoint of a finished epoch, or with `midEpoch` of one in progress.
  * @param state.epoch completed epochs; state.recordLength rows of the records it matches.
  */
 export function saveCheckpoint(
@@ -93,6 +151,7 @@ export function saveCheckpoint(
     recordLength: number;
     configSha256: string;
     datasetChecksum: string;
+    midEpoch?: MidEpochState;
   },
 ): void {
   const { model } = state;
@@ -108,26 +167,33 @@ export function saveCheckpoint(
     trainable.slice(0, state.momentum.length).map((w) => w.shape as number[]),
     state.momentum,
   );
+  const files: Record<string, Uint8Array> = { [WEIGHTS_FILE]: weights.bytes, [OPTIMIZER_FILE]: momentum.bytes };
+  let midEpoch: MidEpochInfo | undefined;
+  if (state.midEpoch) {
+    const { record, ...sums } = state.midEpoch;
+    files[EPOCH_CORRECT_FILE] = record.correct;
+    files[EPOCH_PRESENTED_FILE] = record.presented;
+    const floats = VALID_FLOAT_RECORDS.filter((name) => record.floats[name]);
+    for (const name of floats) files[epochFloatFile(name)] = floatBytes(record.floats[name]!);
+    midEpoch = { ...sums, floats };
+  }
   const info: CheckpointInfo = {
-    format: 1,
+    format: CHECKPOINT_FORMAT,
     epoch: state.epoch,
     recordLength: state.recordLength,
     configSha256: state.configSha256,
     datasetChecksum: state.datasetChecksum,
     weights: weights.entries,
     momentum: momentum.entries,
-    files: {
-      [WEIGHTS_FILE]: { bytes: weights.bytes.length, sha256: sha256Hex(weights.bytes) },
-      [OPTIMIZER_FILE]: { bytes: momentum.bytes.length, sha256: sha256Hex(momentum.bytes) },
-    },
+    files: Object.fromEntries(Object.entries(files).map(([name, bytes]) => [name, { bytes: bytes.length, sha256: sha256Hex(bytes) }])),
+    ...(midEpoch ? { midEpoch } : {}),
     createdAt: new Date().toISOString(),
   };
   const finalDir = path.join(runDir, CHECKPOINT_DIR);
   const tmpDir = path.join(runDir, `.${CHECKPOINT_DIR}.${process.pid}.tmp`);
   const prevDir = finalDir + PREVIOUS_SUFFIX;
   fs.rmSync(tmpDir, { recursive: true, force: true });
-  writeFileAtomic(path.join(tmpDir, WEIGHTS_FILE), weights.bytes);
-  writeFileAtomic(path.join(tmpDir, OPTIMIZER_FILE), momentum.bytes);
+  for (const [name, bytes] of Object.entries(files)) writeFileAtomic(path.join(tmpDir, name), bytes);
   writeJsonAtomic(path.join(tmpDir, CHECKPOINT_FILE), info);
   if (fs.existsSync(finalDir)) {
     fs.rmSync(prevDir, { recursive: true, force: true });
@@ -139,8 +205,8 @@ export function saveCheckpoint(
   fs.rmSync(prevDir, { recursive: true, force: true });
 }
 
-/** Reads one .bin file and cuts it into tensors per `entries`, checking size and sha256. */
-function readTensors(dir: string, file: string, info: CheckpointInfo, entries: TensorEntry[]): Float32Array[] {
+/** Reads one file of the checkpoint, checking its size and sha256 against checkpoint.json. */
+function readCheckedFile(dir: string, file: string, info: CheckpointInfo): Buffer {
   const full = path.join(dir, file);
   const expected = info.files[file];
   if (!expected) throw new FileFormatError(path.join(dir, CHECKPOINT_FILE), `field "files": expected an entry for ${file}`);
@@ -150,7 +216,18 @@ function readTensors(dir: string, file: string, info: CheckpointInfo, entries: T
     throw new FileFormatError(full, `expected ${expected.bytes} bytes (per ${CHECKPOINT_FILE}), found ${bytes.length}`);
   }
   if (sha256Hex(bytes) !== expected.sha256) throw new FileFormatError(full, `expected sha256 ${expected.sha256}, found ${sha256Hex(bytes)}: the file is corrupt`);
-  const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+  return bytes;
+}
+
+/** A copy of `bytes` as float32 values (the copy aligns them). */
+function toFloat32(bytes: Buffer): Float32Array {
+  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+}
+
+/** Reads one .bin file and cuts it into tensors per `entries`, checking size and sha256. */
+function readTensors(dir: string, file: string, info: CheckpointInfo, entries: TensorEntry[]): Float32Array[] {
+  const full = path.join(dir, file);
+  const all = toFloat32(readCheckedFile(dir, file, info));
   return entries.map((e) => {
     const size = e.shape.reduce((a, b) => a * b, 1);
     if (!Number.isInteger(e.offset) || e.offset < 0 || e.offset + size > all.length) {
@@ -175,19 +252,45 @@ export function readCheckpoint(runDir: string): CheckpointState | null {
   const info = readJsonFile(file, "checkpoint description is missing") as CheckpointInfo;
   const fail = fieldFailure(file);
   if (typeof info !== "object" || info === null) fail("(root)", "an object", info);
-  if (info.format !== 1) fail("format", "1", info.format);
-  if (!Number.isInteger(info.epoch) || info.epoch < 1) fail("epoch", "an integer >= 1", info.epoch);
+  if (![1, CHECKPOINT_FORMAT].includes(info.format)) fail("format", `1 or ${CHECKPOINT_FORMAT}`, info.format);
+  const mid = info.midEpoch;
+  // A mid-epoch checkpoint may fall in the first epoch; an epoch-end one follows at least one.
+  const minEpoch = mid === undefined ? 1 : 0;
+  if (!Number.isInteger(info.epoch) || info.epoch < minEpoch) fail("epoch", `an integer >= ${minEpoch}`, info.epoch);
   if (info.recordLength !== info.epoch) fail("recordLength", `${info.epoch} (= epoch)`, info.recordLength);
   if (typeof info.configSha256 !== "string") fail("configSha256", "a string", info.configSha256);
   if (typeof info.datasetChecksum !== "string") fail("datasetChecksum", "a string", info.datasetChecksum);
   if (!Array.isArray(info.weights)) fail("weights", "an array", info.weights);
   if (!Array.isArray(info.momentum)) fail("momentum", "an array", info.momentum);
   if (typeof info.files !== "object" || info.files === null) fail("files", "an object", info.files);
+  let midEpoch: MidEpochState | null = null;
+  if (mid !== undefined) {
+    if (info.format !== CHECKPOINT_FORMAT) fail("format", `${CHECKPOINT_FORMAT} (the format of mid-epoch checkpoints)`, info.format);
+    if (typeof mid !== "object" || mid === null) fail("midEpoch", "an object", mid);
+    if (!Number.isInteger(mid.batchesDone) || mid.batchesDone < 1) fail("midEpoch.batchesDone", "an integer >= 1", mid.batchesDone);
+    if (!Number.isInteger(mid.seen) || mid.seen < 0) fail("midEpoch.seen", "an integer >= 0", mid.seen);
+    if (!Number.isInteger(mid.correctSum) || mid.correctSum < 0 || mid.correctSum > mid.seen) fail("midEpoch.correctSum", `an integer in [0, seen=${mid.seen}]`, mid.correctSum);
+    if (typeof mid.lossSum !== "number" || !(mid.lossSum >= 0)) fail("midEpoch.lossSum", "a number >= 0", mid.lossSum);
+    if (typeof mid.trainSeconds !== "number" || !(mid.trainSeconds >= 0)) fail("midEpoch.trainSeconds", "a number >= 0", mid.trainSeconds);
+    if (!Array.isArray(mid.floats) || mid.floats.some((f) => !VALID_FLOAT_RECORDS.includes(f))) {
+      fail("midEpoch.floats", `a list of ${VALID_FLOAT_RECORDS.map((f) => `"${f}"`).join(", ")}`, mid.floats);
+    }
+    const { floats: names, ...sums } = mid;
+    const correct = readCheckedFile(dir, EPOCH_CORRECT_FILE, info);
+    const presented = readCheckedFile(dir, EPOCH_PRESENTED_FILE, info);
+    if (presented.length !== correct.length) {
+      throw new FileFormatError(path.join(dir, EPOCH_PRESENTED_FILE), `expected ${correct.length} bytes (as ${EPOCH_CORRECT_FILE}), found ${presented.length}`);
+    }
+    const floats: PartialEpochRecord["floats"] = {};
+    for (const name of names) floats[name] = toFloat32(readCheckedFile(dir, epochFloatFile(name), info));
+    midEpoch = { ...sums, record: { correct: new Uint8Array(correct), presented: new Uint8Array(presented), floats } };
+  }
   return {
     info,
     dir,
     weights: readTensors(dir, WEIGHTS_FILE, info, info.weights),
     momentum: readTensors(dir, OPTIMIZER_FILE, info, info.momentum),
+    midEpoch,
   };
 }
 

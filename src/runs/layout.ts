@@ -12,7 +12,7 @@
  *   outputs/<experiment>/<runId>/prob.f32
  *   outputs/<experiment>/<runId>/examples.csv     example_id,label,name (label as trained, after noise)
  *   outputs/<experiment>/<runId>/stats.csv        per-example statistics (derived; analysis recomputes)
- *   outputs/<experiment>/<runId>/checkpoint/      weights + optimizer state + epoch for resume (no RNG state: see ./checkpoint.ts)
+ *   outputs/<experiment>/<runId>/checkpoint/      weights + optimizer state + epoch (mid-epoch: + partial record, position) for resume (no RNG state: see ./checkpoint.ts)
  *   outputs/<experiment>/reports/                 executed notebooks and HTML reports
  */
 import * as fs from "node:fs";

@@ -25,6 +25,13 @@ export function packCorrectRow(correct: Uint8Array): Uint8Array {
   return row;
 }
 
+/** Unpacks a row of packCorrectRow into [nExamples] 0/1 bytes. */
+export function unpackCorrectRow(row: Uint8Array, nExamples: number): Uint8Array {
+  const out = new Uint8Array(nExamples);
+  for (let i = 0; i < nExamples; i++) out[i] = (row[i >> 3] >> (i & 7)) & 1;
+  return out;
+}
+
 /** 1 if `exampleId` was correct in `epoch` (0-based) of `record`, else 0. */
 export function correctAt(record: CorrectRecord, epoch: number, exampleId: number): 0 | 1 {
   return ((record.bits[epoch * record.rowBytes + (exampleId >> 3)] >> (exampleId & 7)) & 1) as 0 | 1;

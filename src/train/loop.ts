@@ -12,7 +12,13 @@
  *   5) log: progress callback (epoch, batch, loss, acc, images/s, ETA);
  * and after the last batch: eval on the test split, checkpoint (the caller's onEpochEnd
  * writes record rows, log.csv, stats and the checkpoint), stop.
+ *
+ * Mid-epoch, after a step and its readback, the caller's onMidEpochCheckpoint saves the
+ * epoch so far (options.stop fired, or config.checkpointEveryMinutes passed); a resumed loop
+ * (options.midEpoch) restores it and starts the epoch's batch stream at the next batch, so
+ * every later step sees the same batch, rate and weights as in an uninterrupted run.
  */
+import { setImmediate as eventLoopTurn } from "node:timers/promises";
 import * as tf from "@tensorflow/tfjs";
 import type { TrainProgress } from "../core/progress";
 import type { Batch, BatchSource } from "../data/types";
@@ -21,6 +27,7 @@ import type { LogRow } from "../runs/layout";
 import { type TrainConfig, type FloatRecordName, type TrackingMode } from "../config/train";
 import { learningRateAt } from "./schedules";
 import type { Sgd } from "./sgd";
+import type { MidEpochState } from "../runs/checkpoint";
 
 /** What a step reads back: "off" (loss only) exists for benchmarks of the tracking cost. */
 export type StepTracking = TrackingMode | "off";
@@ -42,11 +49,21 @@ export interface TrainLoopOptions {
   config: TrainConfig;
   /** 0-based epoch to start from (the checkpoint's epoch when resuming). */
   startEpoch: number;
+  /** Where epoch startEpoch starts when resuming from a mid-epoch checkpoint (its first batch if absent). */
+  midEpoch?: MidEpochState;
   /** Writes the epoch's files; awaited before the next epoch starts. */
   onEpochEnd(result: EpochResult): void | Promise<void>;
+  /** Writes a mid-epoch checkpoint (stop request, checkpointEveryMinutes); awaited before training goes on. Without it, there are none. */
+  onMidEpochCheckpoint?: (checkpoint: { epoch: number; state: MidEpochState }) => void | Promise<void>;
   onProgress?: (progress: TrainProgress) => void;
   /** Stop after this many completed epochs (as if killed; the run stays resumable). */
   stopAfterEpochs?: number;
+  /**
+   * A stop request: when it fires, the step in progress and its readback finish, a mid-epoch
+   * checkpoint is written (or, between an epoch's last batch and its files, the epoch ends
+   * first when no evaluation is pending), and the loop returns where it stopped.
+   */
+  stop?: AbortSignal;
 }
 
 /** Per-step options of trainStep. */
@@ -130,18 +147,20 @@ export function trainStep(model: tf.LayersModel, optimizer: Sgd, batch: Batch, o
 
 /**
  * Mean loss and accuracy of `model` on a whole split, inference mode.
- * @returns loss in nats, acc in [0, 1], seconds of wall time.
+ * @returns loss in nats, acc in [0, 1], seconds of wall time; null if `options.stop` fired first.
  */
 async function evaluate(
   model: tf.LayersModel,
   source: BatchSource,
-  options: { batchSize: number; epoch?: number },
-): Promise<{ loss: number; acc: number; seconds: number }> {
+  options: { batchSize: number; epoch?: number; stop?: AbortSignal },
+): Promise<{ loss: number; acc: number; seconds: number } | null> {
   const started = performance.now();
   let lossSum = 0;
   let correctSum = 0;
   let n = 0;
   for await (const batch of source.batches(options.epoch ?? 0, options.batchSize)) {
+    await eventLoopTurn(); // a stop request arrives through the event loop (see trainLoop)
+    if (options.stop?.aborted) return null;
     const sums = tf.tidy(() => {
       const x = tf.tensor4d(batch.images, batch.shape);
       const rows = exampleRows(model.apply(x, { training: false }) as tf.Tensor2D, tf.tensor1d(batch.labels, "int32"), []);
@@ -157,30 +176,67 @@ async function evaluate(
   return { loss: lossSum / n, acc: correctSum / n, seconds: (performance.now() - started) / 1000 };
 }
 
-/** Trains epochs startEpoch .. config.epochs - 1 (or until stopAfterEpochs). */
-export async function trainLoop(options: TrainLoopOptions): Promise<void> {
-  const { model, optimizer, train, test, config, onProgress } = options;
+/**
+ * Where a stop request left the run: after `epochsCompleted` epochs plus `batchesDone` of
+ * the next (0: at an epoch end, with that epoch's files written).
+ */
+export interface LoopStop {
+  epochsCompleted: number;
+  batchesDone: number;
+  /** Batches per epoch. */
+  batches: number;
+}
+
+/**
+ * Trains epochs startEpoch .. config.epochs - 1 (or until stopAfterEpochs, or a stop request).
+ * @returns where a stop request (options.stop) ended training, after its checkpoint was
+ *   written; null when training ran to its end (or to stopAfterEpochs).
+ */
+export async function trainLoop(options: TrainLoopOptions): Promise<LoopStop | null> {
+  const { model, optimizer, train, test, config, onProgress, stop } = options;
   const nPresented = train.subsetIds?.length ?? train.nExamples;
   const itersPerEpoch = Math.ceil(nPresented / config.batchSize);
   const tracker = new ForgettingTracker(train.nExamples, config.recordFloats);
   const nFloats = config.recordFloats.length;
+  const checkpointEveryMs = (config.checkpointEveryMinutes ?? 0) * 60_000;
+  let lastCheckpoint = performance.now();
+  // Progress (throughput, ETA) counts this session only: a resumed run's earlier sessions ran at another time.
   const sessionStarted = performance.now();
+  const resumedBatches = options.midEpoch?.batchesDone ?? 0;
+  const sessionImagesTotal = (config.epochs - options.startEpoch) * nPresented - Math.min(resumedBatches * config.batchSize, nPresented);
   let sessionImages = 0;
-  let sessionTrainSeconds = 0;
+  let sessionTrainMs = 0;
+  // Stopped before the first step (while the data loaded): the checkpoint on disk is this very position.
+  if (stop?.aborted) return { epochsCompleted: options.startEpoch, batchesDone: resumedBatches, batches: itersPerEpoch };
 
   for (let epoch = options.startEpoch; epoch < config.epochs; epoch++) {
     tracker.startEpoch();
+    const resumed = epoch === options.startEpoch ? options.midEpoch : undefined;
+    if (resumed) tracker.restore(resumed.record);
+    let lossSum = resumed?.lossSum ?? 0;
+    let correctSum = resumed?.correctSum ?? 0;
+    let seen = resumed?.seen ?? 0;
+    let batchesDone = resumed?.batchesDone ?? 0;
+    // The rate of the last batch trained, for the log row (schedules are pure functions of the position).
+    let lr = batchesDone > 0 ? learningRateAt(config, { epoch, iteration: batchesDone - 1, itersPerEpoch }) : 0;
     const epochStarted = performance.now();
-    let lossSum = 0;
-    let correctSum = 0;
-    let seen = 0;
-    let lr = 0;
-    let iteration = 0;
+    // Time spent writing mid-epoch checkpoints, left out of the epoch's train_time.
+    let checkpointMs = 0;
+    const epochTrainMs = () => performance.now() - epochStarted - checkpointMs;
     let pending: Promise<void> = Promise.resolve();
+    const checkpointMidEpoch = async () => {
+      const began = performance.now();
+      await options.onMidEpochCheckpoint?.({
+        epoch,
+        state: { batchesDone, lossSum, correctSum, seen, trainSeconds: (resumed?.trainSeconds ?? 0) + epochTrainMs() / 1000, record: tracker.partialRecord() },
+      });
+      lastCheckpoint = performance.now();
+      checkpointMs += lastCheckpoint - began;
+    };
 
-    for await (const batch of train.batches(epoch, config.batchSize)) {
+    for await (const batch of train.batches(epoch, config.batchSize, { fromBatch: batchesDone })) {
       // 1) lr
-      lr = learningRateAt(config, { epoch, iteration, itersPerEpoch });
+      lr = learningRateAt(config, { epoch, iteration: batch.index, itersPerEpoch });
 
       // 2) + 3) forward + per-example stats, apply grads
       const rows = trainStep(model, optimizer, batch, { lr, tracking: config.trackingMode, floats: config.recordFloats, nClasses: train.nClasses });
@@ -202,40 +258,52 @@ export async function trainLoop(options: TrainLoopOptions): Promise<void> {
         }
         seen += b;
       });
+      batchesDone = batch.index + 1;
+      sessionImages += exampleIds.length;
 
       // 5) log
-      iteration++;
       if (onProgress) {
-        const trainSeconds = sessionTrainSeconds + (performance.now() - epochStarted) / 1000;
-        const imagesPerSec = (sessionImages + iteration * config.batchSize) / trainSeconds;
         const elapsed = (performance.now() - sessionStarted) / 1000;
-        const doneImages = sessionImages + Math.min(iteration * config.batchSize, nPresented);
-        const remainingImages = (config.epochs - options.startEpoch) * nPresented - doneImages;
         onProgress({
           phase: "train",
           epoch: epoch + 1,
           epochs: config.epochs,
-          batch: iteration,
+          batch: batchesDone,
           batches: itersPerEpoch,
           loss: seen ? lossSum / seen : NaN,
           acc: seen ? correctSum / seen : NaN,
           lr,
-          imagesPerSec,
-          etaSeconds: doneImages > 0 ? (remainingImages * elapsed) / doneImages : NaN,
+          imagesPerSec: (sessionImages * 1000) / (sessionTrainMs + epochTrainMs()),
+          etaSeconds: ((sessionImagesTotal - sessionImages) * elapsed) / sessionImages,
         });
+      }
+
+      // On the wasm and cpu backends every await above settles as a microtask: one turn of the event
+      // loop lets a signal handler (SIGTERM -> options.stop) run.
+      await eventLoopTurn();
+      // A stop request, or checkpointEveryMinutes passed (not at the last batch: the epoch-end checkpoint is next).
+      const checkpointDue = checkpointEveryMs > 0 && batchesDone < itersPerEpoch && performance.now() - lastCheckpoint >= checkpointEveryMs;
+      if (stop?.aborted || checkpointDue) {
+        await pending;
+        await checkpointMidEpoch();
+        if (stop?.aborted) return { epochsCompleted: epoch, batchesDone, batches: itersPerEpoch };
       }
     }
     await pending;
-    const trainTime = (performance.now() - epochStarted) / 1000;
-    sessionTrainSeconds += trainTime;
-    sessionImages += seen;
+    const trainTime = (resumed?.trainSeconds ?? 0) + epochTrainMs() / 1000;
+    sessionTrainMs += epochTrainMs();
 
     // eval on the test split (every evalEvery epochs and always after the last)
     const evaluateNow = (epoch + 1) % config.evalEvery === 0 || epoch + 1 === config.epochs;
-    if (evaluateNow && onProgress) {
-      onProgress({ phase: "eval", epoch: epoch + 1, epochs: config.epochs, batch: itersPerEpoch, batches: itersPerEpoch, loss: lossSum / seen, acc: correctSum / seen, lr, imagesPerSec: sessionImages / sessionTrainSeconds, etaSeconds: NaN });
+    if (evaluateNow && onProgress && !stop?.aborted) {
+      onProgress({ phase: "eval", epoch: epoch + 1, epochs: config.epochs, batch: itersPerEpoch, batches: itersPerEpoch, loss: lossSum / seen, acc: correctSum / seen, lr, imagesPerSec: (sessionImages * 1000) / sessionTrainMs, etaSeconds: NaN });
     }
-    const val = evaluateNow ? await evaluate(model, test, { batchSize: config.batchSize, epoch }) : null;
+    const val = evaluateNow ? await evaluate(model, test, { batchSize: config.batchSize, epoch, stop }) : null;
+    if (evaluateNow && !val) {
+      // Stopped before or during the evaluation: every batch is trained, the resumed run evaluates.
+      await checkpointMidEpoch();
+      return { epochsCompleted: epoch, batchesDone, batches: itersPerEpoch };
+    }
 
     // checkpoint: records, log, stats and checkpoint files (the caller's side effects)
     await options.onEpochEnd({
@@ -253,8 +321,11 @@ export async function trainLoop(options: TrainLoopOptions): Promise<void> {
         images_per_s: seen / trainTime,
       },
     });
+    lastCheckpoint = performance.now();
 
     // stop
+    if (stop?.aborted && epoch + 1 < config.epochs) return { epochsCompleted: epoch + 1, batchesDone: 0, batches: itersPerEpoch };
     if (options.stopAfterEpochs !== undefined && epoch + 1 >= options.stopAfterEpochs) break;
   }
+  return null;
 }

@@ -5,7 +5,9 @@
  * correctness row (see CORRECT_FILE in ../runs/layout.ts) and the float rows.
  */
 import { ValueError } from "../core/errors";
-import { packCorrectRow } from "../runs/record";
+import { packCorrectRow, unpackCorrectRow } from "../runs/record";
+import { correctRowBytes } from "../runs/layout";
+import type { PartialEpochRecord } from "../runs/checkpoint";
 import { type FloatRecordName } from "../config/train";
 
 export class ForgettingTracker {
@@ -73,6 +75,36 @@ export class ForgettingTracker {
   /** The packed correctness row of this epoch, ceil(nExamples / 8) bytes; unpresented examples are 0. */
   correctRow(): Uint8Array {
     return packCorrectRow(this.correct);
+  }
+
+  /** The epoch so far, for a mid-epoch checkpoint (copies: training goes on). */
+  partialRecord(): PartialEpochRecord {
+    const floats: PartialEpochRecord["floats"] = {};
+    for (const name of this.floatNames) floats[name] = Float32Array.from(this.floats[name]!);
+    return { correct: packCorrectRow(this.correct), presented: packCorrectRow(this.presented), floats };
+  }
+
+  /**
+   * Continues an epoch from a mid-epoch checkpoint: the state partialRecord() gave.
+   * @throws ValueError if a row's length or the float records differ from this tracker's.
+   */
+  restore(record: PartialEpochRecord): void {
+    const rowBytes = correctRowBytes(this.nExamples);
+    if (record.correct.length !== rowBytes || record.presented.length !== rowBytes) {
+      throw new ValueError(`ForgettingTracker.restore: expected rows of ${rowBytes} bytes (${this.nExamples} examples), got ${record.correct.length} and ${record.presented.length}`);
+    }
+    const names = Object.keys(record.floats).sort().join(", ");
+    if (names !== [...this.floatNames].sort().join(", ")) {
+      throw new ValueError(`ForgettingTracker.restore: expected float records [${this.floatNames.join(", ")}], got [${names}]`);
+    }
+    this.correct.set(unpackCorrectRow(record.correct, this.nExamples));
+    this.presented.set(unpackCorrectRow(record.presented, this.nExamples));
+    for (const name of this.floatNames) {
+      const row = record.floats[name]!;
+      if (row.length !== this.nExamples) throw new ValueError(`ForgettingTracker.restore: expected a "${name}" row of ${this.nExamples} values, got ${row.length}`);
+      this.floats[name]!.set(row);
+    }
+    this.nPresented = this.presented.reduce((n, p) => n + p, 0);
   }
 
   /** The [nExamples] float row of record `name` (NaN where not presented). */

@@ -4,10 +4,18 @@
  *
  * Per finished epoch the run folder gets, in this order: the correctness row (and float
  * rows) appended, log.csv and stats.csv rewritten, a new checkpoint, and last the manifest's
- * epochsCompleted. A crash at any point therefore leaves a checkpoint whose epoch is
- * epochsCompleted or epochsCompleted + 1, with at least that many record rows on disk;
- * resume truncates the records to the checkpoint's length and continues. Same seed on the
- * same backend: the record and final weights are byte-identical to an uninterrupted run.
+ * epochsCompleted. Mid-epoch (a stop request, checkpointEveryMinutes) it gets a checkpoint
+ * with a `midEpoch` block (the epoch's partial record and position, ../runs/checkpoint.ts),
+ * then the manifest, epochsCompleted unchanged. A crash at any point therefore leaves a
+ * checkpoint whose completed epochs are epochsCompleted or epochsCompleted + 1 (a mid-epoch
+ * one: inside the epoch after them), with at least that many record rows on disk; resume
+ * truncates the records to the checkpoint's length and continues, mid-epoch at the next
+ * batch. Same seed on the same backend: the record and final weights are byte-identical to
+ * an uninterrupted run, however often it was stopped or killed.
+ *
+ * A stop request (TrainOptions.stop, fired by SIGTERM/SIGINT in the CLI and sweep workers)
+ * lets the step in progress finish, writes the checkpoint and throws RunStoppedError.
+ *
  * The process that trains a run holds its lock (../runs/lock.ts) from its first write to
  * the end, so two processes never train one run at once.
  */
@@ -21,7 +29,7 @@ import { jpegDecoderDescription } from "../data/jpegTurbo";
 import { FileFormatError, ValueError } from "../core/errors";
 import { exampleStats, writeStatsCsv } from "../runs/stats";
 import { buildModel, checkModelInput } from "../models";
-import { CHECKPOINT_FILE, type CheckpointState, loadCheckpointWeights, readCheckpoint, saveCheckpoint } from "../runs/checkpoint";
+import { CHECKPOINT_FILE, type CheckpointState, type MidEpochState, loadCheckpointWeights, readCheckpoint, saveCheckpoint } from "../runs/checkpoint";
 import { CHECKPOINT_DIR, CORRECT_FILE, FLOAT_RECORDS, LOG_FILE, MANIFEST_FILE, type RunManifest, correctRowBytes, runDir as runFolder, type LogRow } from "../runs/layout";
 import { readManifest, writeManifest } from "../runs/manifest";
 import { type RunLock, RunLockLostError, acquireRunLock } from "../runs/lock";
@@ -29,7 +37,8 @@ import { type CorrectRecord, appendCorrectRow, appendFloatRow, readCorrectRecord
 import { createRun, newRunId, writeLog } from "../runs/store";
 import { readLog } from "../runs/scan";
 import { type ResolvedTrainConfig, type TrainConfig, configDifferences, describeConfigDifferences, resolveTrainConfig } from "../config/train";
-import { trainLoop } from "./loop";
+import { type LoopStop, trainLoop } from "./loop";
+import { RunStoppedError, stopReason } from "./stop";
 import { Sgd } from "./sgd";
 import { checkFolderName } from "../core/paths";
 import { type TrainProgress } from "../core/progress";
@@ -59,6 +68,12 @@ export interface TrainOptions {
    * to the caller. Default: train() takes the lock and releases it.
    */
   runLock?: RunLock;
+  /**
+   * Stop request (see ./stop.ts stopOnSignals): when it fires, the step in progress and its
+   * readback finish, a checkpoint is written (mid-epoch unless the epoch just ended) and the
+   * call throws RunStoppedError; resumeRun continues at the next batch.
+   */
+  stop?: AbortSignal;
 }
 
 export type ResumeOptions = Omit<TrainOptions, "outputsRoot" | "experiment" | "runId">;
@@ -97,6 +112,7 @@ function openRunData(config: ResolvedTrainConfig, dataRoot?: string): Promise<Op
  * @throws ValueError for a bad config or option, or a config that differs from the
  *   existing run's; RunLockedError (a ValueError) if another live process trains the run;
  *   FileFormatError for corrupt run files. Existing files stay intact.
+ *   RunStoppedError once `options.stop` fired and the checkpoint is written.
  */
 export async function train(config: ResolvedTrainConfig | Partial<TrainConfig>, options: TrainOptions = {}): Promise<RunManifest> {
   const resolved = resolveTrainConfig(config);
@@ -164,7 +180,8 @@ async function withRunLock<T>(dir: string, options: TrainOptions, work: (held: T
  * @returns the final manifest (at once, if the run is already completed).
  * @throws RunLockedError (a ValueError) if another live process trains the run; ValueError
  *   if the dataset checksum changed; FileFormatError for a corrupt or
- *   inconsistent manifest, checkpoint, record or log file.
+ *   inconsistent manifest, checkpoint, record or log file; RunStoppedError once
+ *   `options.stop` fired and the checkpoint is written.
  */
 export async function resumeRun(runDir: string, options: ResumeOptions = {}): Promise<RunManifest> {
   const dir = path.resolve(runDir);
@@ -240,9 +257,11 @@ async function runEpochs(
     { momentum: config.momentum, nesterov: config.nesterov, weightDecay: config.weightDecay, decayMask },
   );
   try {
+    const midEpoch = resume.checkpoint?.midEpoch ?? undefined;
     if (resume.checkpoint) {
       loadCheckpointWeights(model, resume.checkpoint);
       optimizer.setState(resume.checkpoint.momentum);
+      if (midEpoch) checkMidEpoch(resume.checkpoint, midEpoch, config, trainSource);
     }
     // Everything is checked: from here on the run folder changes.
     removeTemporaryFiles(dir);
@@ -281,16 +300,25 @@ async function runEpochs(
     };
     const datasetChecksum = manifest.dataset.checksum;
     const started = Date.now();
+    let stopped: LoopStop | null;
     try {
-      await trainLoop({
+      stopped = await trainLoop({
         model,
         optimizer,
         train: trainSource,
         test: data.test,
         config,
         startEpoch,
+        midEpoch,
         onProgress: options.onProgress,
         stopAfterEpochs: options.stopAfterEpochs,
+        stop: options.stop,
+        onMidEpochCheckpoint({ epoch, state }) {
+          saveCheckpoint(dir, { model, momentum: optimizer.getState(), epoch, recordLength: epoch, configSha256: configSha256(config), datasetChecksum, midEpoch: state });
+          // Undecodable images found so far this epoch: a resumed run skips their batches' decodes.
+          recordUndecodable();
+          writeManifest(dir, manifest);
+        },
         onEpochEnd({ epoch, tracker, log }) {
           const row = tracker.correctRow();
           appendCorrectRow(dir, epoch, row);
@@ -322,11 +350,37 @@ async function runEpochs(
       }
       throw err;
     }
+    if (stopped && options.stop) throw new RunStoppedError(dir, stopReason(options.stop), stopped.epochsCompleted, stopped.batchesDone, stopped.batches);
     return manifest;
   } finally {
     optimizer.dispose();
     model.dispose();
   }
+}
+
+/**
+ * Checks a mid-epoch checkpoint against the run it resumes: an epoch still to train, rows
+ * of this dataset's size, the run's float records, and counts that agree with its rows.
+ * @throws FileFormatError naming the checkpoint file and the field.
+ */
+function checkMidEpoch(checkpoint: CheckpointState, mid: MidEpochState, config: ResolvedTrainConfig, source: OpenedDataset["train"]): void {
+  const file = path.join(checkpoint.dir, CHECKPOINT_FILE);
+  const batches = Math.ceil((source.subsetIds?.length ?? source.nExamples) / config.batchSize);
+  const { epoch } = checkpoint.info;
+  if (epoch >= config.epochs) throw new FileFormatError(file, `field "epoch": expected an epoch in progress, below epochs=${config.epochs}, got ${epoch} with a midEpoch block`);
+  if (mid.batchesDone > batches) throw new FileFormatError(file, `field "midEpoch.batchesDone": expected at most ${batches} (batches per epoch), got ${mid.batchesDone}`);
+  const rowBytes = correctRowBytes(source.nExamples);
+  if (mid.record.correct.length !== rowBytes) throw new FileFormatError(file, `midEpoch record: expected rows of ${rowBytes} bytes (${source.nExamples} examples), found ${mid.record.correct.length}`);
+  const floats = Object.keys(mid.record.floats).sort().join(",");
+  if (floats !== [...config.recordFloats].sort().join(",")) {
+    throw new FileFormatError(file, `field "midEpoch.floats": expected [${config.recordFloats.join(", ")}] (the run's recordFloats), got [${floats}]`);
+  }
+  for (const [name, row] of Object.entries(mid.record.floats)) {
+    if (row.length !== source.nExamples) throw new FileFormatError(file, `midEpoch "${name}" row: expected ${source.nExamples} values, found ${row.length}`);
+  }
+  let presented = 0;
+  for (const byte of mid.record.presented) for (let b = byte; b; b &= b - 1) presented++;
+  if (presented !== mid.seen) throw new FileFormatError(file, `field "midEpoch.seen": expected ${presented} (the examples its presented row marks), got ${mid.seen}`);
 }
 
 /** Deletes ".<name>...tmp" files and folders that a killed process left mid-write (see ../core/atomic.ts). */

@@ -119,3 +119,13 @@ test("resolveTrainConfig(partial) checks the image-folder options imageSize, cla
   rejects(() => resolveTrainConfig({ normalizeMean: [0.5] }), /config\.normalizeMean\/normalizeStd: expected both or neither, got only normalizeMean/);
   rejects(() => resolveTrainConfig({ normalizeMean: [0.5], normalizeStd: [0] }), /expected equal non-empty lists \(one value per channel\) with std > 0, got mean \[0\.5\], std \[0\]/);
 });
+
+test("resolveTrainConfig(partial) checks checkpointEveryMinutes: unset by default, 0 resolves to unset (configs and their hash stay as before the key), negative is one line", () => {
+  const plain = resolveTrainConfig({});
+  assert.equal("checkpointEveryMinutes" in plain, false);
+  assert.equal(JSON.stringify(resolveTrainConfig({ checkpointEveryMinutes: 0 })), JSON.stringify(plain));
+  assert.equal(resolveTrainConfig({ checkpointEveryMinutes: 30 }).checkpointEveryMinutes, 30);
+  assert.equal(resolveTrainConfig({ ...TRAIN_PRESETS.imagenet, folder: "/data/imagenet" }).checkpointEveryMinutes, 30);
+  assert.throws(() => resolveTrainConfig({ checkpointEveryMinutes: -1 }), /^ValueError: resolveTrainConfig: config.checkpointEveryMinutes: expected a number >= 0 \(0: checkpoints at epoch ends only\), got -1$/);
+  assert.throws(() => resolveTrainConfig({ checkpointEveryMinutes: "30" as unknown as number }), /config.checkpointEveryMinutes: expected a finite number, got "30"/);
+});

@@ -40,6 +40,17 @@ test("inMemoryBatchSource(images, {shuffle}).batches(epoch) is a permutation fix
   }
 });
 
+test("batches(epoch, batchSize, {fromBatch}) yields exactly the full pass's batches from that index on; a bad fromBatch is one line", async () => {
+  const source = inMemoryBatchSource(toy(), { seed: 7, shuffle: true, subsetIds: Int32Array.from([0, 1, 2, 4]) });
+  const full = await collect(source.batches(2, 3));
+  assert.deepEqual(full.map((b) => b.index), [0, 1]);
+  const rest = await collect(source.batches(2, 3, { fromBatch: 1 }));
+  assert.deepEqual(rest, full.slice(1));
+  assert.deepEqual(await collect(source.batches(2, 3, { fromBatch: 2 })), []);
+  await assert.rejects(collect(source.batches(2, 3, { fromBatch: 3 })), /^ValueError: BatchSource.batches fromBatch: expected an integer in \[0, 2\] \(2 batches of 3\), got 3$/);
+  await assert.rejects(collect(source.batches(2, 3, { fromBatch: 0.5 })), /expected an integer in \[0, 2\]/);
+});
+
 test("inMemoryBatchSource(images, {subsetIds, pixelPermutation, transforms: normalize})", async () => {
   const images = toy();
   images.pixels[4 * 3 + 1] = 10; // image 3: [6, 10, 6, 6]

@@ -121,6 +121,19 @@ test("folderBatchSource(images).batches() equals loadImage per example with Rand
   }
 });
 
+test("folderBatchSource(images).batches(epoch, 2, {fromBatch}) gives the full pass's later batches without reading the skipped images", async () => {
+  const root = tempDir("folder-test");
+  for (let i = 0; i < 5; i++) await png(path.join(root, i < 3 ? "a" : "b", `${i}.png`), 20 + 3 * i, 15 + i);
+  const { images } = await readImageFolder(root);
+  const transforms: Transform[] = [{ kind: "randomResizedCrop", size: 8 }, { kind: "horizontalFlip" }];
+  const source = folderBatchSource(images, { seed: 5, shuffle: true, transforms });
+  const full = await collect(source.batches(1, 2));
+  // The images of batch 0 are gone: reading one would fail.
+  for (const id of full[0].exampleIds) fs.rmSync(path.join(root, images.files[id]));
+  const rest = await collect(source.batches(1, 2, { fromBatch: 1 }));
+  assert.deepEqual(rest.map((b) => [b.index, Array.from(b.exampleIds), Array.from(b.images)]), full.slice(1).map((b) => [b.index, Array.from(b.exampleIds), Array.from(b.images)]));
+});
+
 test("Batch.release() lets a later batch reuse the buffer, fully rewritten; without release no buffer is shared", async () => {
   const root = tempDir("folder-test");
   for (let i = 0; i < 6; i++) await png(path.join(root, "a", `${i}.png`), 10 + i, 9);
