@@ -20,12 +20,12 @@ import * as path from "node:path";
 import { listNvidiaGpus } from "../backend/system";
 import type { PlannedRun } from "../config/experiment";
 import type { ResolvedTrainConfig } from "../config/train";
-import { makeDirectory, writeJsonAtomic } from "../core/atomic";
+import { makeDirectory } from "../core/atomic";
 import { ValueError, describeValue } from "../core/errors";
 import { SWEEP_DIR, acquireRunLock, releaseRunLock, updateRunLock } from "../runs/lock";
 import { readManifest } from "../runs/manifest";
 import { planSweepWork } from "./workPlan";
-import type { WorkerJobFile } from "./worker";
+import { writeWorkerJob } from "./worker";
 import type { SweepProgress } from "../core/progress";
 
 /** What one worker process runs. */
@@ -47,7 +47,7 @@ export interface WorkerJob {
  */
 function spawnTrainWorker(job: WorkerJob, env: NodeJS.ProcessEnv): ChildProcess {
   const jobFile = path.join(job.experimentDir, SWEEP_DIR, "jobs", `${job.runId}.json`);
-  writeJsonAtomic(jobFile, { config: job.config, outputsRoot: job.outputsRoot, experiment: job.experiment, runId: job.runId } satisfies WorkerJobFile);
+  writeWorkerJob(jobFile, { config: job.config, outputsRoot: job.outputsRoot, experiment: job.experiment, runId: job.runId });
   return spawn(process.execPath, [...process.execArgv, require.resolve("./worker"), jobFile], { env, stdio: ["ignore", "pipe", "pipe"] });
 }
 
