@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { ValueError, describeValue } from "../core/errors";
 import { type ExperimentConfig } from "../config/experiment";
 import { type SweepSummary, sweep } from "../experiments/sweep";
-import { type SlurmResources, type SlurmSweepResult, checkSlurmResources, submitSlurmSweep } from "../experiments/slurm";
+import { type SlurmResources, type SlurmSweepResult, checkSlurmClient, checkSlurmResources, submitSlurmSweep } from "../experiments/slurm";
 import { TRAIN_PRESETS, type TrainConfig, VALID_PRESETS } from "../config/train";
 import { type CliCommand, type OptionSpec, type ParsedOptions, onePositional } from "./args";
 import { writeExperimentConfig } from "../runs/experiment";
@@ -95,6 +95,7 @@ export function executorFromOptions(who: string, options: ParsedOptions): { exec
     time: text("time"),
     sbatchArg: text("sbatch-arg"),
   });
+  checkSlurmClient(who);
   return { executor: "slurm", resources };
 }
 

@@ -39,10 +39,10 @@ import { writeWorkerJob } from "./worker";
  * checkpoint, asking to be requeued (sysexits' EX_TEMPFAIL). The sbatch script requeues
  * the task on it.
  */
-export const REQUEUE_EXIT_CODE = 75;
+const REQUEUE_EXIT_CODE = 75;
 
-/** The folder of an experiment's Slurm submissions. */
-export const SLURM_DIR = "slurm";
+/** The folder of an experiment's Slurm submissions, under its SWEEP_DIR. */
+const SLURM_DIR = "slurm";
 
 /** What every task of a submission asks of Slurm; unset fields are left to the cluster's defaults. */
 export interface SlurmResources {
@@ -142,7 +142,7 @@ export interface SlurmTask {
 }
 
 /** tasks.json of a submission. */
-export interface SlurmTaskMap {
+interface SlurmTaskMap {
   tasks: SlurmTask[];
 }
 
@@ -164,7 +164,7 @@ export interface SlurmSubmission {
 }
 
 /** One job or array task as squeue lists it. */
-export interface QueuedTask {
+interface QueuedTask {
   /** PENDING, RUNNING, REQUEUED, COMPLETING, ... */
   state: string;
   /** Why a pending task waits, e.g. "BeginTime", "Resources", "DependencyNeverSatisfied"; "None" when running. */
@@ -225,6 +225,16 @@ function readAccountingStates(jobIds: string[]): Map<string, string> {
     if (id && state) states.set(id, state.split(" ")[0]);
   }
   return states;
+}
+
+/**
+ * The queue, read to check that Slurm's client commands are here and answer.
+ * @throws ValueError with squeue's reason when they are not.
+ */
+export function checkSlurmClient(who: string): SlurmQueue & { available: true } {
+  const queue = readSlurmQueue();
+  if (!queue.available) throw new ValueError(`${who}: expected Slurm's client commands (the Slurm executor asks squeue what is queued), got: ${queue.reason}`);
+  return queue;
 }
 
 const slurmDir = (experimentDir: string) => path.join(experimentDir, SWEEP_DIR, SLURM_DIR);
@@ -476,8 +486,7 @@ export function submitSlurmSweep(experimentDir: string, resources: SlurmResource
   checkScriptPath(who, dir);
   return withSubmissionLock(who, dir, () => {
     const work = planSweepWork(dir);
-    const queue = readSlurmQueue();
-    if (!queue.available) throw new ValueError(`${who}: expected Slurm's client commands (the Slurm executor asks squeue what is queued), got: ${queue.reason}`);
+    const queue = checkSlurmClient(who);
     const states = slurmRunStates(dir, queue);
     const result: SlurmSweepResult = { submission: null, submissionDir: null, completed: [], inQueue: [], lockedElsewhere: [] };
     const toSubmit = work.runs.filter((r) => {

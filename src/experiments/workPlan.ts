@@ -9,7 +9,7 @@ import { readExperimentConfig } from "../runs/experiment";
 import { locateRuns } from "../runs/status";
 
 /** A planned run, under the id of the folder it lives (or will live) in. */
-export interface RunWork {
+interface RunWork {
   run: PlannedRun;
   /** The run folder's name: the planned id, or the id of a matching completed run made elsewhere. */
   runId: string;
