@@ -333,15 +333,22 @@ function signalLeadSeconds(resources: SlurmResources): number {
   return resources.time ? Math.max(10, Math.min(300, Math.floor(resources.time.seconds / 10))) : 300;
 }
 
-/** The place in every script where the GPU runtime goes on the loader path. */
-const GPU_RUNTIME_LINES = [
-  "# GPU runtime for @tensorflow/tfjs-node-gpu (libtensorflow 2.9): CUDA 11.2 and cuDNN 8.1.",
-  "# Without root, put their lib folders on the loader path here, e.g. (see the README,",
-  '# "Running on a cluster"):',
-  '#   module load cuda/11.2 cudnn/8.1                     # a cluster module system',
-  '#   export LD_LIBRARY_PATH="$HOME/cuda-11.2/lib:${LD_LIBRARY_PATH:-}"   # pip wheels or conda env',
-  "# Slurm sets CUDA_VISIBLE_DEVICES for --gpus-per-task; do not set it here.",
-];
+/**
+ * The place in every script where the GPU runtime goes on the loader path: the submitting
+ * shell's LD_LIBRARY_PATH, written out so that a resubmission by hand gets it too.
+ */
+function gpuRuntimeLines(): string[] {
+  const submitted = process.env.LD_LIBRARY_PATH;
+  return [
+    "# GPU runtime for @tensorflow/tfjs-node-gpu (libtensorflow 2.9.1): CUDA 11.2 and cuDNN 8.1",
+    '# libraries on the loader path (README, "Running on a cluster"). The LD_LIBRARY_PATH of the',
+    "# shell that submitted is written here; add yours below, e.g.:",
+    "#   module load cuda/11.2 cudnn/8.1",
+    '#   export LD_LIBRARY_PATH="$HOME/cuda11/lib:${LD_LIBRARY_PATH:-}"',
+    "# Slurm sets CUDA_VISIBLE_DEVICES for --gpus-per-task; do not set it here.",
+    submitted ? `export LD_LIBRARY_PATH=${shellQuote(submitted)}` : "# (LD_LIBRARY_PATH was not set at submission)",
+  ];
+}
 
 /** Paths go into #SBATCH lines, which take no quoting. */
 function checkScriptPath(who: string, dir: string): void {
@@ -367,7 +374,7 @@ function trainScript(experimentDir: string, submissionDir: string, jobName: stri
     ...resourceLines(resources, true),
     "set -u",
     "",
-    ...GPU_RUNTIME_LINES,
+    ...gpuRuntimeLines(),
     "",
     `NODE=${shellQuote(process.execPath)}`,
     `FORGETTING=${shellQuote(forgetting)}`,
