@@ -19,9 +19,10 @@
  * Each task runs `forgetting slurm-task <submission>` (src/cli/slurmTask.ts): the project's
  * own train() on the run of SLURM_ARRAY_TASK_ID, resuming what was started. Slurm sets
  * CUDA_VISIBLE_DEVICES for --gpus-per-task; the script leaves it alone. Before the time
- * limit Slurm sends SIGTERM to the script (--signal=B:TERM@...), which passes it to the
+ * limit Slurm sends SIGUSR1 to the script (--signal=B:USR1@...), which sends SIGTERM to the
  * training process; a process that stopped to be requeued exits REQUEUE_EXIT_CODE and the
- * script requeues its own task (--requeue), which then resumes from the checkpoint.
+ * script requeues its own task (--requeue), which then resumes from the checkpoint. USR1,
+ * not TERM: scancel also sends TERM, and a cancelled task must not requeue itself.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -121,13 +122,18 @@ export function checkSlurmResources(who: string, options: SlurmResourceOptions):
     const optionName = arg.split("=")[0];
     if (MANAGED_SBATCH_OPTIONS.includes(optionName)) throw new ValueError(`${who} --sbatch-arg: ${optionName} is set by the executor itself (one of ${MANAGED_SBATCH_OPTIONS.join(", ")}), got ${describeValue(arg)}`);
   }
+  const time = options.time === undefined ? undefined : parseSlurmTime(`${who} --time`, options.time);
+  // The task is signalled to checkpoint that long before its limit; a shorter limit would requeue it before any progress.
+  if (time !== undefined && time < 2 * MIN_SIGNAL_LEAD_SECONDS) {
+    throw new ValueError(`${who} --time: expected a time limit of at least ${(2 * MIN_SIGNAL_LEAD_SECONDS) / 60} minutes (the task is signalled ${MIN_SIGNAL_LEAD_SECONDS / 60} minutes before it to checkpoint), got ${describeValue(options.time)}`);
+  }
   return {
     ...(options.partition !== undefined ? { partition: options.partition } : {}),
     ...(options.account !== undefined ? { account: options.account } : {}),
     ...(options.gpusPerTask !== undefined ? { gpusPerTask: options.gpusPerTask } : {}),
     ...(options.cpusPerTask !== undefined ? { cpusPerTask: options.cpusPerTask } : {}),
     ...(options.mem !== undefined ? { mem: options.mem } : {}),
-    ...(options.time !== undefined ? { time: { text: options.time, seconds: parseSlurmTime(`${who} --time`, options.time) } } : {}),
+    ...(time !== undefined ? { time: { text: options.time!, seconds: time } } : {}),
     sbatchArgs,
   };
 }
@@ -325,13 +331,15 @@ function resourceLines(resources: SlurmResources, withGpus: boolean): string[] {
 }
 
 /**
- * Seconds before the time limit at which Slurm sends SIGTERM: 5 minutes (a step and a
- * checkpoint of ResNet-50 take well under that), less for short limits. Slurm may signal up
- * to a minute early.
+ * Seconds before the time limit at which Slurm signals the script (--signal): a tenth of
+ * the limit, from 2 to 5 minutes. Slurm checks time limits about once a minute and may
+ * signal up to a minute early; a lead shorter than that check can miss the signal entirely.
  */
-function signalLeadSeconds(resources: SlurmResources): number {
-  return resources.time ? Math.max(10, Math.min(300, Math.floor(resources.time.seconds / 10))) : 300;
+function signalLeadSeconds(timeSeconds: number | undefined): number {
+  return timeSeconds === undefined ? MAX_SIGNAL_LEAD_SECONDS : Math.min(MAX_SIGNAL_LEAD_SECONDS, Math.max(MIN_SIGNAL_LEAD_SECONDS, Math.floor(timeSeconds / 10)));
 }
+const MIN_SIGNAL_LEAD_SECONDS = 120;
+const MAX_SIGNAL_LEAD_SECONDS = 300;
 
 /**
  * The place in every script where the GPU runtime goes on the loader path: the submitting
@@ -370,7 +378,7 @@ function trainScript(experimentDir: string, submissionDir: string, jobName: stri
     `#SBATCH --error=${submissionDir}/logs/%A_%a.log`,
     "#SBATCH --open-mode=append",
     "#SBATCH --requeue",
-    `#SBATCH --signal=B:TERM@${signalLeadSeconds(resources)}`,
+    `#SBATCH --signal=B:USR1@${signalLeadSeconds(resources.time?.seconds)}`,
     ...resourceLines(resources, true),
     "set -u",
     "",
@@ -384,16 +392,23 @@ function trainScript(experimentDir: string, submissionDir: string, jobName: stri
     "# What this node can run (backend, GPU, CUDA/cuDNN found), once per task, into this log.",
     'if [ "${SLURM_RESTART_COUNT:-0}" = 0 ]; then "$NODE" "$FORGETTING" doctor || true; fi',
     "",
-    "# Training runs in the background so that the TERM Slurm sends this script before the time",
-    "# limit reaches it: it finishes its step, writes a checkpoint and exits " + REQUEUE_EXIT_CODE + ".",
+    "# Training runs in the background so that signals reach this script. Either way training",
+    "# gets SIGTERM: it finishes its step, writes a checkpoint and exits " + REQUEUE_EXIT_CODE + ".",
+    "# - USR1 (--signal, before the time limit): this script then requeues its own task.",
+    "# - TERM/INT (scancel, an admin's requeue, preemption): Slurm itself decides what follows;",
+    "#   a cancelled task stays cancelled.",
     '"$NODE" "$FORGETTING" slurm-task "$SUBMISSION" &',
     "child=$!",
+    "time_limit=",
+    "trap 'time_limit=1; kill -TERM \"$child\" 2>/dev/null' USR1",
     "trap 'kill -TERM \"$child\" 2>/dev/null' TERM INT",
     'wait "$child"',
     'while kill -0 "$child" 2>/dev/null; do wait "$child"; done',
     'wait "$child"; code=$?',
-    `if [ "$code" = ${REQUEUE_EXIT_CODE} ]; then`,
-    '  echo "== task $TASK stopped to be requeued; requeueing"',
+    "# " + REQUEUE_EXIT_CODE + ": stopped at a checkpoint; 143: a training process without a TERM handler, killed",
+    "# (it resumes from its last epoch's checkpoint).",
+    `if [ -n "$time_limit" ] && { [ "$code" = ${REQUEUE_EXIT_CODE} ] || [ "$code" = 143 ]; }; then`,
+    '  echo "== task $TASK stopped before the time limit (exit $code); requeueing"',
     '  scontrol requeue "$TASK"',
     "fi",
     'echo "== task $TASK exit $code at $(date -u +%FT%TZ)"',

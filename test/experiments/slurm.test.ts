@@ -75,7 +75,7 @@ test("the Slurm executor on a local single-node cluster", { timeout: 300_000 }, 
       note(`submitted job array ${jobId}: ${[...taskOf].map(([run, task]) => `${task}=${run}`).join(", ")}`);
       const experimentDir = path.join(outputs, "grid");
       const [submissionDir] = fs.readdirSync(path.join(experimentDir, ".sweep", "slurm")).filter((d) => d.endsWith("-train")).map((d) => path.join(experimentDir, ".sweep", "slurm", d));
-      assert.match(fs.readFileSync(path.join(submissionDir, "submit.sh"), "utf8"), /#SBATCH --requeue\n#SBATCH --signal=B:TERM@60\n/);
+      assert.match(fs.readFileSync(path.join(submissionDir, "submit.sh"), "utf8"), /#SBATCH --requeue\n#SBATCH --signal=B:USR1@120\n/);
 
       // Again at once: everything is pending or running, nothing is submitted twice.
       assert.match(cli(["sweep", "grid", "--outputs", outputs, "--executor", "slurm"]), /nothing to submit[\s\S]*in Slurm already: 4;/);

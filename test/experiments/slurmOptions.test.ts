@@ -36,6 +36,7 @@ test("checkSlurmResources checks each option once and refuses what the executor 
     [{ partition: "gpu a" }, /^sweep --partition: expected a Slurm name/],
     [{ mem: "lots" }, /^sweep --mem: expected a size like 32G/],
     [{ gpusPerTask: 0 }, /^sweep --gpus-per-task: expected an integer >= 1, got 0/],
+    [{ time: "3" }, /^sweep --time: expected a time limit of at least 4 minutes \(the task is signalled 2 minutes before it to checkpoint\), got "3"$/],
     [{ sbatchArg: "--array=0-3" }, /^sweep --sbatch-arg: --array is set by the executor itself/],
     [{ sbatchArg: "--comment='x y'" }, /^sweep --sbatch-arg: expected sbatch options separated by spaces/],
   ];
