@@ -70,12 +70,12 @@ function studyArguments(command: CliCommand, options: ParsedOptions, outputsRoot
  * returns false. True when every training run is completed: the analysis and reports
  * follow in this process (in that dependent job, or when the user gives the command again).
  */
-function advanceStudyOnSlurm(experimentDir: string, followUps: (() => string[]) | null, resources: SlurmResources, rerun: string[]): boolean {
-  const outstanding = (dirs: string[]): boolean => {
+async function advanceStudyOnSlurm(experimentDir: string, followUps: (() => string[]) | null, resources: SlurmResources, rerun: string[]): Promise<boolean> {
+  const outstanding = async (dirs: string[]): Promise<boolean> => {
     const jobs = new Set<string>();
     let lockedLocally = 0;
     for (const dir of dirs) {
-      const result = submitSlurmSweep(dir, resources, "study");
+      const result = await submitSlurmSweep(dir, resources, "study");
       reportSlurmSubmission("study", dir, result);
       if (result.submission?.jobId) jobs.add(result.submission.jobId);
       for (const q of result.inQueue) jobs.add(q.task.split("_")[0]);
@@ -86,13 +86,13 @@ function advanceStudyOnSlurm(experimentDir: string, followUps: (() => string[]) 
       console.log(`study: ${lockedLocally} run(s) are being trained by a local process; give the same command again when they are done`);
       return true;
     }
-    const studyJob = submitSlurmStudyJob({ experimentDir, dependsOn: [...jobs], studyArgs: rerun, cwd: process.cwd(), resources });
+    const studyJob = await submitSlurmStudyJob({ experimentDir, dependsOn: [...jobs], studyArgs: rerun, cwd: process.cwd(), resources });
     console.log(`study: job ${studyJob.jobId} continues the study once job(s) ${[...jobs].join(", ")} completed (afterok; its log: ${path.join(experimentDir, ".sweep", "slurm", studyJob.name)})`);
     console.log("study: if a training task fails, that job never starts (squeue: DependencyNeverSatisfied); give the same command again to resubmit what is missing");
     return true;
   };
-  if (outstanding([experimentDir])) return false;
-  if (followUps && outstanding(followUps())) return false;
+  if (await outstanding([experimentDir])) return false;
+  if (followUps && (await outstanding(followUps()))) return false;
   console.log("study: every training run is completed; analysis and reports follow");
   return true;
 }
@@ -149,7 +149,7 @@ export const command: CliCommand = {
       : null;
     if (executor.executor === "slurm") {
       const rerun = studyArguments(command, options, outputsRoot);
-      if (!advanceStudyOnSlurm(experimentDir, followUps, executor.resources, rerun)) return;
+      if (!(await advanceStudyOnSlurm(experimentDir, followUps, executor.resources, rerun))) return;
     } else {
       let t = performance.now();
       await sweepAndReport("study", experimentDir, options);

@@ -167,7 +167,7 @@ export const command: CliCommand = {
       writeExperimentConfig(outputsRoot, definition);
     }
     const experimentDir = path.join(outputsRoot, name);
-    if (executor.executor === "slurm") reportSlurmSubmission("sweep", experimentDir, submitSlurmSweep(experimentDir, executor.resources));
+    if (executor.executor === "slurm") reportSlurmSubmission("sweep", experimentDir, await submitSlurmSweep(experimentDir, executor.resources));
     else await sweepAndReport("sweep", experimentDir, options);
   },
 };

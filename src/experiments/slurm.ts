@@ -27,7 +27,6 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as lockfile from "proper-lockfile";
 import { makeDirectory, writeFileAtomic, writeJsonAtomic } from "../core/atomic";
 import { FileFormatError, ValueError, describeValue } from "../core/errors";
 import { projectRoot } from "../core/paths";
@@ -466,8 +465,14 @@ function submit(who: string, submissionDir: string, record: Omit<SlurmSubmission
   return submitted;
 }
 
-/** Holds the experiment's submission lock while `body` runs, so two submitting commands never both submit a run. */
-function withSubmissionLock<T>(who: string, experimentDir: string, body: () => T): T {
+/**
+ * Holds the experiment's submission lock while `body` runs, so two submitting commands never
+ * both submit a run. proper-lockfile is loaded here, not at the top: loading it installs
+ * signal-exit's SIGTERM listener, and a listener cannot run while training holds the event
+ * loop, so a training process that loaded it (a Slurm task) would ignore Slurm's SIGTERM.
+ */
+async function withSubmissionLock<T>(who: string, experimentDir: string, body: () => T): Promise<T> {
+  const lockfile = await import("proper-lockfile");
   const dir = slurmDir(experimentDir);
   makeDirectory(dir);
   let release: () => void;
@@ -503,7 +508,7 @@ export interface SlurmSweepResult {
  * completed nor pending/running in Slurm, and returns without waiting.
  * @throws ValueError when Slurm's commands are missing or refuse; FileFormatError for a bad experiment.json.
  */
-export function submitSlurmSweep(experimentDir: string, resources: SlurmResources, who = "sweep"): SlurmSweepResult {
+export async function submitSlurmSweep(experimentDir: string, resources: SlurmResources, who = "sweep"): Promise<SlurmSweepResult> {
   const dir = path.resolve(experimentDir);
   checkScriptPath(who, dir);
   return withSubmissionLock(who, dir, () => {
@@ -574,7 +579,7 @@ export interface SlurmStudyJob {
  * waits for everything outstanding).
  * @returns the submission.
  */
-export function submitSlurmStudyJob(job: SlurmStudyJob, who = "study"): SlurmSubmission {
+export async function submitSlurmStudyJob(job: SlurmStudyJob, who = "study"): Promise<SlurmSubmission> {
   const dir = path.resolve(job.experimentDir);
   checkScriptPath(who, dir);
   return withSubmissionLock(who, dir, () => {
