@@ -125,10 +125,13 @@ export async function startSlurmCluster(cpus = 2): Promise<SlurmCluster> {
   const confFile = path.join(dir, "slurm.conf");
   fs.writeFileSync(confFile, conf);
   const env = { ...process.env, SLURM_CONF: confFile };
-  const stop = async () => {
+  const stopDaemons = async () => {
     await stopByPidFile(path.join(dir, "slurmd.pid"));
     await stopByPidFile(path.join(dir, "slurmctld.pid"));
     if (startedMunge) await stopByPidFile("/run/munge/munged.pid");
+  };
+  const stop = async () => {
+    await stopDaemons();
     fs.rmSync(dir, { recursive: true, force: true });
   };
   try {
@@ -142,7 +145,7 @@ export async function startSlurmCluster(cpus = 2): Promise<SlurmCluster> {
       await sleep(100);
     }
   } catch (err) {
-    await stop();
+    await stopDaemons(); // the folder stays: its logs say why
     throw err;
   }
   return { dir, env, stop };
