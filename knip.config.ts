@@ -21,9 +21,10 @@ const config: KnipConfig = {
     // tslab's own TypeScript, resolved from tslab's folder by scripts/tslab-kernel.js.
     "@tslab/typescript-for-tslab",
   ],
-  // System tools, not npm packages: Debian's package manager, and mount/umount for the tests'
-  // read-only and full tmpfs.
-  ignoreBinaries: ["apt-get", "mount", "umount"],
+  // System tools, not npm packages: Debian's package manager, mount/umount for the tests'
+  // read-only and full tmpfs, and Slurm's daemons and clients (slurm-wlm) and runuser for the
+  // tests' local cluster.
+  ignoreBinaries: ["apt-get", "mount", "umount", "runuser", "slurmctld", "slurmd", "sinfo", "scancel"],
 };
 
 export default config;

@@ -16,12 +16,13 @@ import { command as analyzeCommand } from "./cli/analyze";
 import { command as exportCommand } from "./cli/export";
 import { command as removalCommand } from "./cli/removal";
 import { command as noiseCommand } from "./cli/noise";
+import { command as slurmTaskCommand } from "./cli/slurmTask";
 import { RESUMABLE_EXIT_CODE, RunStoppedError } from "./train/stop";
 
 const PROGRAM = "forgetting";
 
 /** Commands in the order they are listed in --help. */
-const COMMANDS: CliCommand[] = [setupCommand, doctorCommand, studyCommand, notebooksCommand, dataCommand, trainCommand, sweepCommand, statusCommand, analyzeCommand, exportCommand, removalCommand, noiseCommand];
+const COMMANDS: CliCommand[] = [setupCommand, doctorCommand, studyCommand, notebooksCommand, dataCommand, trainCommand, sweepCommand, statusCommand, analyzeCommand, exportCommand, removalCommand, noiseCommand, slurmTaskCommand];
 
 function programHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length), 8);

@@ -6,6 +6,8 @@
  * a random control, and label noise), analyses the runs (never learned in all seeds, nesting,
  * stability, results table, exports), then executes the notebooks headless into HTML
  * reports and prints where they are. Runs already finished are kept, so it resumes.
+ * With --executor slurm the training goes to Slurm job arrays and a dependent job gives the
+ * same command again once they completed (see advanceStudyOnSlurm).
  */
 import * as path from "node:path";
 import { analyzeExperiment } from "../analysis/experiment";
@@ -20,8 +22,9 @@ import { scanExperiment } from "../runs/scan";
 import type { TrainConfig } from "../config/train";
 import { NotebookCellError, runNotebooks } from "../report/runNotebooks";
 import { experimentSummary } from "../report/summary";
-import type { CliCommand } from "./args";
-import { baseConfigFromOptions, baseConfigOptions, parseFractionList, sweepAndReport } from "./sweep";
+import type { CliCommand, ParsedOptions } from "./args";
+import { EXECUTOR_OPTIONS, baseConfigFromOptions, baseConfigOptions, executorFromOptions, parseFractionList, reportSlurmSubmission, sweepAndReport } from "./sweep";
+import { type SlurmResources, submitSlurmStudyJob, submitSlurmSweep } from "../experiments/slurm";
 import { projectRoot } from "../core/paths";
 import { NOISE_SUFFIX, REMOVAL_SUFFIX } from "../runs/layout";
 import { writeExperimentConfig } from "../runs/experiment";
@@ -47,6 +50,54 @@ export const STUDY_BASE_CONFIG: Partial<TrainConfig> = {
 /** Seconds since `start` (a performance.now() value), one decimal. */
 const since = (start: number) => ((performance.now() - start) / 1000).toFixed(1);
 
+/**
+ * The study command again, from its parsed options: what the dependent Slurm job runs.
+ * --outputs is made absolute; options at their defaults are left out.
+ */
+function studyArguments(command: CliCommand, options: ParsedOptions, outputsRoot: string): string[] {
+  const args = [command.name];
+  for (const [key, spec] of Object.entries(command.options)) {
+    const value = key === "outputs" ? outputsRoot : options[key];
+    if (value === undefined || JSON.stringify(value) === JSON.stringify(spec.default)) continue;
+    args.push(`--${key}=${Array.isArray(value) ? value.join(",") : String(value)}`);
+  }
+  return args;
+}
+
+/**
+ * The training stages of a study on Slurm. Each call submits what the next stage needs
+ * (the main grid; once it is done, the follow-ups) and, while any of it is outstanding, a
+ * job that gives the same study command again after it (--dependency=afterok), then
+ * returns false. True when every training run is completed: the analysis and reports
+ * follow in this process (in that dependent job, or when the user gives the command again).
+ */
+async function advanceStudyOnSlurm(experimentDir: string, followUps: (() => string[]) | null, resources: SlurmResources, rerun: string[]): Promise<boolean> {
+  const outstanding = async (dirs: string[]): Promise<boolean> => {
+    const jobs = new Set<string>();
+    let lockedLocally = 0;
+    for (const dir of dirs) {
+      const result = await submitSlurmSweep(dir, resources, "study");
+      reportSlurmSubmission("study", dir, result);
+      if (result.submission?.jobId) jobs.add(result.submission.jobId);
+      for (const q of result.inQueue) jobs.add(q.task.split("_")[0]);
+      lockedLocally += result.lockedElsewhere.length;
+    }
+    if (jobs.size === 0 && lockedLocally === 0) return false;
+    if (jobs.size === 0) {
+      console.log(`study: ${lockedLocally} run(s) are being trained by a local process; give the same command again when they are done`);
+      return true;
+    }
+    const studyJob = await submitSlurmStudyJob({ experimentDir, dependsOn: [...jobs], studyArgs: rerun, cwd: process.cwd(), resources });
+    console.log(`study: job ${studyJob.jobId} continues the study once job(s) ${[...jobs].join(", ")} completed (afterok; its log: ${path.join(experimentDir, ".sweep", "slurm", studyJob.name)})`);
+    console.log("study: if a training task fails, that job never starts (squeue: DependencyNeverSatisfied); give the same command again to resubmit what is missing");
+    return true;
+  };
+  if (await outstanding([experimentDir])) return false;
+  if (followUps && (await outstanding(followUps()))) return false;
+  console.log("study: every training run is completed; analysis and reports follow");
+  return true;
+}
+
 export const command: CliCommand = {
   name: "study",
   summary: "the full study (digits by default, or --preset/--dataset): K seeds x epoch budgets, removal and label-noise follow-ups, analysis, and HTML reports",
@@ -57,6 +108,7 @@ export const command: CliCommand = {
     budgets: { type: "integer-list", help: "epoch budgets, one training run per budget and seed", default: [5, 10, 20], min: 1 },
     seeds: { type: "integer", help: "seeds per budget (K)", default: 8, min: 1 },
     workers: { type: "integer", help: "training processes at once [default: one per core]", min: 1 },
+    ...EXECUTOR_OPTIONS,
     "follow-ups": { type: "boolean", help: "also run the removal and label-noise experiments", default: true },
     "remove-fractions": { type: "string-list", help: "removal: fractions of the training set removed", default: ["0.25", "0.5"] },
     "noise-fractions": { type: "string-list", help: "label noise: fractions of labels flipped", default: ["0.1", "0.2"] },
@@ -72,6 +124,8 @@ export const command: CliCommand = {
     const seeds = options.seeds as number;
     const removeFractions = parseFractionList("study --remove-fractions", options["remove-fractions"] as string[]);
     const noiseFractions = parseFractionList("study --noise-fractions", options["noise-fractions"] as string[]);
+    const largest = Math.max(...budgets);
+    const executor = executorFromOptions("study", options);
 
     // 1. The main study: K seeds at every budget.
     const definition: ExperimentConfig = { name, base, budgets, seeds };
@@ -79,32 +133,43 @@ export const command: CliCommand = {
     const runCount = budgets.length * seeds;
     const data = base.dataset === undefined || base.dataset === "digits" ? "the embedded digits" : base.dataset === "folder" ? `the image folder ${base.folder}` : base.dataset;
     console.log(`study: ${name}: ${runCount} runs (budgets ${budgets.join(", ")} epochs x ${seeds} seeds) on ${data}, in ${experimentDir}`);
-    let t = performance.now();
-    await sweepAndReport("study", experimentDir, options);
-    console.log(`study: training done in ${since(t)} s`);
 
     // 2. The paper's follow-ups, beside the main experiment (notebook 05 finds them by name).
-    if (options["follow-ups"]) {
-      t = performance.now();
-      const largest = Math.max(...budgets);
-      const removalDir = createRemovalStudy({
-        outputsRoot,
-        source: name,
-        sourceBudget: largest,
-        name: `${name}${REMOVAL_SUFFIX}`,
-        // Of the examples the runs trained on (a trainFirst or removeIds subset, else all).
-        fractions: removeFractions,
-        seeds: options["follow-up-seeds"] as number,
-      });
-      const noiseDir = createNoiseStudy({ outputsRoot, name: `${name}${NOISE_SUFFIX}`, base, fractions: noiseFractions, epochs: largest, seeds: options["follow-up-seeds"] as number });
-      console.log(`study: follow-ups: removal (${removeFractions.join(", ")} of the training set, least forgotten vs random) and label noise (${noiseFractions.join(", ")}), ${largest} epochs`);
-      await sweepAndReport("study (removal)", removalDir, options);
-      await sweepAndReport("study (label noise)", noiseDir, options);
-      console.log(`study: follow-ups done in ${since(t)} s`);
+    const followUps = options["follow-ups"]
+      ? () => {
+          const removalDir = createRemovalStudy({
+            outputsRoot,
+            source: name,
+            sourceBudget: largest,
+            name: `${name}${REMOVAL_SUFFIX}`,
+            // Of the examples the runs trained on (a trainFirst or removeIds subset, else all).
+            fractions: removeFractions,
+            seeds: options["follow-up-seeds"] as number,
+          });
+          const noiseDir = createNoiseStudy({ outputsRoot, name: `${name}${NOISE_SUFFIX}`, base, fractions: noiseFractions, epochs: largest, seeds: options["follow-up-seeds"] as number });
+          console.log(`study: follow-ups: removal (${removeFractions.join(", ")} of the training set, least forgotten vs random) and label noise (${noiseFractions.join(", ")}), ${largest} epochs`);
+          return [removalDir, noiseDir];
+        }
+      : null;
+
+    if (executor.executor === "slurm") {
+      const rerun = studyArguments(command, options, outputsRoot);
+      if (!(await advanceStudyOnSlurm(experimentDir, followUps, executor.resources, rerun))) return;
+    } else {
+      let t = performance.now();
+      await sweepAndReport("study", experimentDir, options);
+      console.log(`study: training done in ${since(t)} s`);
+      if (followUps) {
+        t = performance.now();
+        const [removalDir, noiseDir] = followUps();
+        await sweepAndReport("study (removal)", removalDir, options);
+        await sweepAndReport("study (label noise)", noiseDir, options);
+        console.log(`study: follow-ups done in ${since(t)} s`);
+      }
     }
 
     // 3. The analysis, from the run files: summary.json and the exports.
-    t = performance.now();
+    let t = performance.now();
     const analysis = analyzeExperiment(scanExperiment(experimentDir, { seeds: experimentSeeds(definition) }));
     const summary = summarizeAnalysis(analysis);
     const analysisDir = path.join(experimentDir, "analysis");

@@ -1,12 +1,14 @@
 /**
  * `forgetting sweep <experiment> [--budgets 2,3 --seeds 3 --preset digits]`: runs every
  * missing or unfinished run of an experiment (budgets x seeds) with a pool of worker
- * processes. With --budgets and --seeds it first writes (or extends) experiment.json.
+ * processes, or with --executor slurm submits them as one Slurm job array and returns.
+ * With --budgets and --seeds it first writes (or extends) experiment.json.
  */
 import * as path from "node:path";
 import { ValueError, describeValue } from "../core/errors";
 import { type ExperimentConfig } from "../config/experiment";
 import { type SweepSummary, sweep } from "../experiments/sweep";
+import { type SlurmResources, type SlurmSweepResult, checkSlurmClient, checkSlurmResources, submitSlurmSweep } from "../experiments/slurm";
 import { type DatasetName, TRAIN_PRESETS, type TrainConfig, VALID_DATASETS, VALID_PRESETS } from "../config/train";
 import { type CliCommand, type OptionSpec, type ParsedOptions, jsonObjectOption, onePositional } from "./args";
 import { writeExperimentConfig } from "../runs/experiment";
@@ -70,6 +72,57 @@ export const SWEEP_OPTIONS: Record<string, OptionSpec> = {
   workers: { type: "integer", help: "worker processes at once [default: one per GPU, else one per core]", min: 1 },
 };
 
+/** The executors: the local worker pool (the default) or Slurm job arrays. */
+const EXECUTORS = ["local", "slurm"] as const;
+
+/** The executor choice and the Slurm options, shared by `sweep` and `study`. */
+export const EXECUTOR_OPTIONS: Record<string, OptionSpec> = {
+  executor: { type: "string", help: "where runs train: local worker processes, or a Slurm job array (submits and returns)", default: "local", choices: EXECUTORS },
+  partition: { type: "string", help: "Slurm: partition of the tasks [default: the cluster's]" },
+  account: { type: "string", help: "Slurm: account charged [default: the user's]" },
+  "gpus-per-task": { type: "integer", help: "Slurm: GPUs of each task (Slurm sets its CUDA_VISIBLE_DEVICES) [default: none]", min: 1 },
+  "cpus-per-task": { type: "integer", help: "Slurm: CPUs of each task [default: the cluster's]", min: 1 },
+  mem: { type: "string", help: "Slurm: memory of each task, e.g. 32G [default: the cluster's]" },
+  time: { type: "string", help: "Slurm: time limit of each task, D-HH:MM:SS (SIGTERM, checkpoint and requeue before it) [default: the partition's]" },
+  "sbatch-arg": { type: "string", help: 'Slurm: further sbatch options, e.g. "--qos=long --constraint=a5000" [default: none]' },
+};
+
+/** Which executor the options chose; the Slurm resources checked once (Slurm options without --executor slurm are refused). */
+export function executorFromOptions(who: string, options: ParsedOptions): { executor: "local" } | { executor: "slurm"; resources: SlurmResources } {
+  const slurmFlags = Object.keys(EXECUTOR_OPTIONS).filter((key) => key !== "executor" && options[key] !== undefined);
+  if (options.executor !== "slurm") {
+    if (slurmFlags.length) throw new ValueError(`${who}: --${slurmFlags[0]} is a Slurm option: expected it with --executor slurm, got --executor ${describeValue(options.executor)}`);
+    return { executor: "local" };
+  }
+  if (options.workers !== undefined) throw new ValueError(`${who} --workers: expected no --workers with --executor slurm (Slurm runs one task per run), got ${describeValue(options.workers)}`);
+  const text = (key: string) => (options[key] === undefined ? undefined : String(options[key]));
+  const count = (key: string) => (options[key] === undefined ? undefined : Number(options[key]));
+  const resources = checkSlurmResources(who, {
+    partition: text("partition"),
+    account: text("account"),
+    gpusPerTask: count("gpus-per-task"),
+    cpusPerTask: count("cpus-per-task"),
+    mem: text("mem"),
+    time: text("time"),
+    sbatchArg: text("sbatch-arg"),
+  });
+  checkSlurmClient(who);
+  return { executor: "slurm", resources };
+}
+
+/** Prints what a Slurm submission did, and how to watch it. */
+export function reportSlurmSubmission(who: string, experimentDir: string, result: SlurmSweepResult): void {
+  const { submission, submissionDir } = result;
+  if (submission && submissionDir) {
+    console.log(`${who}: submitted job array ${submission.jobId} (${submission.tasks.length} task(s)) for ${experimentDir}`);
+    for (const task of submission.tasks) console.log(`  ${submission.jobId}_${task.index}  ${task.runId}`);
+    console.log(`  script: ${path.join(submissionDir, "submit.sh")}; task logs: ${path.join(submissionDir, "logs")}`);
+  } else console.log(`${who}: nothing to submit for ${experimentDir}`);
+  console.log(`${who}: completed: ${result.completed.length}; in Slurm already: ${result.inQueue.length}; locked by a local process: ${result.lockedElsewhere.length}`);
+  for (const q of result.inQueue) console.log(`  ${q.task} ${q.state}  ${q.runId}`);
+  if (submission) console.log(`watch it: forgetting status ${path.basename(experimentDir)} --outputs ${path.dirname(experimentDir)}   (or squeue --me)`);
+}
+
 /** A progress display on stderr: one rewritten line on a terminal, a line per finished epoch otherwise. */
 function sweepProgressPrinter(): (p: SweepProgress) => void {
   const tty = process.stderr.isTTY === true;
@@ -107,9 +160,11 @@ export const command: CliCommand = {
     seeds: { type: "string", help: "seed count (e.g. 8) or list (e.g. 0,1,5); needed with --budgets [default: none]" },
     ...baseConfigOptions("the train defaults, digits MLP"),
     ...SWEEP_OPTIONS,
+    ...EXECUTOR_OPTIONS,
   },
   async run(options, positionals) {
     const name = onePositional("sweep", "experiment name", positionals);
+    const executor = executorFromOptions("sweep", options);
     const outputsRoot = path.resolve(String(options.outputs));
     if (options.budgets !== undefined || options.seeds !== undefined) {
       if (options.budgets === undefined || options.seeds === undefined) throw new ValueError("sweep: expected --budgets and --seeds together (they define the grid)");
@@ -121,6 +176,8 @@ export const command: CliCommand = {
       };
       writeExperimentConfig(outputsRoot, definition);
     }
-    await sweepAndReport("sweep", path.join(outputsRoot, name), options);
+    const experimentDir = path.join(outputsRoot, name);
+    if (executor.executor === "slurm") reportSlurmSubmission("sweep", experimentDir, await submitSlurmSweep(experimentDir, executor.resources));
+    else await sweepAndReport("sweep", experimentDir, options);
   },
 };

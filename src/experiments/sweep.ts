@@ -19,15 +19,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { listNvidiaGpus } from "../backend/system";
-import { type ExperimentConfig, type PlannedRun, planRuns } from "../config/experiment";
+import type { PlannedRun } from "../config/experiment";
 import type { ResolvedTrainConfig } from "../config/train";
-import { makeDirectory, writeJsonAtomic } from "../core/atomic";
+import { makeDirectory } from "../core/atomic";
 import { ValueError, describeValue } from "../core/errors";
 import { RUN_LOCKED_EXIT, SWEEP_DIR, readLiveLock } from "../runs/lock";
 import { readManifest } from "../runs/manifest";
-import { locateRuns } from "../runs/status";
-import type { WorkerJobFile } from "./worker";
-import { readExperimentConfig } from "../runs/experiment";
+import { planSweepWork } from "./workPlan";
+import { writeWorkerJob } from "./worker";
 import type { SweepProgress } from "../core/progress";
 
 /** What one worker process runs. */
@@ -49,7 +48,7 @@ export interface WorkerJob {
  */
 function spawnTrainWorker(job: WorkerJob, env: NodeJS.ProcessEnv): ChildProcess {
   const jobFile = path.join(job.experimentDir, SWEEP_DIR, "jobs", `${job.runId}.json`);
-  writeJsonAtomic(jobFile, { config: job.config, outputsRoot: job.outputsRoot, experiment: job.experiment, runId: job.runId } satisfies WorkerJobFile);
+  writeWorkerJob(jobFile, { config: job.config, outputsRoot: job.outputsRoot, experiment: job.experiment, runId: job.runId });
   return spawn(process.execPath, [...process.execArgv, require.resolve("./worker"), jobFile], { env, stdio: ["ignore", "pipe", "pipe"] });
 }
 
@@ -81,24 +80,15 @@ export interface SweepSummary {
  * @throws ValueError for a bad `workers`; FileFormatError for a missing/invalid experiment.json.
  */
 export async function sweep(experimentDir: string, options: SweepOptions = {}): Promise<SweepSummary> {
-  const dir = path.resolve(experimentDir);
-  const experiment: ExperimentConfig = readExperimentConfig(dir);
+  const { experimentDir: dir, runs } = planSweepWork(experimentDir);
   const gpus = options.workers === undefined ? listNvidiaGpus().names.length : 0;
   const workers = options.workers ?? (gpus > 0 ? gpus : os.availableParallelism());
   if (!Number.isInteger(workers) || workers <= 0) throw new ValueError(`sweep: expected options.workers to be an integer > 0, got ${describeValue(workers)}`);
   const spawnWorker = options.spawnWorker ?? spawnTrainWorker;
-  const plan = planRuns(experiment);
-  const located = locateRuns(dir, plan);
-  const summary: SweepSummary = { completed: [], alreadyDone: [], failed: [], lockedElsewhere: [] };
-  const queue: { run: PlannedRun; runId: string }[] = [];
-  const epochsBefore = new Map<string, number>();
-  for (const run of plan) {
-    const where = located.get(run.runId)!;
-    epochsBefore.set(where.runId, where.manifest?.epochsCompleted ?? 0);
-    if (where.manifest?.status === "completed") summary.alreadyDone.push(where.runId);
-    else queue.push({ run, runId: where.runId });
-  }
-  const epochsTotal = plan.reduce((sum, r) => sum + r.budget, 0);
+  const summary: SweepSummary = { completed: [], alreadyDone: runs.filter((r) => r.completed).map((r) => r.runId), failed: [], lockedElsewhere: [] };
+  const queue = runs.filter((r) => !r.completed);
+  const epochsBefore = new Map(runs.map((r) => [r.runId, r.epochsCompleted]));
+  const epochsTotal = runs.reduce((sum, r) => sum + r.run.budget, 0);
   const started = Date.now();
   const running = new Map<string, { run: PlannedRun; child: ChildProcess; slot: number }>();
   const freeSlots = Array.from({ length: workers }, (_, i) => i);
@@ -123,8 +113,7 @@ export async function sweep(experimentDir: string, options: SweepOptions = {}): 
     if (!options.onProgress) return;
     let epochsDone = 0;
     let gained = 0;
-    for (const run of plan) {
-      const runId = located.get(run.runId)!.runId;
+    for (const { run, runId } of runs) {
       const now = summary.alreadyDone.includes(runId) || summary.completed.includes(runId) ? run.budget : epochsOf(runId);
       epochsDone += now;
       gained += Math.max(0, now - (epochsBefore.get(runId) ?? 0));
@@ -132,7 +121,7 @@ export async function sweep(experimentDir: string, options: SweepOptions = {}): 
     const elapsedSeconds = (Date.now() - started) / 1000;
     options.onProgress({
       runsDone: summary.alreadyDone.length + summary.completed.length,
-      runsTotal: plan.length,
+      runsTotal: runs.length,
       epochsDone,
       epochsTotal,
       running: [...running.entries()].map(([runId, r]) => ({ runId, budget: r.run.budget, seed: r.run.seed, epochsCompleted: epochsOf(runId) })),
