@@ -17,7 +17,7 @@ import { command as exportCommand } from "./cli/export";
 import { command as removalCommand } from "./cli/removal";
 import { command as noiseCommand } from "./cli/noise";
 import { command as slurmTaskCommand } from "./cli/slurmTask";
-import { RESUMABLE_EXIT_CODE, RunStoppedError } from "./train/stop";
+import { RESUMABLE_EXIT_CODE, StoppedError } from "./train/stop";
 
 const PROGRAM = "forgetting";
 
@@ -56,8 +56,8 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     // SIGTERM/SIGINT: the checkpoint is written; the exit code asks a batch system to requeue.
-    if (err instanceof RunStoppedError) {
-      console.error(`${PROGRAM} ${name}: ${err.message}; resume with: ${PROGRAM} train --resume ${err.runDir}`);
+    if (err instanceof StoppedError) {
+      console.error(`${PROGRAM} ${name}: ${err.message}; resume with: ${err.resumeCommand}`);
       return RESUMABLE_EXIT_CODE;
     }
     // Expected problems (bad options, bad files) get one clear line, not a stack trace.

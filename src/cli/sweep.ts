@@ -12,6 +12,7 @@ import { type SlurmResources, type SlurmSweepResult, checkSlurmClient, checkSlur
 import { type DatasetName, TRAIN_PRESETS, type TrainConfig, VALID_DATASETS, VALID_PRESETS } from "../config/train";
 import { type CliCommand, type OptionSpec, type ParsedOptions, jsonObjectOption, onePositional } from "./args";
 import { writeExperimentConfig } from "../runs/experiment";
+import { StoppedError, stopOnSignals } from "../train/stop";
 import { type SweepProgress, formatSweepProgress } from "../core/progress";
 
 /** "3" -> 3 (seeds 0..2); "0,4,7" -> [0, 4, 7]. A lone "0" is a count, and too small. */
@@ -137,7 +138,19 @@ function sweepProgressPrinter(): (p: SweepProgress) => void {
 
 /** Sweeps `dir` with the command's --workers, showing progress, then reports as reportSweep. */
 export async function sweepAndReport(who: string, dir: string, options: ParsedOptions): Promise<void> {
-  reportSweep(who, await sweep(dir, { workers: options.workers as number | undefined, onProgress: sweepProgressPrinter() }));
+  // SIGTERM/SIGINT reach the workers through the sweep (a Ctrl-C also reaches them directly).
+  const stop = stopOnSignals();
+  try {
+    reportSweep(who, await sweep(dir, { workers: options.workers as number | undefined, onProgress: sweepProgressPrinter(), stop: stop.signal }));
+  } finally {
+    stop.dispose();
+  }
+}
+
+/** This process's command line as a shell would take it again ("forgetting sweep exp --workers 2"). */
+function sameCommand(): string {
+  const quote = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`);
+  return ["forgetting", ...process.argv.slice(2)].map(quote).join(" ");
 }
 
 /** Prints the summary; throws if any run failed, so the exit code says so. */
@@ -148,6 +161,9 @@ function reportSweep(who: string, summary: SweepSummary): void {
   if (summary.failed.length) {
     const listed = summary.failed.map((f) => `${f.runId} (exit ${f.exitCode}, log ${f.log})`).join("; ");
     throw new ValueError(`${who}: expected every run to finish, got ${summary.failed.length} failed: ${listed}; run the sweep again to resume them`);
+  }
+  if (summary.stopped.length) {
+    throw new StoppedError(`${who}: stopped; ${summary.stopped.length} run(s) stopped at a checkpoint (${summary.stopped.join(", ")})`, sameCommand());
   }
 }
 

@@ -20,7 +20,7 @@
  * own train() on the run of SLURM_ARRAY_TASK_ID, resuming what was started. Slurm sets
  * CUDA_VISIBLE_DEVICES for --gpus-per-task; the script leaves it alone. Before the time
  * limit Slurm sends SIGUSR1 to the script (--signal=B:USR1@...), which sends SIGTERM to the
- * training process; a process that stopped to be requeued exits REQUEUE_EXIT_CODE and the
+ * training process; a process that stopped to be requeued exits RESUMABLE_EXIT_CODE and the
  * script requeues its own task (--requeue), which then resumes from the checkpoint. USR1,
  * not TERM: scancel also sends TERM, and a cancelled task must not requeue itself.
  */
@@ -31,15 +31,9 @@ import { makeDirectory, writeFileAtomic, writeJsonAtomic } from "../core/atomic"
 import { FileFormatError, ValueError, describeValue } from "../core/errors";
 import { projectRoot } from "../core/paths";
 import { SWEEP_DIR, readLiveLock } from "../runs/lock";
+import { RESUMABLE_EXIT_CODE } from "../train/stop";
 import { planSweepWork } from "./workPlan";
 import { writeWorkerJob } from "./worker";
-
-/**
- * The exit code of a training process that stopped on SIGTERM/SIGINT after writing its
- * checkpoint, asking to be requeued (sysexits' EX_TEMPFAIL). The sbatch script requeues
- * the task on it.
- */
-const REQUEUE_EXIT_CODE = 75;
 
 /** The folder of an experiment's Slurm submissions, under its SWEEP_DIR. */
 const SLURM_DIR = "slurm";
@@ -392,7 +386,7 @@ function trainScript(experimentDir: string, submissionDir: string, jobName: stri
     'if [ "${SLURM_RESTART_COUNT:-0}" = 0 ]; then "$NODE" "$FORGETTING" doctor || true; fi',
     "",
     "# Training runs in the background so that signals reach this script. Either way training",
-    "# gets SIGTERM: it finishes its step, writes a checkpoint and exits " + REQUEUE_EXIT_CODE + ".",
+    "# gets SIGTERM: it finishes its step, writes a checkpoint and exits " + RESUMABLE_EXIT_CODE + ".",
     "# - USR1 (--signal, before the time limit): this script then requeues its own task.",
     "# - TERM/INT (scancel, an admin's requeue, preemption): Slurm itself decides what follows;",
     "#   a cancelled task stays cancelled.",
@@ -404,9 +398,9 @@ function trainScript(experimentDir: string, submissionDir: string, jobName: stri
     'wait "$child"',
     'while kill -0 "$child" 2>/dev/null; do wait "$child"; done',
     'wait "$child"; code=$?',
-    "# " + REQUEUE_EXIT_CODE + ": stopped at a checkpoint; 143: a training process without a TERM handler, killed",
+    "# " + RESUMABLE_EXIT_CODE + ": stopped at a checkpoint; 143: a training process without a TERM handler, killed",
     "# (it resumes from its last epoch's checkpoint).",
-    `if [ -n "$time_limit" ] && { [ "$code" = ${REQUEUE_EXIT_CODE} ] || [ "$code" = 143 ]; }; then`,
+    `if [ -n "$time_limit" ] && { [ "$code" = ${RESUMABLE_EXIT_CODE} ] || [ "$code" = 143 ]; }; then`,
     '  echo "== task $TASK stopped before the time limit (exit $code); requeueing"',
     '  scontrol requeue "$TASK"',
     "fi",

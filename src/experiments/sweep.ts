@@ -25,6 +25,7 @@ import { makeDirectory } from "../core/atomic";
 import { ValueError, describeValue } from "../core/errors";
 import { RUN_LOCKED_EXIT, SWEEP_DIR, readLiveLock } from "../runs/lock";
 import { readManifest } from "../runs/manifest";
+import { RESUMABLE_EXIT_CODE } from "../train/stop";
 import { planSweepWork } from "./workPlan";
 import { writeWorkerJob } from "./worker";
 import type { SweepProgress } from "../core/progress";
@@ -59,6 +60,12 @@ export interface SweepOptions {
   onProgress?: (progress: SweepProgress) => void;
   /** Seconds between progress polls. Default 2. */
   pollSeconds?: number;
+  /**
+   * Stops the sweep: no further run starts, each running worker gets SIGTERM (it finishes
+   * its step, writes a checkpoint and exits RESUMABLE_EXIT_CODE), and sweep() returns once
+   * they exited, with those runs in `stopped`.
+   */
+  stop?: AbortSignal;
   /** Starts one worker; default spawnTrainWorker (tests pass a fake). */
   spawnWorker?: (job: WorkerJob, env: NodeJS.ProcessEnv) => ChildProcess;
 }
@@ -72,6 +79,8 @@ export interface SweepSummary {
   failed: { runId: string; exitCode: number | null; log: string }[];
   /** Runs another live process holds the lock of (another sweep, a `train --resume`, a Slurm task). */
   lockedElsewhere: string[];
+  /** Runs whose worker stopped at a checkpoint on `options.stop`: resumable. */
+  stopped: string[];
 }
 
 /**
@@ -85,7 +94,7 @@ export async function sweep(experimentDir: string, options: SweepOptions = {}): 
   const workers = options.workers ?? (gpus > 0 ? gpus : os.availableParallelism());
   if (!Number.isInteger(workers) || workers <= 0) throw new ValueError(`sweep: expected options.workers to be an integer > 0, got ${describeValue(workers)}`);
   const spawnWorker = options.spawnWorker ?? spawnTrainWorker;
-  const summary: SweepSummary = { completed: [], alreadyDone: runs.filter((r) => r.completed).map((r) => r.runId), failed: [], lockedElsewhere: [] };
+  const summary: SweepSummary = { completed: [], alreadyDone: runs.filter((r) => r.completed).map((r) => r.runId), failed: [], lockedElsewhere: [], stopped: [] };
   const queue = runs.filter((r) => !r.completed);
   const epochsBefore = new Map(runs.map((r) => [r.runId, r.epochsCompleted]));
   const epochsTotal = runs.reduce((sum, r) => sum + r.run.budget, 0);
@@ -157,6 +166,7 @@ export async function sweep(experimentDir: string, options: SweepOptions = {}): 
           running.delete(runId);
           freeSlots.push(slot);
           if (code === RUN_LOCKED_EXIT) summary.lockedElsewhere.push(runId);
+          else if (code === RESUMABLE_EXIT_CODE) summary.stopped.push(runId);
           else if (code === 0 && isCompleted(runId)) summary.completed.push(runId);
           else summary.failed.push({ runId, exitCode: code, log: logFile });
           report();
@@ -166,10 +176,18 @@ export async function sweep(experimentDir: string, options: SweepOptions = {}): 
       }
       if (running.size === 0 && queue.length === 0) {
         clearInterval(timer);
+        options.stop?.removeEventListener("abort", stopAll);
         resolve();
       }
     };
     const timer = setInterval(report, (options.pollSeconds ?? 2) * 1000);
+    const stopAll = () => {
+      queue.length = 0;
+      for (const { child } of running.values()) child.kill("SIGTERM");
+      startNext();
+    };
+    if (options.stop?.aborted) queue.length = 0;
+    options.stop?.addEventListener("abort", stopAll, { once: true });
     report();
     startNext();
   });

@@ -15,11 +15,26 @@ export const RESUMABLE_EXIT_CODE = 75;
 export const STOP_SIGNALS = ["SIGTERM", "SIGINT"] as const;
 
 /**
+ * Work stopped by a stop signal with everything written so far kept, resumable by giving
+ * `resumeCommand`: the CLI prints the message and exits RESUMABLE_EXIT_CODE.
+ */
+export class StoppedError extends Error {
+  override name = "StoppedError";
+  constructor(
+    message: string,
+    /** The command line that continues the work. */
+    readonly resumeCommand: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
  * train()/resumeRun() stopped by their `stop` signal: the step in progress finished, a
  * checkpoint was written, and the run resumes where it stopped (resumeRun, `train --resume`).
  * The manifest keeps status "running" (no process is training it), as after a kill.
  */
-export class RunStoppedError extends Error {
+export class RunStoppedError extends StoppedError {
   override name = "RunStoppedError";
   constructor(
     /** The run folder. */
@@ -34,7 +49,7 @@ export class RunStoppedError extends Error {
     readonly batches: number,
   ) {
     const where = batchesDone > 0 ? `at epoch ${epochsCompleted + 1} batch ${batchesDone}/${batches}` : `after epoch ${epochsCompleted}`;
-    super(`run ${runDir} stopped by ${reason} ${where}; checkpoint written, the run is resumable`);
+    super(`run ${runDir} stopped by ${reason} ${where}; checkpoint written, the run is resumable`, `forgetting train --resume ${runDir}`);
   }
 }
 

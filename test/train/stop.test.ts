@@ -227,3 +227,28 @@ test("a sweep worker stopped by SIGTERM writes its checkpoint and exits 75 with 
   await resumeRun(dir, { backend: "wasm", quiet: true });
   assert.deepEqual(comparedFiles(dir, COMPARED.slice(0, 1).concat(COMPARED.slice(4))), await reference(config, COMPARED.slice(0, 1).concat(COMPARED.slice(4))));
 });
+
+test("a sweep stopped by SIGTERM stops its workers at a checkpoint and exits 75 naming the command; the same command again ends byte-identical", { skip: CLI_SKIP }, async () => {
+  const root = tempRoot();
+  const args = [CLI, "sweep", "stopped", "--budgets", "2", "--seeds", "1", "--base-json", '{"batchSize":8}', "--workers", "1", "--outputs", root];
+  const child = spawn(process.execPath, args, { cwd: PROJECT, stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr += d));
+  child.stdout.resume();
+  const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+  const logs = path.join(root, "stopped", ".sweep", "logs");
+  const workerLog = () => (fs.existsSync(logs) ? fs.readdirSync(logs).map((f) => fs.readFileSync(path.join(logs, f), "utf8")).join("") : "");
+  await waitFor(workerLog, /^epoch 1\/2 /m, "the worker's first epoch line");
+  await new Promise((r) => setTimeout(r, 200));
+  child.kill("SIGTERM");
+  assert.equal(await exited, RESUMABLE_EXIT_CODE, stderr);
+  assert.match(stderr, /^forgetting sweep: sweep: stopped; 1 run\(s\) stopped at a checkpoint \(.+\); resume with: forgetting sweep stopped --budgets 2 --seeds 1 --base-json '\{"batchSize":8\}' --workers 1 --outputs \S+$/m);
+  assert.match(workerLog(), /^worker: run .* stopped by SIGTERM at epoch 2 batch \d+\/180; checkpoint written, the run is resumable$/m);
+  const [runId] = fs.readdirSync(path.join(root, "stopped")).filter((f) => fs.existsSync(path.join(root, "stopped", f, "manifest.json")));
+  assert.equal(readManifest(path.join(root, "stopped", runId)).status, "running");
+
+  const again = spawn(process.execPath, args, { cwd: PROJECT, stdio: "ignore" });
+  assert.equal(await new Promise((resolve) => again.on("exit", resolve)), 0);
+  const names = COMPARED.slice(0, 1).concat(COMPARED.slice(4));
+  assert.deepEqual(comparedFiles(path.join(root, "stopped", runId), names), await reference({ epochs: 2, batchSize: 8, seed: 0 }, names));
+});
