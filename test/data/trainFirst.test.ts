@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { openDataset } from "../../src/data/index";
 import { resolveTrainConfig } from "../../src/config/train";
-import { main } from "../../src/cli";
+import { cli } from "../cli/inProcess";
 import { readManifest } from "../../src/runs/manifest";
 import { presentedMask } from "../../src/runs/scan";
 import { analyzeExperiment } from "../../src/analysis/experiment";
@@ -24,24 +24,6 @@ async function epochIds(batches: AsyncIterable<Batch>): Promise<number[]> {
   return ids.sort((a, b) => a - b);
 }
 
-/** Runs the CLI in-process; returns the exit code and what it printed. */
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const log = console.log;
-  const error = console.error;
-  const write = process.stderr.write.bind(process.stderr);
-  console.log = (...a: unknown[]) => void (out += a.join(" ") + "\n");
-  console.error = (...a: unknown[]) => void (err += a.join(" ") + "\n");
-  process.stderr.write = ((chunk: string) => ((err += chunk), true));
-  try {
-    return { code: await main(args), out, err };
-  } finally {
-    console.log = log;
-    console.error = error;
-    process.stderr.write = write;
-  }
-}
 
 test("resolveTrainConfig checks trainFirst once: an integer >= 1", () => {
   assert.equal(resolveTrainConfig({ trainFirst: 100 }).trainFirst, 100);

@@ -8,7 +8,7 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { main } from "../../src/cli";
+import { cli } from "../cli/inProcess";
 import { sweep } from "../../src/experiments/sweep";
 import { readManifest } from "../../src/runs/manifest";
 import { presentedMask } from "../../src/runs/scan";
@@ -19,24 +19,6 @@ import type { RemovalResultRow } from "../../src/analysis/followUps";
 import { SHARED_DATA, missingShared, tempDir } from "../data/shared";
 import { skipIfMissing } from "../requirements";
 
-/** Runs the CLI in-process; returns the exit code and what it printed on stdout and stderr. */
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const log = console.log;
-  const error = console.error;
-  const write = process.stderr.write.bind(process.stderr);
-  console.log = (...a: unknown[]) => void (out += a.join(" ") + "\n");
-  console.error = (...a: unknown[]) => void (err += a.join(" ") + "\n");
-  process.stderr.write = ((chunk: string) => ((err += chunk), true));
-  try {
-    return { code: await main(args), out, err };
-  } finally {
-    console.log = log;
-    console.error = error;
-    process.stderr.write = write;
-  }
-}
 
 /** The presented count of a stats.csv (column "presented"). */
 function presentedInStats(runDir: string): number {

@@ -104,6 +104,10 @@ test("the Slurm executor on a local single-node cluster", { timeout: 300_000 }, 
       assert.match(finalStatus, /4 runs: 4 completed/, finalStatus);
       const requeuedLog = fs.readFileSync(path.join(submissionDir, "logs", `${requeued}.log`), "utf8");
       assert.match(requeuedLog, /\(restart 0\)[\s\S]*\(restart 1\)[\s\S]*slurm-task: run b3-s0: completed, 3\/3 epochs/);
+      // Slurm's SIGTERM stopped training after its step with a mid-epoch checkpoint, and the restart went on from it.
+      const stopLine = requeuedLog.match(/^forgetting slurm-task: run \S+ stopped by SIGTERM at epoch 2 batch (\d+)\/(\d+); checkpoint written, the run is resumable; resume with: .*$/m);
+      assert.ok(stopLine, requeuedLog);
+      note(`the requeued task stopped at epoch 2 batch ${stopLine[1]}/${stopLine[2]} with a mid-epoch checkpoint`);
       note(`${requeued} ran twice (restart 0, restart 1) and completed; cluster done after ${((Date.now() - started) / 1000).toFixed(1)} s`);
       assert.match(cli(["sweep", "grid", "--outputs", outputs, "--executor", "slurm"]), /nothing to submit[\s\S]*completed: 4;/);
 

@@ -28,8 +28,8 @@ function plantLock(experimentDir: string, runId: string, holder: RunLockHolder, 
   fs.utimesSync(folder, mtime, mtime);
 }
 
-function startChild(args: string[]): { child: ChildProcess; output: Promise<{ code: number | null; stdout: string; stderr: string }> } {
-  const child = spawn(process.execPath, ["--import", "tsx", CHILD, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+function startChild(args: string[], stdin: "ignore" | "pipe" = "ignore"): { child: ChildProcess; output: Promise<{ code: number | null; stdout: string; stderr: string }> } {
+  const child = spawn(process.execPath, ["--import", "tsx", CHILD, ...args], { stdio: [stdin, "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -141,10 +141,21 @@ test("acquireRunLock in two processes at the same moments, 60 times (free, dead-
     for (let r = 1; r < rounds; r += 3) plantLock(dir, `r${r}`, { pid: deadPid(), host: os.hostname(), startedAt: "x" }, 0);
     for (let r = 2; r < rounds; r += 3) plantLock(dir, `r${r}`, { pid: 1, host: "gpu-node-17", startedAt: "x" }, LOCK_STALE_MS + 60_000);
     const args = ["race", dir, String(Date.now() + 4000), String(rounds), "40"];
-    const results = await Promise.all([startChild(args).output, startChild(args).output]);
+    const racers = [startChild(args, "pipe"), startChild(args, "pipe")];
+    // Both keep their locks until both are done: only then may they exit (and release them).
+    let done = 0;
+    for (const { child } of racers) {
+      let printed = "";
+      child.stdout!.on("data", (d: Buffer) => {
+        const before = printed;
+        printed += d.toString();
+        if (!/^done$/m.test(before) && /^done$/m.test(printed) && ++done === racers.length) racers.forEach((r) => r.child.stdin!.end());
+      });
+    }
+    const results = await Promise.all(racers.map((r) => r.output));
     const outcomes = results.map(({ code, stdout, stderr }) => {
       assert.equal(code, 0, stderr);
-      return new Map(stdout.trim().split("\n").map((line) => line.split(" ") as [string, string]));
+      return new Map(stdout.trim().split("\n").filter((line) => line !== "done").map((line) => line.split(" ") as [string, string]));
     });
     let bothWon = 0;
     let noneWon = 0;

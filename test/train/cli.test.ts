@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { execFileSync } from "node:child_process";
-import { main } from "../../src/cli";
+import { cli } from "../cli/inProcess";
 import { describeSystemError } from "../../src/core/errors";
 import { writeExperimentConfig } from "../../src/runs/experiment";
 import { sweepStatus } from "../../src/runs/status";
@@ -12,24 +12,6 @@ import { parseArgs } from "../../src/cli/args";
 import { command as trainCommand } from "../../src/cli/train";
 import { skipIfMissing } from "../requirements";
 
-/** Runs the CLI in-process, capturing what it prints. */
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const log = console.log;
-  const error = console.error;
-  const write = process.stderr.write.bind(process.stderr);
-  console.log = (...a: unknown[]) => void (out += a.join(" ") + "\n");
-  console.error = (...a: unknown[]) => void (err += a.join(" ") + "\n");
-  process.stderr.write = ((chunk: string) => ((err += chunk), true));
-  try {
-    return { code: await main(args), out, err };
-  } finally {
-    console.log = log;
-    console.error = error;
-    process.stderr.write = write;
-  }
-}
 
 test("forgetting train --help lists every config flag with its default", async () => {
   const { code, out } = await cli(["train", "--help"]);
