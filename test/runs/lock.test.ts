@@ -32,8 +32,8 @@ function startChild(args: string[], stdin: "ignore" | "pipe" = "ignore"): { chil
   const child = spawn(process.execPath, ["--import", "tsx", CHILD, ...args], { stdio: [stdin, "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
   const output = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
   return { child, output };
 }
