@@ -110,18 +110,22 @@ const baseOfLockFolder = (folder: string) => folder.slice(0, -".lock".length);
 /**
  * The fs proper-lockfile uses for run locks: its every removal of a lock folder (release, its
  * exit handler, a failed mtime probe) removes the holder file first, so a holder file never
- * describes a folder made later by someone else.
+ * describes a folder made later by someone else. It is fs by prototype, not a copy: copying
+ * every property reads fs.F_OK and its kin, which Node 24 reports as deprecated on stderr.
  */
-const runLockFs = {
-  ...fs,
-  rmdir(folder: string, callback: (err: NodeJS.ErrnoException | null) => void) {
-    fs.rm(holderFileOf(baseOfLockFolder(folder)), { force: true }, (err) => (err ? callback(err) : fs.rmdir(folder, callback)));
+const runLockFs = Object.create(fs, {
+  rmdir: {
+    value(folder: string, callback: (err: NodeJS.ErrnoException | null) => void) {
+      fs.rm(holderFileOf(baseOfLockFolder(folder)), { force: true }, (err) => (err ? callback(err) : fs.rmdir(folder, callback)));
+    },
   },
-  rmdirSync(folder: string) {
-    fs.rmSync(holderFileOf(baseOfLockFolder(folder)), { force: true });
-    fs.rmdirSync(folder);
+  rmdirSync: {
+    value(folder: string) {
+      fs.rmSync(holderFileOf(baseOfLockFolder(folder)), { force: true });
+      fs.rmdirSync(folder);
+    },
   },
-};
+}) as typeof fs;
 
 function isAlive(pid: number): boolean {
   try {
