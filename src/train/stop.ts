@@ -58,6 +58,9 @@ export class RunStoppedError extends StoppedError {
  * name). A second signal while stopping is ignored: the checkpoint is one step away, and
  * killing the process then would lose the step without corrupting anything.
  * @returns the stop signal for train()/resumeRun(), and `dispose` to remove the handlers.
+ *   Once a stop fired, dispose leaves them in place: the process is on its way out, and a
+ *   late second signal (Slurm signals every process of a task, and its script passes the
+ *   signal on) must not kill it before it reports the stop and exits RESUMABLE_EXIT_CODE.
  */
 export function stopOnSignals(): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
@@ -71,6 +74,7 @@ export function stopOnSignals(): { signal: AbortSignal; dispose(): void } {
   return {
     signal: controller.signal,
     dispose() {
+      if (controller.signal.aborted) return;
       for (const [name, handler] of handlers) process.off(name, handler);
     },
   };

@@ -252,3 +252,22 @@ test("a sweep stopped by SIGTERM stops its workers at a checkpoint and exits 75 
   const names = COMPARED.slice(0, 1).concat(COMPARED.slice(4));
   assert.deepEqual(comparedFiles(path.join(root, "stopped", runId), names), await reference({ epochs: 2, batchSize: 8, seed: 0 }, names));
 });
+
+test("stopOnSignals: after a stop fired, dispose keeps ignoring the signals, so a late second SIGTERM cannot kill the process before it reports", async () => {
+  const script = [
+    `const { stopOnSignals } = require(${JSON.stringify(path.join(PROJECT, "src", "train", "stop.ts"))});`,
+    "const stop = stopOnSignals();",
+    "stop.signal.addEventListener('abort', () => {",
+    "  stop.dispose();",
+    "  process.kill(process.pid, 'SIGTERM');",
+    "  setTimeout(() => { console.log('alive after a second SIGTERM'); process.exit(0); }, 300);",
+    "});",
+    "process.kill(process.pid, 'SIGTERM');",
+    "setTimeout(() => {}, 5000);",
+  ].join("\n");
+  const child = spawn(process.execPath, ["--import", "tsx", "-e", script], { cwd: PROJECT, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout.on("data", (d) => (out += d));
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on("exit", (c, s) => resolve([c, s])));
+  assert.deepEqual([code, signal, out.trim()], [0, null, "alive after a second SIGTERM"]);
+});
