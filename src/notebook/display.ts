@@ -143,9 +143,13 @@ export function showHtml(html: string): void {
   emit("html", html);
 }
 
-/** Shows markdown (headings, notes computed at run time). */
+/**
+ * Shows markdown (headings, notes computed at run time), with its source as text/plain
+ * beside it: an untrusted classic notebook ignores text/markdown outputs and shows that.
+ */
 export function showMarkdown(markdown: string): void {
-  emit("markdown", markdown);
+  if (!kernelDisplayWriter()) return emit("markdown", markdown);
+  emitBundle({ data: { "text/markdown": markdown, "text/plain": markdown }, metadata: {}, transient: {} }, markdown);
 }
 
 /** A display entry that is rewritten in place while a cell runs. */

@@ -30,7 +30,8 @@ function plotlyBundlePath(root?: string): string {
 
 /**
  * The plotly.js bundle's text, minified when possible. plotly.js-dist 3 ships only the
- * unminified bundle (11 MB); every notebook and report stores it once, so it is minified
+ * unminified bundle (11 MB); each reports folder stores it once and a live kernel sends it to
+ * the page once per session, so it is minified
  * with esbuild (4.9 MB, a few seconds once) and cached in node_modules/.cache. Without
  * esbuild (an install without dev dependencies) the unminified bundle is used.
  */
@@ -53,7 +54,8 @@ export function plotlyBundle(root = projectRoot()): string {
 }
 
 /**
- * The <script> element that defines window.Plotly. The bundle's text is inlined as is; a
+ * The <script> element that defines window.Plotly (what a live kernel sends to the page, see
+ * notebookSetup). The bundle's text is inlined as is; a
  * "</script" inside it (possible in string literals) is split so it cannot end the element.
  */
 export function plotlyBundleHtml(bundle: string): string {
@@ -67,11 +69,6 @@ function scriptJson(value: unknown): string {
 
 /** File name of the plotly.js bundle in a reports folder; every report loads it by this relative path. */
 export const PLOTLY_BUNDLE_FILE = "plotly.min.js";
-
-/** The <script> element that loads the bundle from `src` (a path relative to the page). */
-export function plotlyScriptTag(src = PLOTLY_BUNDLE_FILE): string {
-  return `<script type="text/javascript" src="${escapeHtml(src)}"></script>`;
-}
 
 /** The MIME type of plotly's JSON figure (what JupyterLab, VS Code and nbviewer render natively). */
 export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
@@ -116,7 +113,7 @@ export function figureHtml(figure: PlotlyFigure, options: FigureHtmlOptions): st
 }
 
 /** The figure's title text, or "chart". */
-export function figureTitle(figure: PlotlyFigure): string {
+function figureTitle(figure: PlotlyFigure): string {
   const title = figure.layout.title;
   const text = typeof title === "string" ? title : typeof title === "object" && title !== null ? (title as { text?: unknown }).text : undefined;
   return typeof text === "string" && text.trim() ? text.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim() : "chart";

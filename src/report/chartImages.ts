@@ -27,7 +27,7 @@ const DEFAULT_IMAGE_WIDTH = 900;
 const DEFAULT_IMAGE_HEIGHT = 450;
 
 /** The first Chromium found, or null. */
-export function findChromium(candidates: readonly string[] = CHROMIUM_CANDIDATES): string | null {
+function findChromium(candidates: readonly string[] = CHROMIUM_CANDIDATES): string | null {
   return candidates.find((file) => fs.existsSync(file)) ?? null;
 }
 
@@ -45,8 +45,8 @@ export interface ChartImageRenderer {
 export async function openChartImageRenderer(bundle: string, options: { chromium?: string; log?: (line: string) => void } = {}): Promise<ChartImageRenderer | null> {
   const log = options.log ?? (() => {});
   const executablePath = options.chromium ?? findChromium();
-  if (!executablePath) {
-    log(`  chart images skipped: no Chromium (tried ${CHROMIUM_CANDIDATES.join(", ")})`);
+  if (!executablePath || !fs.existsSync(executablePath)) {
+    log(`  chart images skipped: no Chromium (tried ${options.chromium ?? CHROMIUM_CANDIDATES.join(", ")})`);
     return null;
   }
   let playwright: typeof import("playwright-core");
@@ -112,14 +112,18 @@ export async function addChartImages(notebook: NotebookDocument, renderer: Chart
 export function withoutChartImages(notebook: NotebookDocument): NotebookDocument {
   return {
     ...notebook,
-    cells: notebook.cells.map((cell) => ({
-      ...cell,
-      outputs: cell.outputs?.map((output) => {
-        const chart = chartOf(output);
-        if (!chart) return output;
-        const { "image/png": _image, ...data } = output.data ?? {};
-        return { ...output, data: { ...data, "text/html": figureHtml(chart.figure, { id: chart.id, config: chart.config }) } };
-      }),
-    })),
+    cells: notebook.cells.map((cell) =>
+      !cell.outputs
+        ? cell
+        : {
+            ...cell,
+            outputs: cell.outputs.map((output) => {
+              const chart = chartOf(output);
+              if (!chart) return output;
+              const { "image/png": _image, ...data } = output.data ?? {};
+              return { ...output, data: { ...data, "text/html": figureHtml(chart.figure, { id: chart.id, config: chart.config }) } };
+            }),
+          },
+    ),
   };
 }

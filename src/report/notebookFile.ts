@@ -89,9 +89,9 @@ export function cellErrorMessage(cell: NotebookCell): string {
 }
 
 /** Tag of the cell that sets a notebook's parameters (papermill's convention). */
-export const PARAMETERS_TAG = "parameters";
+const PARAMETERS_TAG = "parameters";
 /** Tag of the cell the runner inserts after it, overriding them for one run. */
-export const INJECTED_PARAMETERS_TAG = "injected-parameters";
+const INJECTED_PARAMETERS_TAG = "injected-parameters";
 
 /** A notebook parameter's value, written into the injected cell as a JSON literal. */
 export type ParameterValue = string | number | boolean;
