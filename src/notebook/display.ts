@@ -11,6 +11,8 @@ import type { DataFrame } from "danfojs-node";
 import type { PlotlyFigure } from "../figures/types";
 import { NOTEBOOK_CSS, type HtmlTableOptions, htmlTable } from "./html";
 import { type MimeBundle, figureBundle, plotlyBundle, plotlyBundleHtml } from "./plotly";
+import { type ChartImageRenderer, openChartImageRenderer } from "./chartImage";
+import { NOTEBOOK_ENV } from "./params";
 import { type TrainProgress, formatTrainProgress } from "../core/progress";
 
 /** The part of tslab's Display interface used here. */
@@ -61,7 +63,23 @@ function emitBundle(content: DisplayData, fallbackText: string, update = false):
 }
 
 /** Per-kernel state: the bundle is sent once, and chart ids stay unique across cells. */
-const state = globalThis as typeof globalThis & { __forgettingPlotlyShown?: boolean; __forgettingFigureCount?: number; __forgettingKernelToken?: string };
+const state = globalThis as typeof globalThis & {
+  __forgettingPlotlyShown?: boolean;
+  __forgettingFigureCount?: number;
+  __forgettingKernelToken?: string;
+  __forgettingChartImages?: Promise<ChartImageRenderer | null>;
+};
+
+/**
+ * This kernel's chart image renderer: a headless Chromium started at the first chart, kept
+ * for the session (playwright closes it when the kernel exits). Null when there is no
+ * Chromium or playwright-core, when it fails to start, or when FORGETTING_CHART_IMAGES=0.
+ */
+function chartImageRenderer(): Promise<ChartImageRenderer | null> {
+  if (process.env[NOTEBOOK_ENV.chartImages] === "0") return Promise.resolve(null);
+  state.__forgettingChartImages ??= openChartImageRenderer(plotlyBundle()).catch(() => null);
+  return state.__forgettingChartImages;
+}
 
 /**
  * A token of this kernel process. Chart ids carry it because after a kernel restart the
@@ -98,15 +116,28 @@ export function notebookSetup(): void {
 
 /**
  * Shows a plotly figure (see src/figures) as one output: interactive HTML, plotly's JSON and
- * a text line. Loads plotly.js into the page first if this session has not yet. Static images
- * are added to the saved copies by the headless runner (`forgetting notebooks`).
+ * a text line. Loads plotly.js into the page first if this session has not yet.
+ *
+ * Where a headless Chromium is available, the chart's static PNG follows a moment later: the
+ * output is replaced in place (by its display id) with the same chart plus the image, so a
+ * notebook saved from a live session shows its charts untrusted too. The cell does not wait
+ * for it. The headless runner draws the images itself after each notebook instead.
  */
 export function showFigure(figure: PlotlyFigure): void {
   if (!state.__forgettingPlotlyShown) notebookSetup();
   state.__forgettingFigureCount = (state.__forgettingFigureCount ?? 0) + 1;
   const id = `forgetting-plot-${kernelToken()}-${state.__forgettingFigureCount}`;
-  const bundle = figureBundle(figure, { id });
-  emitBundle({ ...bundle, transient: {} }, `[plotly chart ${id}; run in the forgetting-tslab kernel to see it]`);
+  const write = kernelDisplayWriter();
+  if (!write) return void console.log(`[plotly chart ${id}; run in the forgetting-tslab kernel to see it]`);
+  write({ ...figureBundle(figure, { id }), transient: { display_id: id } }, false);
+  // The writer of this cell's execution, so the update names the cell that made the chart.
+  void chartImageRenderer()
+    .then(async (renderer) => {
+      if (!renderer) return;
+      const imagePng = await renderer.render(figure);
+      write({ ...figureBundle(figure, { id, imagePng }), transient: { display_id: id } }, true);
+    })
+    .catch(() => undefined); // the chart stays as shown, without its image
 }
 
 export interface FrameHtmlOptions extends HtmlTableOptions {

@@ -22,6 +22,8 @@ export const NOTEBOOK_ENV = {
   trainDemo: "FORGETTING_TRAIN_DEMO",
   /** A JSON file with any of the keys of NotebookParamsInput; variables override it. */
   params: "FORGETTING_PARAMS",
+  /** "0" stops a kernel from drawing its charts' static images (the headless runner draws them). */
+  chartImages: "FORGETTING_CHART_IMAGES",
 } as const;
 
 /** The experiment the notebooks open when nothing is set: the one `forgetting study` makes. */

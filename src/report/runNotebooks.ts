@@ -28,7 +28,8 @@ import { type NotebookDocument, type ParameterValue, cellErrorMessage, injectPar
 import { projectRoot } from "../core/paths";
 import { KERNEL_LAUNCHER, KERNEL_NAME, findJupyterPython, registeredKernelSpec } from "./jupyter";
 import { PLOTLY_BUNDLE_FILE, plotlyBundle } from "../notebook/plotly";
-import { type ChartImageRenderer, addChartImages, chartOutputs, openChartImageRenderer, withoutChartImages } from "./chartImages";
+import { addChartImages, chartOutputs, withoutChartImages } from "./chartImages";
+import { type ChartImageRenderer, openChartImageRenderer } from "../notebook/chartImage";
 
 const NOTEBOOKS_DIR = "notebooks";
 const EXECUTE_SCRIPT = "scripts/execute_notebook.py";
@@ -194,6 +195,8 @@ export async function runNotebooks(experimentDir: string, options: RunNotebooksO
     PYDEVD_DISABLE_FILE_VALIDATION: "1",
     // For notebooks without a parameters cell; the injected cell wins where there is one.
     [NOTEBOOK_ENV.experiment]: absExperiment,
+    // The runner draws the charts' images itself once a notebook is done (see addChartImages).
+    [NOTEBOOK_ENV.chartImages]: "0",
     ...options.env,
   };
   // Project-relative where possible, so the reports print no path of this machine.

@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { BrowserContext } from "playwright-core";
-import { HEADLESS_CHROMIUM_FLAGS } from "../../src/report/chartImages";
+import { HEADLESS_CHROMIUM_FLAGS } from "../../src/notebook/chartImage";
 
 export const CHROMIUM = "/usr/bin/chromium";
 

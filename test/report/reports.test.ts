@@ -203,7 +203,7 @@ test("the saved .ipynb copies show every chart in a live, untrusted Jupyter Note
   }
 });
 
-test("a saved notebook run again in a live Jupyter session draws its charts interactively and saves without plotly.js", { timeout: 300_000 }, async (t) => {
+test("a saved notebook run again in a live Jupyter session draws its charts interactively, gets their images from the kernel, and saves without plotly.js", { timeout: 300_000 }, async (t) => {
   if (skipIfMissing(t, notebooksMissingReason ?? chromiumMissing() ?? jupyterNotebookMissing())) return;
   const served = path.join(outputDir, "served-live");
   fs.rmSync(served, { recursive: true, force: true });
@@ -225,13 +225,19 @@ test("a saved notebook run again in a live Jupyter session draws its charts inte
     await page.screenshot({ path: path.join(outputDir, "screenshots", `${name}.jupyter-live.png`), fullPage: true });
     assert.equal(seen.charts, expected, "chart outputs after the run");
     assert.equal(seen.svgs, expected, "charts drawn by plotly.js in the live session");
+    // The kernel's headless Chromium sends each chart's PNG after it (an update of the output).
+    const imagesInModel = "Jupyter.notebook.get_cells().flatMap((c) => (c.output_area ? c.output_area.outputs : [])).filter((o) => o.data && o.data['image/png']).length";
+    await page.waitForFunction(`${imagesInModel} >= ${expected}`, undefined, { timeout: 60_000 }).catch(() => undefined);
+    assert.equal(await page.evaluate<number>(imagesInModel), expected, "chart images sent by the live kernel");
     await page.evaluate("Jupyter.notebook.save_notebook()");
     await page.waitForFunction("!Jupyter.notebook.dirty", undefined, { timeout: 30_000 });
     await page.close();
     const bundle = plotlyBundle();
     const saved = fs.readFileSync(path.join(served, `${name}.ipynb`), "utf8");
     assert.ok(!saved.includes(bundle.slice(bundle.length / 2, bundle.length / 2 + 300)), "the saved notebook does not hold plotly.js");
-    assert.equal(chartOutputsOf(JSON.parse(saved) as NotebookDocument).length, expected, "the saved notebook keeps its chart outputs");
+    const savedCharts = chartOutputsOf(JSON.parse(saved) as NotebookDocument);
+    assert.equal(savedCharts.length, expected, "the saved notebook keeps its chart outputs");
+    assert.ok(savedCharts.every((output) => typeof output.data?.["image/png"] === "string"), "and each with its image");
   } finally {
     await browser.close();
     await jupyter.stop();
