@@ -281,8 +281,14 @@ export async function runNotebooks(experimentDir: string, options: RunNotebooksO
       const notebook = readNotebook(staging);
       fs.rmSync(staging, { force: true });
       if (chartOutputs(notebook).length > 0) {
-        if (renderer === undefined) renderer = await openChartImageRenderer(bundle, { chromium: options.chromium, log });
-        if (renderer) await addChartImages(notebook, renderer);
+        // Images are a convenience of the saved copies: a browser that fails only loses them.
+        if (renderer === undefined) {
+          renderer = await openChartImageRenderer(bundle, { chromium: options.chromium, log }).catch((err: Error) => {
+            log(`  chart images skipped: Chromium did not start: ${err.message.split("\n")[0]}`);
+            return null;
+          });
+        }
+        if (renderer) await addChartImages(notebook, renderer).catch((err: Error) => log(`  chart images of ${entry.ipynb} incomplete: ${err.message.split("\n")[0]}`));
       }
       writeFileAtomic(executed, notebookJson(notebook));
       const shown = withoutChartImages(notebook);

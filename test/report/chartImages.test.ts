@@ -75,3 +75,9 @@ test("addChartImages(notebook, renderer) stores plotly.js's PNG of each chart as
   assert.deepEqual(shown.cells[0].outputs?.[1], notebook.cells[0].outputs?.[1]);
   assert.deepEqual(shown.cells[1], notebook.cells[1]);
 });
+
+test("openChartImageRenderer(bundle, { chromium }) is null, with the reason logged, when that browser is absent", async () => {
+  const lines: string[] = [];
+  assert.equal(await openChartImageRenderer("", { chromium: "/nonexistent/chromium", log: (line) => lines.push(line) }), null);
+  assert.deepEqual(lines, ["  chart images skipped: no Chromium (tried /nonexistent/chromium)"]);
+});
