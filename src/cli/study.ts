@@ -20,7 +20,7 @@ import { writeJsonAtomic } from "../core/atomic";
 import { type ExperimentConfig, experimentSeeds } from "../config/experiment";
 import { scanExperiment } from "../runs/scan";
 import type { TrainConfig } from "../config/train";
-import { NotebookCellError, runNotebooks } from "../report/runNotebooks";
+import { NotebookCellError, type ReportCode, VALID_REPORT_CODE, runNotebooks } from "../report/runNotebooks";
 import { experimentSummary } from "../report/summary";
 import { type CliCommand, type ParsedOptions, jsonObjectOption, optionTakesFile } from "./args";
 import { EXECUTOR_OPTIONS, baseConfigFromOptions, baseConfigOptions, executorFromOptions, parseFractionList, reportSlurmSubmission, sweepAndReport } from "./sweep";
@@ -122,6 +122,7 @@ export const command: CliCommand = {
     "noise-fractions": { type: "string-list", help: "label noise: fractions of labels flipped", default: ["0.1", "0.2"] },
     "follow-up-seeds": { type: "integer", help: "seeds of each follow-up variant", default: 2, min: 1 },
     notebooks: { type: "boolean", help: "execute the notebooks into HTML reports (needs `forgetting setup`)", default: true },
+    "report-code": { type: "string", help: "code cells in the HTML reports: shown, hidden, or both (adds <name>.no-code.html)", default: "shown", choices: VALID_REPORT_CODE },
   },
   async run(options) {
     const started = performance.now();
@@ -190,7 +191,7 @@ export const command: CliCommand = {
     if (options.notebooks) {
       t = performance.now();
       try {
-        const result = await runNotebooks(experimentDir, { summary: experimentSummary });
+        const result = await runNotebooks(experimentDir, { summary: experimentSummary, code: options["report-code"] as ReportCode });
         console.log(`study: ${result.entries.length} notebook reports in ${since(t)} s`);
         console.log(`study: done in ${since(started)} s. Open the reports: ${result.index}`);
       } catch (err) {

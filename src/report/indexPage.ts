@@ -10,6 +10,8 @@ export interface ReportEntry {
   title: string;
   /** File names relative to the reports folder. */
   html: string;
+  /** The report without code cells, when both forms were exported. */
+  htmlWithoutCode?: string;
   ipynb: string;
   /** "earlier run": not executed this time, its report is from a previous run. */
   status: "ok" | "failed" | "not run" | "earlier run";
@@ -44,7 +46,8 @@ export interface ReportIndexInput {
 /** Builds index.html. */
 export function reportIndexHtml(input: ReportIndexInput): string {
   const rows = input.entries.map((entry, i) => {
-    const link = entry.status === "not run" ? escapeHtml(entry.title) : `<a href="${escapeHtml(entry.html)}">${escapeHtml(entry.title)}</a>`;
+    const withoutCode = entry.htmlWithoutCode ? ` (<a href="${escapeHtml(entry.htmlWithoutCode)}">without code</a>)` : "";
+    const link = entry.status === "not run" ? escapeHtml(entry.title) : `<a href="${escapeHtml(entry.html)}">${escapeHtml(entry.title)}</a>${withoutCode}`;
     const notebook = entry.status === "not run" ? "" : `<a href="${escapeHtml(entry.ipynb)}">.ipynb</a>`;
     const seconds = entry.seconds === undefined ? "" : `${entry.seconds.toFixed(1)} s`;
     const error = entry.error ? `<pre class="error">${escapeHtml(entry.error)}</pre>` : "";
