@@ -19,7 +19,7 @@ import { ValueError } from "../core/errors";
 import { writeJsonAtomic } from "../core/atomic";
 import { type ExperimentConfig, experimentSeeds } from "../config/experiment";
 import { scanExperiment } from "../runs/scan";
-import type { TrainConfig } from "../config/train";
+import { DEFAULT_RECORDS, type TrainConfig } from "../config/train";
 import { NotebookCellError, runNotebooks } from "../report/runNotebooks";
 import { experimentSummary } from "../report/summary";
 import type { CliCommand, ParsedOptions } from "./args";
@@ -45,6 +45,8 @@ export const STUDY_BASE_CONFIG: Partial<TrainConfig> = {
   momentum: 0.5,
   schedule: "warmup-cosine",
   warmupEpochs: 1,
+  // Loss, margin, true-class probability, EL2N and the predicted class: the scores of notebook 06.
+  ...DEFAULT_RECORDS,
 };
 
 /** Seconds since `start` (a performance.now() value), one decimal. */
