@@ -92,7 +92,8 @@ export function defaultEl2nEpochs(nEpochs: number): number[] {
 /** Records of one run that scores are computed from; every float record is [nEpochs, nExamples]. */
 export interface RunRecords {
   stats: ExampleStats;
-  record: CorrectRecord;
+  /** The correctness record, needed with prob (correctness of the data map). */
+  record?: CorrectRecord;
   loss?: Float32Array;
   margin?: Float32Array;
   prob?: Float32Array;
@@ -111,7 +112,7 @@ export function runScores(run: RunRecords, options: { el2nEpochs?: readonly numb
   scores.forgetting = Float32Array.from(forgetting, (s, i) => (presented[i] ? s : NaN));
   scores["first-learned"] = Float32Array.from(stats.firstLearnedEpoch, (e, i) => (!presented[i] ? NaN : e === NEVER_LEARNED_EPOCH ? nEpochs + 1 : e));
   if (run.margin) scores.aum = areaUnderMargin(run.margin, nExamples, { presented });
-  if (run.prob) {
+  if (run.prob && run.record) {
     const map = dataMap(run.prob, run.record, { presented });
     scores.confidence = map.confidence;
     scores.variability = map.variability;

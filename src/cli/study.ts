@@ -14,6 +14,7 @@ import { analyzeExperiment } from "../analysis/experiment";
 import { formatSummary, summarizeAnalysis } from "../analysis/summary";
 import { createNoiseStudy } from "../experiments/noise";
 import { createRemovalStudy } from "../experiments/removal";
+import { type ScoreName, VALID_SCORES } from "../analysis/scores";
 import { writeExports } from "../analysis/exports";
 import { ValueError } from "../core/errors";
 import { writeJsonAtomic } from "../core/atomic";
@@ -113,6 +114,7 @@ export const command: CliCommand = {
     ...EXECUTOR_OPTIONS,
     "follow-ups": { type: "boolean", help: "also run the removal and label-noise experiments", default: true },
     "remove-fractions": { type: "string-list", help: "removal: fractions of the training set removed", default: ["0.25", "0.5"] },
+    "removal-scores": { type: "string-list", help: "removal: scores whose n easiest are removed, each beside the random control (forgetting: the least forgotten)", choices: VALID_SCORES, default: ["forgetting", "aum", "confidence", "variability", "el2n", "loss"] },
     "noise-fractions": { type: "string-list", help: "label noise: fractions of labels flipped", default: ["0.1", "0.2"] },
     "follow-up-seeds": { type: "integer", help: "seeds of each follow-up variant", default: 2, min: 1 },
     notebooks: { type: "boolean", help: "execute the notebooks into HTML reports (needs `forgetting setup`)", default: true },
@@ -147,6 +149,7 @@ export const command: CliCommand = {
             // Of the examples the runs trained on (a trainFirst or removeIds subset, else all).
             fractions: removeFractions,
             seeds: options["follow-up-seeds"] as number,
+            rankBy: options["removal-scores"] as ScoreName[],
           });
           const noiseDir = createNoiseStudy({ outputsRoot, name: `${name}${NOISE_SUFFIX}`, base, fractions: noiseFractions, epochs: largest, seeds: options["follow-up-seeds"] as number });
           console.log(`study: follow-ups: removal (${removeFractions.join(", ")} of the training set, least forgotten vs random) and label noise (${noiseFractions.join(", ")}), ${largest} epochs`);
