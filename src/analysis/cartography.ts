@@ -62,7 +62,7 @@ export function standInLogits(prob: number, predicted: number, gold: number, nCl
 }
 
 /** The files of a run in cartography's layout: relative path -> contents. */
-export function cartographyFiles(
+function cartographyFiles(
   run: { prob: Float32Array; predicted: ArrayLike<number>; presented: Uint8Array; nEpochs: number; nExamples: number },
   labels: ArrayLike<number>,
   nClasses: number,

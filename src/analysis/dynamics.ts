@@ -45,7 +45,7 @@ export interface ScoreComparisonRow {
 }
 
 /** The removal variant of a score: the n easiest by it (forgetting: the paper's least forgotten). */
-export function removalMethodOf(score: ScoreName): { method: string; score?: ScoreName } {
+function removalMethodOf(score: ScoreName): { method: string; score?: ScoreName } {
   return score === "forgetting" ? { method: "least-forgotten" } : { method: "easiest", score };
 }
 
@@ -66,7 +66,7 @@ export function noiseScoreAucs(studyDir: string, options: { el2nEpochs?: readonl
       seeds++;
     }
     const auc: Partial<Record<ScoreName, number>> = {};
-    for (const name of VALID_SCORES) if (sums[name] !== undefined) auc[name] = sums[name]! / seeds;
+    for (const name of VALID_SCORES) if (sums[name] !== undefined) auc[name] = sums[name] / seeds;
     return { labelNoise: Number(variant.meta?.labelNoise), auc, seeds };
   });
 }

@@ -20,7 +20,7 @@
  * higher value means a harder example (more forgotten, higher loss), -1 when lower does (low
  * margin, low confidence). Noise detection and "the n easiest" use that direction.
  */
-import { ValueError, checkOneOf, checkSameLength } from "../core/errors";
+import { ValueError, checkSameLength } from "../core/errors";
 import { Random } from "../core/random";
 import { type CorrectRecord } from "../runs/record";
 import { type ExampleStats, NEVER_LEARNED_EPOCH } from "../runs/stats";
@@ -43,12 +43,6 @@ export const SCORE_HARDNESS: Record<ScoreName, 1 | -1> = {
   el2n: 1,
   loss: 1,
 };
-
-/** Checks a score name at an edge (CLI option, notebook parameter). */
-export function checkScoreName(who: string, name: unknown): ScoreName {
-  checkOneOf(who, name, VALID_SCORES);
-  return name as ScoreName;
-}
 
 /** Scores of one run or of a budget's seeds: only those its records allow (no prob.f32, no data map). */
 export type Scores = Partial<Record<ScoreName, Float32Array>>;

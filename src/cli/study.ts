@@ -27,7 +27,8 @@ import type { CliCommand, ParsedOptions } from "./args";
 import { EXECUTOR_OPTIONS, baseConfigFromOptions, baseConfigOptions, executorFromOptions, parseFractionList, reportSlurmSubmission, sweepAndReport } from "./sweep";
 import { type SlurmResources, submitSlurmStudyJob, submitSlurmSweep } from "../experiments/slurm";
 import { projectRoot } from "../core/paths";
-import { NOISE_SUFFIX, REMOVAL_SUFFIX } from "../runs/layout";
+import { NOISE_SUFFIX, REMOVAL_SUFFIX, followUpStudies } from "../runs/layout";
+import { scoreComparisonOfStudies } from "../analysis/dynamics";
 import { writeExperimentConfig } from "../runs/experiment";
 
 /**
@@ -180,6 +181,10 @@ export const command: CliCommand = {
     const analysisDir = path.join(experimentDir, "analysis");
     writeJsonAtomic(path.join(analysisDir, "summary.json"), summary);
     const exported = writeExports(analysis, analysisDir);
+    // The score comparison of notebook 06: stability of the largest budget, noise AUC and removal from the follow-ups.
+    const comparison = scoreComparisonOfStudies(analysis.dynamics[analysis.dynamics.length - 1].stability, followUpStudies(experimentDir));
+    writeJsonAtomic(path.join(analysisDir, "score-comparison.json"), comparison);
+    exported.push(path.join(analysisDir, "score-comparison.json"));
     console.log(["", ...formatSummary(summary), ""].join("\n"));
     console.log(`study: analysis written to ${analysisDir} (${exported.length + 1} files) in ${since(t)} s`);
 
