@@ -153,7 +153,7 @@ export const command: CliCommand = {
             rankBy: options["removal-scores"] as ScoreName[],
           });
           const noiseDir = createNoiseStudy({ outputsRoot, name: `${name}${NOISE_SUFFIX}`, base, fractions: noiseFractions, epochs: largest, seeds: options["follow-up-seeds"] as number });
-          console.log(`study: follow-ups: removal (${removeFractions.join(", ")} of the training set, least forgotten vs random) and label noise (${noiseFractions.join(", ")}), ${largest} epochs`);
+          console.log(`study: follow-ups: removal (${removeFractions.join(", ")} of the training set, the easiest by ${(options["removal-scores"] as string[]).join(", ")} vs random) and label noise (${noiseFractions.join(", ")}), ${largest} epochs`);
           return [removalDir, noiseDir];
         }
       : null;

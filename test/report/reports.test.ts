@@ -1,6 +1,6 @@
 /**
  * End to end: a small digits study (2 budgets x 2 seeds, a removal and a label-noise
- * study), the five notebooks executed headless on the project kernel, then the exported
+ * study), the six notebooks executed headless on the project kernel, then the exported
  * HTML opened in headless Chromium. Screenshots go to .test-output/reports/screenshots/.
  * Skips with a reason when Jupyter, the registered kernel, the build or Chromium is absent
  * (fails with it in strict mode: see ../requirements.ts).
@@ -61,10 +61,10 @@ before(async () => {
   await trainAll(createNoiseStudy({ outputsRoot, name: "tiny-study-noise", base, fractions: [0.2], epochs: 3, seeds: 1 }));
 });
 
-test("runNotebooks(experimentDir) executes the five notebooks and writes .ipynb, .html and index.html", { timeout: 600_000 }, async (t) => {
+test("runNotebooks(experimentDir) executes the six notebooks and writes .ipynb, .html and index.html", { timeout: 600_000 }, async (t) => {
   if (skipIfMissing(t, notebooksMissingReason)) return;
   const result = await runNotebooks(experimentDir, { summary: experimentSummary, log: () => {} });
-  const names = ["01-data-eda", "02-train-one-run", "03-forgetting-one-run", "04-seed-intersection", "05-follow-ups"];
+  const names = ["01-data-eda", "02-train-one-run", "03-forgetting-one-run", "04-seed-intersection", "05-follow-ups", "06-training-dynamics"];
   assert.deepEqual(result.entries.map((e) => [e.ipynb, e.status]), names.map((n) => [`${n}.ipynb`, "ok"]));
   for (const name of names) {
     assert.ok(fs.statSync(path.join(reportsDir, `${name}.html`)).size > 1_000_000, `${name}.html holds the plotly bundle`);
@@ -94,6 +94,7 @@ test("the exported reports render in headless Chromium: every chart drawn, table
     "03-forgetting-one-run": { charts: 2, tables: 2, images: 1 },
     "04-seed-intersection": { charts: 7, tables: 3, images: 1 },
     "05-follow-ups": { charts: 2, tables: 3, images: 0 },
+    "06-training-dynamics": { charts: 2, tables: 1, images: 0 },
     index: { charts: 0, tables: 2, images: 0 },
   };
   const browser = await openBrowser();
