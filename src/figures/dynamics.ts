@@ -180,7 +180,7 @@ export function scoreComparisonFigure(rows: readonly ScoreComparisonRow[], optio
       xaxis: axis("score", { domain: [0, 0.55] }),
       yaxis: axis("Spearman rho / ROC AUC", { range: [0, 1] }),
       xaxis2: axis("score", { domain: [0.65, 1], anchor: "y2" }),
-      yaxis2: axis("test accuracy: easiest removed minus random (pp)", { anchor: "x2" }),
+      yaxis2: axis("easiest minus random removed (pp)", { anchor: "x2" }),
       legend: { orientation: "h", y: -0.3 },
       margin: { l: 60, r: 20, t: 50, b: 120 },
     }),
