@@ -71,10 +71,10 @@ function correctnessColor(k: number): string {
  * The data map: one marker per example at (variability, confidence), one trace per
  * correctness group (cartography's hue), hover with exampleId, label and every score.
  * @param options.maxPoints at most this many points (a seeded uniform sample, as cartography
- *   samples 25,000); default 25,000.
+ *   samples 25,000 for its plots); default 10,000, which an SVG chart draws smoothly.
  */
 export function dataMapFigure(points: readonly DataMapPoint[], options: { title?: string; maxPoints?: number; seed?: number } = {}): PlotlyFigure {
-  const maxPoints = options.maxPoints ?? 25_000;
+  const maxPoints = options.maxPoints ?? 10_000;
   let shown = points.filter((p) => Number.isFinite(p.confidence) && Number.isFinite(p.variability));
   const total = shown.length;
   if (shown.length > maxPoints) {
@@ -89,7 +89,8 @@ export function dataMapFigure(points: readonly DataMapPoint[], options: { title?
     if (members.length === 0) return;
     const series = `correctness ${group.toFixed(1)}`;
     data.push({
-      type: "scattergl",
+      // SVG ("scatter", not WebGL): drawn in every browser and headless renderer; the sample cap keeps it light.
+      type: "scatter",
       mode: "markers",
       name: `${series} (${members.length})`,
       x: members.map((p) => p.variability),
