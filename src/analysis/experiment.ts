@@ -183,7 +183,7 @@ export interface AnalyzeExperimentOptions {
   onProgress?: (done: number, total: number, runId: string) => void;
   /** Seed of every budget's ranking order inside ties (see forgettingRanking); default 0. */
   tieSeed?: number;
-  /** 1-based epochs EL2N is averaged over; default defaultEl2nEpochs(budget) per budget. */
+  /** 1-based epochs EL2N is averaged over, those within each budget (none within it: the default); default defaultEl2nEpochs(budget) per budget. */
   el2nEpochs?: number[];
 }
 
@@ -211,7 +211,8 @@ export function analyzeExperiment(scan: ExperimentScan, options: AnalyzeExperime
     const maps: DataMap[] = [];
     const perSeed: Scores[] = [];
     const predicted: (Uint8Array | Uint16Array)[] = [];
-    const el2nEpochs = options.el2nEpochs?.filter((e) => e <= budget) ?? defaultEl2nEpochs(budget);
+    const chosen = options.el2nEpochs?.filter((e) => e <= budget);
+    const el2nEpochs = chosen?.length ? chosen : defaultEl2nEpochs(budget);
     for (const run of runs) {
       const presented = presentedMask(run.manifest);
       // Streamed from the file: the whole record is only loaded when the float records need it.

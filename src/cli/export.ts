@@ -24,7 +24,7 @@ export const command: CliCommand = {
   async run(options, positionals) {
     const { scan, outDir } = scanFromOptions("export", options, positionals);
     for (const l of scan.leftOut) console.error(`left out ${l.folder}: ${l.reason}: ${l.detail}`);
-    const written = writeExports(analyzeExperiment(scan, { tieSeed: options["tie-seed"] as number }), outDir);
+    const written = writeExports(analyzeExperiment(scan, { tieSeed: options["tie-seed"] as number, el2nEpochs: options["el2n-epochs"] as number[] | undefined }), outDir);
     const largest = scan.budgets[scan.budgets.length - 1];
     if (options.cartography && largest) {
       for (const run of largest.runs) {
