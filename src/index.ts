@@ -23,6 +23,7 @@ export {
   type DatasetName,
   type DatasetRef,
   type FloatRecordName,
+  type FloatStorage,
   type ModelName,
   type ScheduleName,
   type TrackingMode,
@@ -34,6 +35,7 @@ export {
   VALID_AUGMENTATIONS,
   VALID_DATASETS,
   VALID_FLOAT_RECORDS,
+  VALID_FLOAT_STORAGES,
   VALID_MODELS,
   VALID_PRESETS,
   VALID_SCHEDULES,
@@ -71,13 +73,16 @@ export {
   CORRECT_FILE,
   EXPERIMENT_FILE,
   FLOAT_RECORDS,
+  FLOAT_STORAGE,
   LOG_COLUMNS,
   MANIFEST_FILE,
+  floatRecordFile,
   followUpStudies,
+  predictedFile,
   runDir,
 } from "./runs/layout";
 export { readManifest } from "./runs/manifest";
-export { type CorrectRecord, correctAt, readCorrectRecord, readFloatRecord } from "./runs/record";
+export { type CorrectRecord, correctAt, readCorrectRecord, readFloatRecord, readPredictedRecord } from "./runs/record";
 export { type ExampleStats, NEVER_LEARNED_EPOCH, exampleStats, exampleStatsFromFile } from "./runs/stats";
 export { experimentDataset, readExperimentConfig, writeExperimentConfig } from "./runs/experiment";
 export {
@@ -118,10 +123,29 @@ export { classCounts, consistentlyNeverLearned, countCommon, countMembers, inter
 export { type RemovalMethod, VALID_REMOVAL_METHODS, averageRanks, forgettingRanking, forgettingScores, pairwiseMatrix, removalIds, spearman, spearmanMatrix } from "./analysis/ranks";
 export { integerHistogram } from "./analysis/histograms";
 export { type DataMap, dataMap, meanDataMap } from "./analysis/dataMap";
-export { type BudgetAnalysis, type ExperimentAnalysis, analyzeBudget, analyzeExperiment } from "./analysis/experiment";
+export {
+  type RunRecords,
+  type ScoreName,
+  type Scores,
+  SCORE_HARDNESS,
+  VALID_SCORES,
+  areaUnderMargin,
+  confusionCounts,
+  defaultEl2nEpochs,
+  easiestFirst,
+  meanOverEpochs,
+  meanScores,
+  mostFrequentWrongClass,
+  noiseAuc,
+  runScores,
+  scoreStability,
+} from "./analysis/scores";
+export { type RunDynamics, type ScoreComparisonRow, noiseScoreAucs, readRunDynamics, scoreComparison, scoreComparisonOfStudies, scoreComparisonTable } from "./analysis/dynamics";
+export { standInLogits, writeCartography } from "./analysis/cartography";
+export { type BudgetAnalysis, type BudgetDynamics, type ExperimentAnalysis, analyzeBudget, analyzeExperiment } from "./analysis/experiment";
 export { type ResultsRow, resultsTable } from "./analysis/results";
 export { type AnalysisSummary, formatSummary, summarizeAnalysis } from "./analysis/summary";
-export { exampleTableCsv, neverLearnedBudgetsByExample, neverLearnedByClass, writeExports } from "./analysis/exports";
+export { exampleTableCsv, neverLearnedBudgetsByExample, neverLearnedByClass, scoresTableCsv, writeExports } from "./analysis/exports";
 export { type GroupForgetting, type NoiseComparison, type NoiseRunResult, type NoiseVariantResult, type RemovalResultRow, noiseComparison, noiseHistograms, noiseResults, removalResults, rocAuc } from "./analysis/followUps";
 
 /** Frames (danfo tables) and figures (plotly), pure builders for the notebooks and reports. */
@@ -133,6 +157,7 @@ export { trainingCurvesFigure } from "./figures/training";
 export { firstLearnedFigure, forgettingEventsFigure } from "./figures/forgetting";
 export { nestingFigure, neverLearnedPerBudgetFigure, pairwiseStabilityFigure, perClassFigure, seedMatrixFigure } from "./figures/seeds";
 export { labelNoiseFigure, removalCurveFigure } from "./figures/followUps";
+export { type DataMapPoint, dataMapFigure, dataMapPointsOf, scoreComparisonFigure } from "./figures/dynamics";
 
 /** Notebook display helpers and parameters. */
 export { notebookSetup, progressDisplay, showFigure, showFrame, showHtml, showMarkdown, showTable, trainingProgress } from "./notebook/display";

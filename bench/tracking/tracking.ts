@@ -1,7 +1,9 @@
 /**
- * Cost of forgetting tracking: training-step time with tracking off, "presentation" and
- * "eval", as ratios to untracked, median of 5 repetitions (targets: presentation <= 1.03,
- * eval <= 1.45).
+ * Cost of forgetting tracking: training-step time with tracking off, "presentation",
+ * "presentation" with the default records (loss, margin, prob, el2n and the predicted class:
+ * DEFAULT_RECORDS of the presets) and "eval", as ratios to untracked, median of 5 repetitions
+ * (targets: presentation and presentation + records <= 1.03, eval <= 1.45). The tracked modes
+ * also hand their rows to a ForgettingTracker, as the training loop does.
  *
  *   node --import tsx bench/tracking/tracking.ts [--backend wasm] [--reps 5] [--models mnist-cnn,resnet20-cifar]
  *
@@ -20,10 +22,18 @@ import { buildModel } from "../../src/models";
 import { Random } from "../../src/core/random";
 import { type StepTracking, trainStep } from "../../src/train/loop";
 import { Sgd } from "../../src/train/sgd";
-import { type ModelName } from "../../src/config/train";
+import { ForgettingTracker } from "../../src/train/tracker";
+import { DEFAULT_RECORDS, type FloatRecordName, type ModelName } from "../../src/config/train";
 
 const SEED = 1337;
-const MODES: StepTracking[] = ["off", "presentation", "eval"];
+/** Each mode: what the step computes and reads back. */
+const MODE_SETTINGS: Record<string, { tracking: StepTracking; floats: FloatRecordName[]; predicted: boolean }> = {
+  off: { tracking: "off", floats: [], predicted: false },
+  presentation: { tracking: "presentation", floats: [], predicted: false },
+  "presentation+records": { tracking: "presentation", floats: DEFAULT_RECORDS.recordFloats, predicted: DEFAULT_RECORDS.recordPredicted },
+  eval: { tracking: "eval", floats: [], predicted: false },
+};
+const MODES = Object.keys(MODE_SETTINGS);
 
 /** Per model: input shape, batch size and timed steps per repetition (sized for a 2-core CPU). */
 const SETUPS: Record<string, { inputShape: [number, number, number]; batchSize: number; steps: number }> = {
@@ -60,18 +70,27 @@ async function benchModel(name: ModelName, reps: number) {
   );
   const batch = randomBatch(setup.inputShape, setup.batchSize, nClasses);
   // A tiny lr keeps the weights (and so the work) steady across thousands of steps.
-  const step = async (tracking: StepTracking) => {
-    const out = trainStep(model, optimizer, batch, { lr: 1e-4, tracking, floats: [], nClasses });
-    await out.data();
+  const trackers = Object.fromEntries(MODES.map((mode) => [mode, new ForgettingTracker(setup.batchSize, MODE_SETTINGS[mode].floats, { predictedClasses: MODE_SETTINGS[mode].predicted ? nClasses : undefined })]));
+  const step = async (mode: string) => {
+    const { tracking, floats, predicted } = MODE_SETTINGS[mode];
+    const out = trainStep(model, optimizer, batch, { lr: 1e-4, tracking, floats, predicted, nClasses });
+    const values = (await out.data()) as Float32Array;
     out.dispose();
+    if (tracking === "off") return;
+    // What the loop does with the rows: one tracker row per example (a new epoch each step here).
+    const b = setup.batchSize;
+    const tracker = trackers[mode];
+    tracker.startEpoch();
+    const rows = Object.fromEntries(floats.map((name, f) => [name, values.subarray((2 + f) * b, (3 + f) * b)]));
+    tracker.add(batch.exampleIds, values.subarray(0, b), rows, predicted ? values.subarray((2 + floats.length) * b, (3 + floats.length) * b) : undefined);
   };
   for (const mode of MODES) for (let i = 0; i < 2; i++) await step(mode); // warm-up, not timed
   // Wall time and this process's CPU time (user + system) per step, per repetition.
-  const wallMs: Record<string, number[]> = { off: [], presentation: [], eval: [] };
-  const cpuMs: Record<string, number[]> = { off: [], presentation: [], eval: [] };
+  const wallMs: Record<string, number[]> = Object.fromEntries(MODES.map((mode) => [mode, []]));
+  const cpuMs: Record<string, number[]> = Object.fromEntries(MODES.map((mode) => [mode, []]));
   for (let r = 0; r < reps; r++) {
-    const wall: Record<string, number> = { off: 0, presentation: 0, eval: 0 };
-    const cpu: Record<string, number> = { off: 0, presentation: 0, eval: 0 };
+    const wall: Record<string, number> = Object.fromEntries(MODES.map((mode) => [mode, 0]));
+    const cpu: Record<string, number> = Object.fromEntries(MODES.map((mode) => [mode, 0]));
     for (let i = 0; i < setup.steps; i++) {
       // Modes alternate step by step, in a rotating order, so load changes hit all alike.
       for (let k = 0; k < MODES.length; k++) {

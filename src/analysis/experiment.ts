@@ -17,9 +17,10 @@
  */
 import { ValueError } from "../core/errors";
 import { type ExampleStats, exampleStatsFromFile } from "../runs/stats";
-import { readFloatRecord } from "../runs/record";
-import { type ExperimentScan, loadRunRecord, presentedMask, readLogColumns, readRunExamples } from "../runs/scan";
+import { type ExperimentScan, presentedMask, readLogColumns, readRunExamples } from "../runs/scan";
 import { type DataMap, dataMap, meanDataMap } from "./dataMap";
+import { readRunDynamics } from "./dynamics";
+import { type ScoreName, type Scores, confusionCounts, defaultEl2nEpochs, meanScores, mostFrequentWrongClass, runScores, scoreStability } from "./scores";
 import { integerHistogram } from "./histograms";
 import { type ForgettingRanking, forgettingRanking, forgettingScores, pairwiseMatrix, spearmanMatrix } from "./ranks";
 import { type ResultsRow, type RunAccuracy, resultsTable } from "./results";
@@ -152,6 +153,8 @@ export interface ExperimentAnalysis {
   budgets: BudgetAnalysis[];
   /** Per budget (same order): data map averaged over seeds, when every run has prob.f32. */
   dataMaps: (DataMap | null)[];
+  /** Per budget (same order): the training-dynamics scores of its seeds (./scores.ts). */
+  dynamics: BudgetDynamics[];
   /** Nesting of the never-learned-in-all-seeds sets, budgets in ascending order. */
   nesting: Nesting;
   /** [nBudgets][nExamples] never learned in all seeds of every budget up to this one. */
@@ -159,11 +162,29 @@ export interface ExperimentAnalysis {
   results: ResultsRow[];
 }
 
+/** The scores of one budget's seeds. */
+export interface BudgetDynamics {
+  /** Per seed (BudgetAnalysis.seeds order) every score its records allow. */
+  perSeed: Scores[];
+  /** Mean over seeds of each score every seed has; NaN outside presentedAll. */
+  mean: Scores;
+  /** Mean pairwise Spearman per score over presentedAll. */
+  stability: Partial<Record<ScoreName, number>>;
+  /** The 1-based epochs EL2N was taken at. */
+  el2nEpochs: number[];
+  /** When every seed recorded predicted classes: each example's most frequent wrong class over seeds and epochs (-1: never wrong) and its count. */
+  wrongClass: { mostFrequent: Int32Array; count: Int32Array } | null;
+  /** [nClasses][nClasses] the never-learned-in-all-seeds set by true class (rows) and most frequent wrong class (columns); null without predicted classes or labels. */
+  neverLearnedConfusion: number[][] | null;
+}
+
 export interface AnalyzeExperimentOptions {
   /** Called after each run is read: (runs done, runs total, runId). */
   onProgress?: (done: number, total: number, runId: string) => void;
   /** Seed of every budget's ranking order inside ties (see forgettingRanking); default 0. */
   tieSeed?: number;
+  /** 1-based epochs EL2N is averaged over, those within each budget (none within it: the default); default defaultEl2nEpochs(budget) per budget. */
+  el2nEpochs?: number[];
 }
 
 /**
@@ -182,23 +203,47 @@ export function analyzeExperiment(scan: ExperimentScan, options: AnalyzeExperime
 
   const budgets: BudgetAnalysis[] = [];
   const dataMaps: (DataMap | null)[] = [];
+  const dynamics: BudgetDynamics[] = [];
   const accuracies: RunAccuracy[] = [];
   let done = 0;
   for (const { budget, seeds, runs } of scan.budgets) {
     const statsPerSeed = [];
     const maps: DataMap[] = [];
+    const perSeed: Scores[] = [];
+    const predicted: (Uint8Array | Uint16Array)[] = [];
+    const chosen = options.el2nEpochs?.filter((e) => e <= budget);
+    const el2nEpochs = chosen?.length ? chosen : defaultEl2nEpochs(budget);
     for (const run of runs) {
       const presented = presentedMask(run.manifest);
-      // Streamed from the file: the whole record is only loaded when a data map needs it.
-      statsPerSeed.push(exampleStatsFromFile(run.dir, nExamples, budget, { presented }));
-      if (run.manifest.floatRecords.includes("prob")) {
-        maps.push(dataMap(readFloatRecord(run.dir, "prob", nExamples, budget), loadRunRecord(run), { presented }));
+      // Streamed from the file: the whole record is only loaded when the float records need it.
+      if (run.manifest.floatRecords.length === 0 && !run.manifest.config.recordPredicted) {
+        const stats = exampleStatsFromFile(run.dir, nExamples, budget, { presented });
+        statsPerSeed.push(stats);
+        perSeed.push(runScores({ stats }));
+      } else {
+        const records = readRunDynamics(run.dir, run.manifest, budget);
+        statsPerSeed.push(records.stats);
+        perSeed.push(runScores(records, { el2nEpochs }));
+        if (records.prob) maps.push(dataMap(records.prob, records.record, { presented }));
+        if (records.predicted) predicted.push(records.predicted);
       }
       accuracies.push({ budget, seed: run.seed, acc: readLogColumns(run.dir)?.acc ?? [] });
       options.onProgress?.(++done, scan.used.length, run.runId);
     }
-    budgets.push(analyzeBudget(statsPerSeed, { budget, seeds, labels: labels ?? undefined, nClasses, tieSeed: options.tieSeed }));
+    const analysis = analyzeBudget(statsPerSeed, { budget, seeds, labels: labels ?? undefined, nClasses, tieSeed: options.tieSeed });
+    budgets.push(analysis);
     dataMaps.push(maps.length === runs.length ? meanDataMap(maps) : null);
+    const mean = meanScores(perSeed);
+    for (const score of Object.values(mean)) for (let i = 0; i < nExamples; i++) if (!analysis.presentedAll[i]) score[i] = NaN;
+    const wrongClass = labels && predicted.length === runs.length ? mostFrequentWrongClass(predicted, labels, nClasses, analysis.presentedAll) : null;
+    dynamics.push({
+      perSeed,
+      mean,
+      stability: scoreStability(perSeed, analysis.presentedAll),
+      el2nEpochs,
+      wrongClass,
+      neverLearnedConfusion: wrongClass && labels ? confusionCounts(analysis.neverLearnedAll, labels, wrongClass.mostFrequent, nClasses) : null,
+    });
   }
   const sets = budgets.map((b) => b.neverLearnedAll);
   return {
@@ -208,6 +253,7 @@ export function analyzeExperiment(scan: ExperimentScan, options: AnalyzeExperime
     classNames,
     budgets,
     dataMaps,
+    dynamics,
     nesting: nestingMatrix(sets),
     consistentlyNeverLearned: consistentlyNeverLearned(sets),
     results: resultsTable(accuracies),

@@ -4,6 +4,7 @@
  * - never-learned-b<budget>.json: `{class_name: [example names or ids]}` (neverLearnedByClass)
  * - never-learned-by-example.json: `{example: [budgets]}` (neverLearnedBudgetsByExample)
  * - examples-b<budget>.csv: one row per example presented in every seed, with every statistic (exampleTableCsv)
+ * - scores-b<budget>.csv: one row per example presented in every seed, with every training-dynamics score (scoresTableCsv)
  */
 import * as path from "node:path";
 import { writeFileAtomic, writeJsonAtomic } from "../core/atomic";
@@ -12,6 +13,7 @@ import { ValueError } from "../core/errors";
 import { NEVER_LEARNED_EPOCH } from "../runs/stats";
 import type { ExperimentAnalysis } from "./experiment";
 import { membersOf } from "./sets";
+import { VALID_SCORES } from "./scores";
 
 /**
  * The reference study's per-budget export: `{class_name: [example names]}` for the examples
@@ -114,6 +116,47 @@ export function exampleTableCsv(analysis: ExperimentAnalysis, budgetIndex: numbe
   return lines.join("\n") + "\n";
 }
 
+/** A score as a CSV cell: 6 significant digits, empty for NaN. */
+const scoreCell = (v: number) => (Number.isNaN(v) ? "" : String(Number(v.toPrecision(6))));
+
+/**
+ * The per-example training-dynamics scores of one budget as CSV (pandas.read_csv reads it):
+ * one row per exampleId presented in every seed (ascending).
+ *
+ * Columns: example_id, label, class_name, name, then each score the runs allow, mean over
+ * seeds, named with underscores (forgetting, first_learned, aum, confidence, variability,
+ * correctness, el2n, loss; see ./scores.ts), then most_frequent_wrong_class and
+ * wrong_class_count (with predicted classes; -1 = never wrong), then each score per seed
+ * (<score>_s<seed>).
+ * @returns CSV text ending in a newline.
+ */
+export function scoresTableCsv(analysis: ExperimentAnalysis, budgetIndex: number): string {
+  const b = analysis.budgets[budgetIndex];
+  const d = analysis.dynamics[budgetIndex];
+  if (!b || !d) throw new ValueError(`scoresTableCsv: expected a budget index in [0, ${analysis.budgets.length}), got ${budgetIndex}`);
+  const { labels, exampleNames, classNames } = analysis;
+  const names = VALID_SCORES.filter((name) => d.mean[name]);
+  const column = (name: string) => name.replace(/-/g, "_");
+  const header = [
+    "example_id",
+    "label",
+    "class_name",
+    "name",
+    ...names.map(column),
+    ...(d.wrongClass ? ["most_frequent_wrong_class", "wrong_class_count"] : []),
+    ...b.seeds.flatMap((seed) => names.map((name) => `${column(name)}_s${seed}`)),
+  ];
+  const lines = [header.join(",")];
+  for (const i of membersOf(b.presentedAll)) {
+    const cells: (string | number)[] = [i, labels ? labels[i] : "", labels ? csvField(classNames[labels[i]]) : "", exampleNames ? csvField(exampleNames[i]) : ""];
+    for (const name of names) cells.push(scoreCell(d.mean[name]![i]));
+    if (d.wrongClass) cells.push(d.wrongClass.mostFrequent[i], d.wrongClass.count[i]);
+    for (let s = 0; s < b.seeds.length; s++) for (const name of names) cells.push(scoreCell(d.perSeed[s][name]![i]));
+    lines.push(cells.join(","));
+  }
+  return lines.join("\n") + "\n";
+}
+
 /**
  * Writes every file listed at the top of this module into `outDir`.
  * @returns the paths written, in order.
@@ -125,7 +168,9 @@ export function writeExports(analysis: ExperimentAnalysis, outDir: string): stri
     writeJsonAtomic(json, neverLearnedByClass(analysis, k));
     const csv = path.join(outDir, `examples-b${b.budget}.csv`);
     writeFileAtomic(csv, exampleTableCsv(analysis, k));
-    written.push(json, csv);
+    const scores = path.join(outDir, `scores-b${b.budget}.csv`);
+    writeFileAtomic(scores, scoresTableCsv(analysis, k));
+    written.push(json, csv, scores);
   });
   const merged = path.join(outDir, "never-learned-by-example.json");
   writeJsonAtomic(merged, neverLearnedBudgetsByExample(analysis));

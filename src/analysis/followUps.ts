@@ -20,7 +20,10 @@ import { countMembers } from "./sets";
 
 export interface RemovalResultRow {
   variant: string;
+  /** "least-forgotten", "easiest" (by `score`), "random" or "none" (full). */
   method: string;
+  /** The score of an "easiest" variant (see ./scores.ts); "" otherwise. */
+  score: string;
   removed: number;
   /** removed / the examples the "full" variant trains on (all, unless the source trained a subset). */
   fraction: number;
@@ -44,6 +47,7 @@ export function removalResults(studyDir: string): RemovalResultRow[] {
     return {
       variant: variant.name,
       method: String(variant.meta?.method ?? ""),
+      score: String(variant.meta?.score ?? ""),
       removed: Number(variant.meta?.removed ?? 0),
       fraction: Number(variant.meta?.fraction ?? 0),
       seeds: row?.seeds ?? [],

@@ -24,6 +24,7 @@ export const ANALYSIS_OPTIONS: Record<string, OptionSpec> = {
   budgets: { type: "integer-list", min: 1, help: "only these budgets [default: all]" },
   out: { type: "string", help: "output folder [default: outputs/<experiment>/analysis]" },
   "tie-seed": { type: "integer", min: 0, help: "seed of the ranking's random order inside forgetting ties", default: 0 },
+  "el2n-epochs": { type: "integer-list", min: 1, help: "1-based epochs EL2N is averaged over (those within a budget; none within it: its default) [default: the epoch at 10% of each budget]" },
 };
 
 /** Scans the experiment named by the positional with --seeds/--budgets (or experiment.json's seeds). */
@@ -50,6 +51,7 @@ export const command: CliCommand = {
     const { scan, outDir } = scanFromOptions("analyze", options, positionals);
     const analysis = analyzeExperiment(scan, {
       tieSeed: options["tie-seed"] as number,
+      el2nEpochs: options["el2n-epochs"] as number[] | undefined,
       onProgress: (done, total, runId) => process.stderr.write(`${process.stderr.isTTY ? "\r\x1b[K" : ""}read ${done}/${total} runs (${runId})${process.stderr.isTTY ? "" : "\n"}`),
     });
     if (process.stderr.isTTY) process.stderr.write("\n");

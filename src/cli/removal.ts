@@ -1,7 +1,8 @@
 /**
  * `forgetting removal <study> --from <experiment> --remove 100,200 --seeds 3`: the paper's
  * removal experiment. Ranks examples by forgetting in the source experiment's runs, writes
- * the study (full data, n least forgotten removed, n random removed), sweeps it, and writes
+ * the study (full data, n least forgotten removed, n random removed; with --rank-by, the n
+ * easiest by each other score too), sweeps it, and writes
  * test accuracy vs fraction removed to outputs/<study>/analysis/removal.{json,csv}.
  */
 import * as path from "node:path";
@@ -11,12 +12,13 @@ import { writeFileAtomic, writeJsonAtomic } from "../core/atomic";
 import { type CliCommand, onePositional } from "./args";
 import { SWEEP_OPTIONS, parseFractionList, parseSeeds, sweepAndReport } from "./sweep";
 import { type RemovalResultRow, removalResults } from "../analysis/followUps";
+import { type ScoreName, VALID_SCORES } from "../analysis/scores";
 
 const fixed = (v: number) => (Number.isFinite(v) ? (v * 100).toFixed(2) : "n/a");
 
 function removalCsv(rows: RemovalResultRow[]): string {
-  const lines = ["variant,method,removed,fraction,seeds,mean_best_acc,std_best_acc,best_acc_per_seed"];
-  for (const r of rows) lines.push([r.variant, r.method, r.removed, r.fraction, r.seeds.length, r.mean, r.std, `"${r.best.join(";")}"`].map((v) => (typeof v === "number" && Number.isNaN(v) ? "" : v)).join(","));
+  const lines = ["variant,method,score,removed,fraction,seeds,mean_best_acc,std_best_acc,best_acc_per_seed"];
+  for (const r of rows) lines.push([r.variant, r.method, r.score, r.removed, r.fraction, r.seeds.length, r.mean, r.std, `"${r.best.join(";")}"`].map((v) => (typeof v === "number" && Number.isNaN(v) ? "" : v)).join(","));
   return lines.join("\n") + "\n";
 }
 
@@ -31,6 +33,7 @@ export const command: CliCommand = {
     seeds: { type: "string", help: "retraining seeds: a count or a list", default: "3" },
     epochs: { type: "integer", help: "epochs of each retraining run [default: the source budget]", min: 1 },
     "source-budget": { type: "integer", help: "which budget of the source experiment to rank with [default: the largest]", min: 1 },
+    "rank-by": { type: "string-list", help: "scores that rank the examples; each removes its n easiest (forgetting: the least forgotten)", choices: VALID_SCORES, default: ["forgetting"] },
     "random-seed": { type: "integer", help: "seed of the random control's draw and of the ranking's order inside forgetting ties", default: 0, min: 0 },
     "no-sweep": { type: "boolean", help: "only write the study (run it later with `forgetting sweep <study>`) and report what is finished", default: false },
     ...SWEEP_OPTIONS,
@@ -56,6 +59,7 @@ export const command: CliCommand = {
       seeds: parseSeeds("removal", String(options.seeds)),
       epochs: options.epochs as number | undefined,
       randomSeed: options["random-seed"] as number,
+      rankBy: options["rank-by"] as ScoreName[],
     });
     if (!options["no-sweep"]) await sweepAndReport("removal", dir, options);
     const rows = removalResults(dir);

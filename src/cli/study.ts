@@ -14,19 +14,21 @@ import { analyzeExperiment } from "../analysis/experiment";
 import { formatSummary, summarizeAnalysis } from "../analysis/summary";
 import { createNoiseStudy } from "../experiments/noise";
 import { createRemovalStudy } from "../experiments/removal";
+import { type ScoreName, VALID_SCORES } from "../analysis/scores";
 import { writeExports } from "../analysis/exports";
 import { ValueError } from "../core/errors";
 import { writeJsonAtomic } from "../core/atomic";
 import { type ExperimentConfig, experimentSeeds } from "../config/experiment";
 import { scanExperiment } from "../runs/scan";
-import type { TrainConfig } from "../config/train";
+import { DEFAULT_RECORDS, type TrainConfig } from "../config/train";
 import { NotebookCellError, type ReportCode, VALID_REPORT_CODE, runNotebooks } from "../report/runNotebooks";
 import { experimentSummary } from "../report/summary";
 import { type CliCommand, type ParsedOptions, jsonObjectOption, optionTakesFile } from "./args";
 import { EXECUTOR_OPTIONS, baseConfigFromOptions, baseConfigOptions, executorFromOptions, parseFractionList, reportSlurmSubmission, sweepAndReport } from "./sweep";
 import { type SlurmResources, submitSlurmStudyJob, submitSlurmSweep } from "../experiments/slurm";
 import { projectRoot } from "../core/paths";
-import { NOISE_SUFFIX, REMOVAL_SUFFIX } from "../runs/layout";
+import { NOISE_SUFFIX, REMOVAL_SUFFIX, followUpStudies } from "../runs/layout";
+import { scoreComparisonOfStudies } from "../analysis/dynamics";
 import { writeExperimentConfig } from "../runs/experiment";
 
 /**
@@ -45,6 +47,8 @@ export const STUDY_BASE_CONFIG: Partial<TrainConfig> = {
   momentum: 0.5,
   schedule: "warmup-cosine",
   warmupEpochs: 1,
+  // Loss, margin, true-class probability, EL2N and the predicted class: the scores of notebook 06.
+  ...DEFAULT_RECORDS,
 };
 
 /** Seconds since `start` (a performance.now() value), one decimal. */
@@ -119,6 +123,7 @@ export const command: CliCommand = {
     ...EXECUTOR_OPTIONS,
     "follow-ups": { type: "boolean", help: "also run the removal and label-noise experiments", default: true },
     "remove-fractions": { type: "string-list", help: "removal: fractions of the training set removed", default: ["0.25", "0.5"] },
+    "removal-scores": { type: "string-list", help: "removal: scores whose n easiest are removed, each beside the random control (forgetting: the least forgotten)", choices: VALID_SCORES, default: ["forgetting", "aum", "confidence", "variability", "el2n", "loss"] },
     "noise-fractions": { type: "string-list", help: "label noise: fractions of labels flipped", default: ["0.1", "0.2"] },
     "follow-up-seeds": { type: "integer", help: "seeds of each follow-up variant", default: 2, min: 1 },
     notebooks: { type: "boolean", help: "execute the notebooks into HTML reports (needs `forgetting setup`)", default: true },
@@ -154,9 +159,10 @@ export const command: CliCommand = {
             // Of the examples the runs trained on (a trainFirst or removeIds subset, else all).
             fractions: removeFractions,
             seeds: options["follow-up-seeds"] as number,
+            rankBy: options["removal-scores"] as ScoreName[],
           });
           const noiseDir = createNoiseStudy({ outputsRoot, name: `${name}${NOISE_SUFFIX}`, base, fractions: noiseFractions, epochs: largest, seeds: options["follow-up-seeds"] as number });
-          console.log(`study: follow-ups: removal (${removeFractions.join(", ")} of the training set, least forgotten vs random) and label noise (${noiseFractions.join(", ")}), ${largest} epochs`);
+          console.log(`study: follow-ups: removal (${removeFractions.join(", ")} of the training set, the easiest by ${(options["removal-scores"] as string[]).join(", ")} vs random) and label noise (${noiseFractions.join(", ")}), ${largest} epochs`);
           return [removalDir, noiseDir];
         }
       : null;
@@ -184,6 +190,10 @@ export const command: CliCommand = {
     const analysisDir = path.join(experimentDir, "analysis");
     writeJsonAtomic(path.join(analysisDir, "summary.json"), summary);
     const exported = writeExports(analysis, analysisDir);
+    // The score comparison of notebook 06: stability of the largest budget, noise AUC and removal from the follow-ups.
+    const comparison = scoreComparisonOfStudies(analysis.dynamics[analysis.dynamics.length - 1].stability, followUpStudies(experimentDir));
+    writeJsonAtomic(path.join(analysisDir, "score-comparison.json"), comparison);
+    exported.push(path.join(analysisDir, "score-comparison.json"));
     console.log(["", ...formatSummary(summary), ""].join("\n"));
     console.log(`study: analysis written to ${analysisDir} (${exported.length + 1} files) in ${since(t)} s`);
 

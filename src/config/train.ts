@@ -34,9 +34,23 @@ export const VALID_TRACKING_MODES = ["presentation", "eval"] as const;
 /** How correctness is taken: see README ("Tracking modes"). */
 export type TrackingMode = (typeof VALID_TRACKING_MODES)[number];
 
-export const VALID_FLOAT_RECORDS = ["loss", "margin", "prob"] as const;
-/** Optional per-example float records: training loss (nats), margin (true logit minus the largest other) and true-class probability. */
+export const VALID_FLOAT_RECORDS = ["loss", "margin", "prob", "el2n"] as const;
+/**
+ * Optional per-example float records: training loss (nats), margin (true logit minus the
+ * largest other), true-class probability, and el2n (L2 norm of softmax minus one-hot).
+ */
 export type FloatRecordName = (typeof VALID_FLOAT_RECORDS)[number];
+
+export const VALID_FLOAT_STORAGES = ["float32", "float16", "q8"] as const;
+/**
+ * How float records are stored on disk (see FLOAT_STORAGE in ../runs/layout.ts): float32
+ * (4 bytes a value), float16 (2 bytes, IEEE half, round to nearest even) or q8 (1 byte a
+ * value plus an 8-byte scale/offset header per row).
+ */
+export type FloatStorage = (typeof VALID_FLOAT_STORAGES)[number];
+
+/** The records every preset but imagenet (and the study) writes: cheap enough to be on by default. */
+export const DEFAULT_RECORDS = { recordFloats: ["loss", "margin", "prob", "el2n"] as FloatRecordName[], recordPredicted: true };
 
 /** Everything that defines a training run. Units and defaults are given per field. */
 export interface TrainConfig {
@@ -70,8 +84,12 @@ export interface TrainConfig {
   gamma: number;
   /** How correctness is taken: "presentation" (training forward before the step) or "eval" (extra inference forward). Default "presentation". */
   trackingMode: TrackingMode;
-  /** Optional per-example float records to write each epoch: "loss", "margin", "prob". Default []. */
+  /** Optional per-example float records to write each epoch: "loss", "margin", "prob", "el2n". Default []. */
   recordFloats: FloatRecordName[];
+  /** Storage of the float records, one of VALID_FLOAT_STORAGES. Default (unset): float32. */
+  floatStorage?: FloatStorage;
+  /** Record each example's predicted class (argmax) at each presentation, in the smallest unsigned integer type that holds nClasses. Default (unset): false. */
+  recordPredicted?: boolean;
   /** Run seed (integer >= 0): initialization, shuffling, augmentation, label noise. Default 0. */
   seed: number;
   /** Training augmentation pipeline, one of VALID_AUGMENTATIONS ("default": none for digits/MNIST, crop-flip for CIFAR, rrc-flip for folders). Default "default". */
@@ -170,6 +188,8 @@ export const TRAIN_CONFIG_KEYS: Record<keyof TrainConfig, { type: ValueType; hel
   gamma: { type: "number", help: "multistep: lr factor at each milestone" },
   trackingMode: { type: "string", help: "how correctness is taken", choices: VALID_TRACKING_MODES },
   recordFloats: { type: "string-list", help: "per-example float records to write", choices: VALID_FLOAT_RECORDS },
+  floatStorage: { type: "string", help: "storage of the float records (float16: 2 bytes a value, q8: 1 byte a value + 8 bytes a row)", choices: VALID_FLOAT_STORAGES, unsetDefault: "float32" },
+  recordPredicted: { type: "boolean", help: "record the predicted class of each example at each presentation (uint8 up to 256 classes, else uint16)", unsetDefault: "false" },
   seed: { type: "integer", help: "run seed" },
   augment: { type: "string", help: "training augmentation pipeline", choices: VALID_AUGMENTATIONS },
   labelNoise: { type: "number", help: "fraction of training labels flipped, in [0, 1)" },
@@ -189,9 +209,9 @@ export const TRAIN_CONFIG_KEYS: Record<keyof TrainConfig, { type: ValueType; hel
 /** The paper's recipes and the ImageNet reference study as partial configs; spread one and override fields. */
 export const TRAIN_PRESETS = {
   /** Embedded UCI 8x8 digits with a small MLP: learns in a few epochs on any CPU. */
-  digits: { model: "digits-mlp", dataset: "digits", epochs: 10, batchSize: 32, lr: 0.05, momentum: 0.9 },
+  digits: { model: "digits-mlp", dataset: "digits", epochs: 10, batchSize: 32, lr: 0.05, momentum: 0.9, ...DEFAULT_RECORDS },
   /** Toneva et al. MNIST: paper's CNN, SGD lr 0.01 momentum 0.5, batch 64, 200 epochs. */
-  mnist: { model: "mnist-cnn", dataset: "mnist", epochs: 200, batchSize: 64, lr: 0.01, momentum: 0.5 },
+  mnist: { model: "mnist-cnn", dataset: "mnist", epochs: 200, batchSize: 64, lr: 0.01, momentum: 0.5, ...DEFAULT_RECORDS },
   /** Toneva et al. CIFAR-10: ResNet-18, batch 128, lr 0.1 Nesterov 0.9, wd 5e-4, x0.2 at 60/120/160, 200 epochs. */
   cifar: {
     model: "resnet18-cifar",
@@ -206,6 +226,7 @@ export const TRAIN_PRESETS = {
     milestones: [60, 120, 160],
     gamma: 0.2,
     augment: "crop-flip",
+    ...DEFAULT_RECORDS,
   },
   /** The ImageNet reference study (dataset "folder": set `folder`): ResNet-50, batch 256, lr 0.1 m 0.9 wd 1e-4, 5 warmup epochs then cosine, 90 epochs; a mid-epoch checkpoint every 30 minutes (an epoch is about an hour on one GPU). */
   imagenet: {
@@ -376,6 +397,9 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): Resolved
   if (config.checkpointEveryMinutes !== undefined && config.checkpointEveryMinutes < 0) {
     throw new ValueError(`${WHO}: config.checkpointEveryMinutes: expected a number >= 0 (0: checkpoints at epoch ends only), got ${config.checkpointEveryMinutes}`);
   }
+  // Unset and the default mean the same (so configs written before the keys existed hash alike).
+  if (config.floatStorage === "float32") delete config.floatStorage;
+  if (config.recordPredicted === false) delete config.recordPredicted;
   // 0 and unset mean the same: both resolve, serialize and hash (a checkpoint's configSha256) alike, as do configs written before the key existed.
   if (config.checkpointEveryMinutes === 0) delete config.checkpointEveryMinutes;
   // Absolute, so a run resumed or analysed from another folder finds its data.

@@ -19,6 +19,8 @@ import type { TrainConfig } from "../config/train";
 import { forgettingRanking, NOT_RANKED, removalIds, tieBlocks, VALID_REMOVAL_METHODS } from "../analysis/ranks";
 import { membersOf } from "../analysis/sets";
 import { readExperimentConfig, writeExperimentConfig } from "../runs/experiment";
+import { readRunDynamics } from "../analysis/dynamics";
+import { type ScoreName, easiestFirst, meanScores, runScores } from "../analysis/scores";
 
 export interface RemovalStudyOptions {
   /** Folder holding experiment folders. */
@@ -39,11 +41,18 @@ export interface RemovalStudyOptions {
   epochs?: number;
   /** Seed of the random control's draw (one fixed draw per n) and of the ranking's order inside ties. Default 0. */
   randomSeed?: number;
+  /**
+   * Scores that rank the examples (src/analysis/scores.ts), each giving its own variants of the
+   * n easiest removed: "forgetting" the paper's least forgotten, any other "easiest-<score>-n<n>".
+   * Default ["forgetting"]. The random control is shared.
+   */
+  rankBy?: readonly ScoreName[];
 }
 
 /**
  * Writes `<outputsRoot>/<name>/experiment.json` with variants "full" (nothing more removed),
- * "least-forgotten-n<n>" and "random-n<n>" for each n; meta carries method, removed and
+ * "least-forgotten-n<n>" and "random-n<n>" for each n, and "easiest-<score>-n<n>" for each
+ * other score of `rankBy` (meta: method "easiest", score); meta carries method, removed and
  * fraction (of the examples "full" trains on), and for least-forgotten the tie block the cut
  * falls in: tieSeed, tieScore (its summed score), tieBlock (its size) and tieDrawn (how many of
  * it are removed, a uniform draw when fewer than tieBlock). The base config is the source
@@ -53,7 +62,8 @@ export interface RemovalStudyOptions {
  * among the examples every source run saw and each variant removes them on top.
  * @returns the study's experiment folder.
  * @throws ValueError if the source has no completed run of the budget, neither or both of
- *   counts and fractions are given, or a count or fraction is out of range.
+ *   counts and fractions are given, a count or fraction is out of range, or a score of
+ *   `rankBy` needs a record the source runs did not write.
  */
 export function createRemovalStudy(options: RemovalStudyOptions): string {
   if ((options.counts === undefined) === (options.fractions === undefined)) {
@@ -72,6 +82,17 @@ export function createRemovalStudy(options: RemovalStudyOptions): string {
     { tieSeed: options.randomSeed },
   );
   const blocks = tieBlocks(ranking);
+  const rankBy = options.rankBy ?? ["forgetting"];
+  const others = rankBy.filter((name) => name !== "forgetting");
+  const easiest = new Map<ScoreName, Int32Array>();
+  if (others.length) {
+    const mean = meanScores(group.runs.map((run) => runScores(readRunDynamics(run.dir, run.manifest, run.budget))));
+    for (const name of others) {
+      const score = mean[name];
+      if (!score) throw new ValueError(`createRemovalStudy: rankBy "${name}": expected source runs with the float records it needs (recordFloats margin for aum, prob for confidence/variability/correctness, el2n, loss), got runs recording [${group.runs[0].manifest.floatRecords.join(", ")}]`);
+      easiest.set(name, easiestFirst(name, score, { tieSeed: options.randomSeed }));
+    }
+  }
   let base: Partial<TrainConfig>;
   if (fs.existsSync(path.join(sourceDir, EXPERIMENT_FILE))) base = { ...readExperimentConfig(sourceDir).base };
   else {
@@ -89,11 +110,17 @@ export function createRemovalStudy(options: RemovalStudyOptions): string {
   const counts = options.counts ?? options.fractions!.map((f) => Math.round(f * nTrained));
   for (const n of [...counts].sort((a, b) => a - b)) {
     for (const method of VALID_REMOVAL_METHODS) {
+      if (method === "least-forgotten" && !rankBy.includes("forgetting")) continue;
       const ids = removalIds(ranking, { method, n, seed: options.randomSeed ?? 0 });
       const removeIds = [...sourceRemoved, ...ids].sort((a, b) => a - b);
       const cut = method === "least-forgotten" ? blocks.find((b) => b.start < n && n <= b.start + b.size) : undefined;
       const tie: Record<string, number> = cut ? { tieSeed: ranking.tieSeed, tieScore: cut.score, tieBlock: cut.size, tieDrawn: n - cut.start } : {};
       variants.push({ name: `${method}-n${n}`, config: { removeIds }, meta: { method, removed: n, fraction: n / nTrained, ...tie } });
+    }
+    for (const [score, order] of easiest) {
+      if (n > order.length) throw new ValueError(`createRemovalStudy: expected at most ${order.length} examples to remove (those scored in every source run), got ${n}`);
+      const removeIds = [...sourceRemoved, ...Array.from(order.slice(0, n))].sort((a, b) => a - b);
+      variants.push({ name: `easiest-${score}-n${n}`, config: { removeIds }, meta: { method: "easiest", score, removed: n, fraction: n / nTrained } });
     }
   }
   const study: ExperimentConfig = { name: options.name, base, budgets: [options.epochs ?? budget], seeds: options.seeds, variants };

@@ -11,7 +11,8 @@
  *   mid-epoch only (the epoch's record so far, see MidEpochState):
  *   <runDir>/checkpoint/epoch.correct.bits     packed correctness row (CORRECT_FILE layout)
  *   <runDir>/checkpoint/epoch.presented.bits   packed row: 1 once presented this epoch
- *   <runDir>/checkpoint/epoch.<name>.f32       each float record's row (NaN if not presented)
+ *   <runDir>/checkpoint/epoch.<name>.f32       each float record's row (NaN if not presented), float32 whatever the run's floatStorage
+ *   <runDir>/checkpoint/epoch.predicted.u8     the predicted-class row (.u16 beyond 256 classes), when recorded
  *
  * There is no RNG state to save: shuffling and augmentation of epoch e are rebuilt from
  * (seed, e) (src/core/random.ts), a mid-epoch resume starts the epoch's batch stream at the
@@ -24,7 +25,9 @@
  * fell between the two renames.
  *
  * Format 2 (this version) is format 1 plus the optional `midEpoch` block; format 1 files
- * (written before mid-epoch checkpoints existed) are read as epoch-end checkpoints.
+ * (written before mid-epoch checkpoints existed) are read as epoch-end checkpoints. The
+ * midEpoch block's optional `predicted` field (1 or 2, bytes a value) names the predicted-class
+ * row; a block without it (written before that record existed) has none.
  */
 import { sha256Hex } from "../core/checksum";
 import * as fs from "node:fs";
@@ -57,6 +60,8 @@ export interface PartialEpochRecord {
   presented: Uint8Array;
   /** [nExamples] row of each requested float record; NaN where not presented. */
   floats: Partial<Record<FloatRecordName, Float32Array>>;
+  /** [nExamples] predicted class (0 where not presented), when the run records it. */
+  predicted?: Uint8Array | Uint16Array;
 }
 
 /** Where a mid-epoch checkpoint is in its epoch (0-based epoch `CheckpointInfo.epoch`). */
@@ -75,7 +80,12 @@ export interface MidEpochState {
 }
 
 /** The midEpoch block of checkpoint.json: MidEpochState without its record (in the epoch.* files). */
-type MidEpochInfo = Omit<MidEpochState, "record"> & { floats: FloatRecordName[] };
+type MidEpochInfo = Omit<MidEpochState, "record"> & { floats: FloatRecordName[]; predicted?: 1 | 2 };
+
+/** The file of the predicted-class row of a mid-epoch checkpoint, by bytes a value. */
+function epochPredictedFile(width: 1 | 2): string {
+  return `epoch.predicted.u${width * 8}`;
+}
 
 /** One tensor inside a .bin file: float32 values [offset, offset + size). */
 interface TensorEntry {
@@ -176,6 +186,11 @@ export function saveCheckpoint(
     const floats = VALID_FLOAT_RECORDS.filter((name) => record.floats[name]);
     for (const name of floats) files[epochFloatFile(name)] = floatBytes(record.floats[name]!);
     midEpoch = { ...sums, floats };
+    if (record.predicted) {
+      const width = record.predicted.BYTES_PER_ELEMENT as 1 | 2;
+      files[epochPredictedFile(width)] = new Uint8Array(record.predicted.buffer, record.predicted.byteOffset, record.predicted.byteLength);
+      midEpoch.predicted = width;
+    }
   }
   const info: CheckpointInfo = {
     format: CHECKPOINT_FORMAT,
@@ -275,7 +290,8 @@ export function readCheckpoint(runDir: string): CheckpointState | null {
     if (!Array.isArray(mid.floats) || mid.floats.some((f) => !VALID_FLOAT_RECORDS.includes(f))) {
       fail("midEpoch.floats", `a list of ${VALID_FLOAT_RECORDS.map((f) => `"${f}"`).join(", ")}`, mid.floats);
     }
-    const { floats: names, ...sums } = mid;
+    if (mid.predicted !== undefined && mid.predicted !== 1 && mid.predicted !== 2) fail("midEpoch.predicted", "1 or 2 (bytes per predicted class)", mid.predicted);
+    const { floats: names, predicted: width, ...sums } = mid;
     const correct = readCheckedFile(dir, EPOCH_CORRECT_FILE, info);
     const presented = readCheckedFile(dir, EPOCH_PRESENTED_FILE, info);
     if (presented.length !== correct.length) {
@@ -283,7 +299,12 @@ export function readCheckpoint(runDir: string): CheckpointState | null {
     }
     const floats: PartialEpochRecord["floats"] = {};
     for (const name of names) floats[name] = toFloat32(readCheckedFile(dir, epochFloatFile(name), info));
-    midEpoch = { ...sums, record: { correct: new Uint8Array(correct), presented: new Uint8Array(presented), floats } };
+    const record: PartialEpochRecord = { correct: new Uint8Array(correct), presented: new Uint8Array(presented), floats };
+    if (width) {
+      const bytes = new Uint8Array(readCheckedFile(dir, epochPredictedFile(width), info));
+      record.predicted = width === 1 ? bytes : new Uint16Array(bytes.buffer);
+    }
+    midEpoch = { ...sums, record };
   }
   return {
     info,

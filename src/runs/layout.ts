@@ -7,9 +7,11 @@
  *   outputs/<experiment>/<runId>/manifest.json    RunManifest (below)
  *   outputs/<experiment>/<runId>/log.csv          one row per epoch (LOG_COLUMNS)
  *   outputs/<experiment>/<runId>/correct.bits     correctness record, see CORRECT_FILE
- *   outputs/<experiment>/<runId>/loss.f32         optional float records, see FLOAT_RECORDS
- *   outputs/<experiment>/<runId>/margin.f32
+ *   outputs/<experiment>/<runId>/loss.f32         optional float records, see FLOAT_RECORDS and FLOAT_STORAGE
+ *   outputs/<experiment>/<runId>/margin.f32       (.f16 or .q8 with floatStorage float16 / q8)
  *   outputs/<experiment>/<runId>/prob.f32
+ *   outputs/<experiment>/<runId>/el2n.f32
+ *   outputs/<experiment>/<runId>/predicted.u8     optional predicted-class record (.u16 beyond 256 classes), see predictedFile
  *   outputs/<experiment>/<runId>/examples.csv     example_id,label,name (label as trained, after noise)
  *   outputs/<experiment>/<runId>/stats.csv        per-example statistics (derived; analysis recomputes)
  *   outputs/<experiment>/<runId>/checkpoint/      weights + optimizer state + epoch (mid-epoch: + partial record, position) for resume (no RNG state: see ./checkpoint.ts)
@@ -17,7 +19,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { FloatRecordName, ResolvedTrainConfig } from "../config/train";
+import { ValueError } from "../core/errors";
+import type { FloatRecordName, FloatStorage, ResolvedTrainConfig } from "../config/train";
 
 /** Current version of the run-file schema, stored in every manifest. */
 export const SCHEMA_VERSION = 1;
@@ -31,8 +34,48 @@ export const SCHEMA_VERSION = 1;
  */
 export const CORRECT_FILE = "correct.bits";
 
-/** Optional per-example float records: float32 little-endian, [nEpochs, nExamples]. */
-export const FLOAT_RECORDS: Record<FloatRecordName, string> = { loss: "loss.f32", margin: "margin.f32", prob: "prob.f32" };
+/** Optional per-example float records in float32 storage: float32 little-endian, [nEpochs, nExamples]. */
+export const FLOAT_RECORDS: Record<FloatRecordName, string> = { loss: "loss.f32", margin: "margin.f32", prob: "prob.f32", el2n: "el2n.f32" };
+
+/**
+ * The storages of a float record: file extension and bytes of one row of nExamples values.
+ * - float32 (`<name>.f32`): [nEpochs, nExamples] float32 little-endian; NaN = not presented.
+ * - float16 (`<name>.f16`): [nEpochs, nExamples] IEEE 754 half little-endian, rounded to
+ *   nearest even (relative error <= 2^-11 = 4.9e-4 in [6.1e-5, 65504]; beyond 65504 Infinity;
+ *   below 6.1e-5 subnormal, absolute error <= 3e-8); NaN = not presented.
+ * - q8 (`<name>.q8`): each row is an 8-byte header, float32 offset then float32 scale
+ *   (little-endian), then nExamples bytes q: the value is offset + q * scale for q in
+ *   0..254, and q = 255 means not presented (NaN). offset is the row's smallest finite value
+ *   and scale (max - min) / 254, so the error is at most scale / 2 = (max - min) / 508 of
+ *   that row's range (a row with one distinct value has scale 0 and is exact). Infinite values
+ *   are clamped to the row's finite range.
+ */
+export const FLOAT_STORAGE: Record<FloatStorage, { extension: string; rowBytes: (nExamples: number) => number }> = {
+  float32: { extension: "f32", rowBytes: (n) => 4 * n },
+  float16: { extension: "f16", rowBytes: (n) => 2 * n },
+  q8: { extension: "q8", rowBytes: (n) => 8 + n },
+};
+
+/** The file of float record `name` in `storage`: "loss.f32", "loss.f16", "loss.q8". */
+export function floatRecordFile(name: FloatRecordName, storage: FloatStorage = "float32"): string {
+  return `${name}.${FLOAT_STORAGE[storage].extension}`;
+}
+
+/**
+ * The predicted-class record: [nEpochs, nExamples] the argmax of the tracked forward at each
+ * presentation, one unsigned integer per value, little-endian: uint8 for nClasses <= 256
+ * (`predicted.u8`), uint16 for nClasses <= 65536 (`predicted.u16`). Examples not presented
+ * that epoch hold 0 (the manifest's subset and undecodable list say which those are).
+ */
+export function predictedFile(nClasses: number): string {
+  return `predicted.u${predictedBytes(nClasses) * 8}`;
+}
+
+/** Bytes of one predicted-class value: 1 up to 256 classes, else 2. */
+export function predictedBytes(nClasses: number): 1 | 2 {
+  if (!(nClasses <= 65536)) throw new ValueError(`predictedBytes: expected at most 65536 classes, got ${nClasses}`);
+  return nClasses <= 256 ? 1 : 2;
+}
 
 export const MANIFEST_FILE = "manifest.json";
 export const LOG_FILE = "log.csv";

@@ -72,6 +72,8 @@ export interface StepOptions {
   tracking: StepTracking;
   /** Float records to compute, in the row order of the returned tensor. */
   floats: readonly FloatRecordName[];
+  /** Also return the predicted class (argmax) as the last row. */
+  predicted?: boolean;
   nClasses: number;
 }
 
@@ -91,19 +93,29 @@ function perExampleLoss(logits: tf.Tensor2D, oneHot: tf.Tensor2D): tf.Tensor1D {
  * @param logits [batchSize, nClasses]
  * @param labels [batchSize] int32 class indices
  * @param loss [batchSize] per-example loss if already computed (the training forward's)
- * @returns [2 + floats.length, batchSize]: row 0 correct (0/1), row 1 loss (nats), then each
- *   requested float ("loss" again, "margin" = true logit minus the largest other logit,
- *   "prob" = softmax probability of the true class).
+ * @param options.predicted append the predicted class (argmax, as float) as the last row
+ * @returns [2 + floats.length (+ 1), batchSize]: row 0 correct (0/1), row 1 loss (nats), then
+ *   each requested float ("loss" again, "margin" = true logit minus the largest other logit,
+ *   "prob" = softmax probability of the true class, "el2n" = L2 norm of softmax minus the
+ *   one-hot label), then the predicted class if asked.
  */
-export function exampleRows(logits: tf.Tensor2D, labels: tf.Tensor1D, floats: readonly FloatRecordName[], loss?: tf.Tensor1D): tf.Tensor2D {
+export function exampleRows(
+  logits: tf.Tensor2D,
+  labels: tf.Tensor1D,
+  floats: readonly FloatRecordName[],
+  loss?: tf.Tensor1D,
+  options: { predicted?: boolean } = {},
+): tf.Tensor2D {
   return tf.tidy(() => {
     const oneHot = tf.oneHot(labels, logits.shape[1]).toFloat() as tf.Tensor2D; // [B, nClasses]
     const lossRow = loss ?? perExampleLoss(logits, oneHot); // [B]
-    const correct = tf.equal(tf.argMax(logits, 1), labels).toFloat(); // [B]
+    const argMax = tf.argMax(logits, 1); // [B] int32
+    const correct = tf.equal(argMax, labels).toFloat(); // [B]
     const rows: tf.Tensor[] = [correct, lossRow]; // each [B]
     for (const name of floats) {
       if (name === "loss") rows.push(lossRow);
       else if (name === "prob") rows.push(tf.exp(tf.neg(lossRow)));
+      else if (name === "el2n") rows.push(tf.sqrt(tf.sum(tf.square(tf.sub(tf.softmax(logits), oneHot)), 1)));
       else {
         const trueLogit = tf.sum(tf.mul(logits, oneHot), 1);
         // 1e30 pushes the true class below every other logit; exact for the others (x - 0).
@@ -111,6 +123,7 @@ export function exampleRows(logits: tf.Tensor2D, labels: tf.Tensor1D, floats: re
         rows.push(tf.sub(trueLogit, otherMax));
       }
     }
+    if (options.predicted) rows.push(argMax.toFloat());
     return tf.stack(rows) as tf.Tensor2D;
   });
 }
@@ -118,23 +131,24 @@ export function exampleRows(logits: tf.Tensor2D, labels: tf.Tensor1D, floats: re
 /**
  * One SGD step on a batch. Everything runs inside tf.tidy; the returned tensor is the
  * caller's to read and dispose.
- * @returns [2 + floats.length, batchSize] example rows (see exampleRows) taken from the
+ * @returns [2 + floats.length (+ 1 with predicted), batchSize] example rows (see exampleRows) taken from the
  *   training-mode forward ("presentation") or an inference-mode forward before the step
  *   ("eval"); for "off", the batch's mean loss as shape [1, 1].
  */
 export function trainStep(model: tf.LayersModel, optimizer: Sgd, batch: Batch, options: StepOptions): tf.Tensor2D {
   const { lr, tracking, floats, nClasses } = options;
+  const predicted = { predicted: options.predicted };
   let rows: tf.Tensor2D | null = null;
   return tf.tidy(() => {
     const x = tf.tensor4d(batch.images, batch.shape); // [B, H, W, C]
     const labels = tf.tensor1d(batch.labels, "int32"); // [B]
-    if (tracking === "eval") rows = exampleRows(model.apply(x, { training: false }) as tf.Tensor2D, labels, floats);
+    if (tracking === "eval") rows = exampleRows(model.apply(x, { training: false }) as tf.Tensor2D, labels, floats, undefined, predicted);
     const oneHot = tf.oneHot(labels, nClasses).toFloat() as tf.Tensor2D; // [B, nClasses]
     const { value: loss, grads } = tf.variableGrads(() => {
       const logits = model.apply(x, { training: true }) as tf.Tensor2D; // [B, nClasses]
       const losses = perExampleLoss(logits, oneHot); // [B]
       // Kept: the gradient scope would otherwise free it; trainStep's caller disposes it.
-      if (tracking === "presentation") rows = tf.keep(exampleRows(logits, labels, floats, losses));
+      if (tracking === "presentation") rows = tf.keep(exampleRows(logits, labels, floats, losses, predicted));
       return tf.mean<tf.Scalar>(losses);
     }, optimizer.variables);
     optimizer.step(
@@ -196,7 +210,8 @@ export async function trainLoop(options: TrainLoopOptions): Promise<LoopStop | n
   const { model, optimizer, train, test, config, onProgress, stop } = options;
   const nPresented = train.subsetIds?.length ?? train.nExamples;
   const itersPerEpoch = Math.ceil(nPresented / config.batchSize);
-  const tracker = new ForgettingTracker(train.nExamples, config.recordFloats);
+  const recordPredicted = config.recordPredicted === true;
+  const tracker = new ForgettingTracker(train.nExamples, config.recordFloats, { predictedClasses: recordPredicted ? train.nClasses : undefined });
   const nFloats = config.recordFloats.length;
   const checkpointEveryMs = (config.checkpointEveryMinutes ?? 0) * 60_000;
   let lastCheckpoint = performance.now();
@@ -239,7 +254,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<LoopStop | n
       lr = learningRateAt(config, { epoch, iteration: batch.index, itersPerEpoch });
 
       // 2) + 3) forward + per-example stats, apply grads
-      const rows = trainStep(model, optimizer, batch, { lr, tracking: config.trackingMode, floats: config.recordFloats, nClasses: train.nClasses });
+      const rows = trainStep(model, optimizer, batch, { lr, tracking: config.trackingMode, floats: config.recordFloats, predicted: recordPredicted, nClasses: train.nClasses });
       batch.release?.(); // the step's tensors (disposed by now) were the last readers of batch.images
 
       // 4) read back the previous step while this one is queued, then queue this one's read
@@ -251,7 +266,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<LoopStop | n
         const correct = values.subarray(0, b);
         const floats: Partial<Record<FloatRecordName, Float32Array>> = {};
         for (let f = 0; f < nFloats; f++) floats[config.recordFloats[f]] = values.subarray((2 + f) * b, (3 + f) * b) as Float32Array;
-        tracker.add(exampleIds, correct, floats);
+        tracker.add(exampleIds, correct, floats, recordPredicted ? values.subarray((2 + nFloats) * b, (3 + nFloats) * b) : undefined);
         for (let i = 0; i < b; i++) {
           correctSum += correct[i];
           lossSum += values[b + i];

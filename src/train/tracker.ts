@@ -1,11 +1,12 @@
 /**
  * The per-epoch tracker: what is recorded at each presentation. It collects, for one
- * epoch, each example's correctness (and optionally loss, margin and true-class
- * probability) keyed by exampleId into preallocated typed arrays, then hands out the packed
- * correctness row (see CORRECT_FILE in ../runs/layout.ts) and the float rows.
+ * epoch, each example's correctness (and optionally loss, margin, true-class probability,
+ * EL2N and the predicted class) keyed by exampleId into preallocated typed arrays, then
+ * hands out the packed correctness row (see CORRECT_FILE in ../runs/layout.ts), the float
+ * rows and the predicted-class row.
  */
 import { ValueError } from "../core/errors";
-import { packCorrectRow, unpackCorrectRow } from "../runs/record";
+import { packCorrectRow, predictedRow, unpackCorrectRow } from "../runs/record";
 import { correctRowBytes } from "../runs/layout";
 import type { PartialEpochRecord } from "../runs/checkpoint";
 import { type FloatRecordName } from "../config/train";
@@ -17,15 +18,20 @@ export class ForgettingTracker {
   readonly presented: Uint8Array;
   /** Requested float records, each [nExamples]; NaN for examples not presented. */
   readonly floats: Partial<Record<FloatRecordName, Float32Array>> = {};
+  /** [nExamples] predicted class at its presentation this epoch (0 if not presented); null unless requested. */
+  readonly predicted: Uint8Array | Uint16Array | null;
   private nPresented = 0;
 
+  /** @param options.predictedClasses record the predicted class, of this many classes (see predictedFile). */
   constructor(
     readonly nExamples: number,
     readonly floatNames: readonly FloatRecordName[] = [],
+    options: { predictedClasses?: number } = {},
   ) {
     this.correct = new Uint8Array(nExamples);
     this.presented = new Uint8Array(nExamples);
     for (const name of floatNames) this.floats[name] = new Float32Array(nExamples);
+    this.predicted = options.predictedClasses ? predictedRow(options.predictedClasses, nExamples) : null;
     this.startEpoch();
   }
 
@@ -34,6 +40,7 @@ export class ForgettingTracker {
     this.correct.fill(0);
     this.presented.fill(0);
     for (const name of this.floatNames) this.floats[name]!.fill(NaN);
+    this.predicted?.fill(0);
     this.nPresented = 0;
   }
 
@@ -42,12 +49,14 @@ export class ForgettingTracker {
    * @param exampleIds [batchSize] exampleId of each example.
    * @param correct [batchSize] 1 (or nonzero) if classified correctly.
    * @param floats [batchSize] values of each requested float record (all of floatNames).
+   * @param predicted [batchSize] predicted class of each example (when the tracker records it).
    * @throws ValueError for an exampleId out of range, one presented twice in the epoch, or
    *   lengths that disagree.
    */
-  add(exampleIds: ArrayLike<number>, correct: ArrayLike<number>, floats: Partial<Record<FloatRecordName, ArrayLike<number>>> = {}): void {
+  add(exampleIds: ArrayLike<number>, correct: ArrayLike<number>, floats: Partial<Record<FloatRecordName, ArrayLike<number>>> = {}, predicted?: ArrayLike<number>): void {
     const n = exampleIds.length;
     if (correct.length !== n) throw new ValueError(`ForgettingTracker.add: expected ${n} correctness values (one per exampleId), got ${correct.length}`);
+    if (this.predicted && predicted?.length !== n) throw new ValueError(`ForgettingTracker.add: expected ${n} predicted classes, got ${predicted ? predicted.length : "none"}`);
     for (const name of this.floatNames) {
       const values = floats[name];
       if (!values || values.length !== n) {
@@ -63,6 +72,7 @@ export class ForgettingTracker {
       this.presented[id] = 1;
       this.correct[id] = correct[i] ? 1 : 0;
       for (const name of this.floatNames) this.floats[name]![id] = floats[name]![i];
+      if (this.predicted) this.predicted[id] = predicted![i];
     }
     this.nPresented += n;
   }
@@ -81,7 +91,7 @@ export class ForgettingTracker {
   partialRecord(): PartialEpochRecord {
     const floats: PartialEpochRecord["floats"] = {};
     for (const name of this.floatNames) floats[name] = Float32Array.from(this.floats[name]!);
-    return { correct: packCorrectRow(this.correct), presented: packCorrectRow(this.presented), floats };
+    return { correct: packCorrectRow(this.correct), presented: packCorrectRow(this.presented), floats, ...(this.predicted ? { predicted: this.predicted.slice() } : {}) };
   }
 
   /**
@@ -103,6 +113,15 @@ export class ForgettingTracker {
       const row = record.floats[name]!;
       if (row.length !== this.nExamples) throw new ValueError(`ForgettingTracker.restore: expected a "${name}" row of ${this.nExamples} values, got ${row.length}`);
       this.floats[name]!.set(row);
+    }
+    if ((record.predicted !== undefined) !== (this.predicted !== null)) {
+      throw new ValueError(`ForgettingTracker.restore: expected ${this.predicted ? "a" : "no"} predicted-class row, got ${record.predicted ? "one" : "none"}`);
+    }
+    if (this.predicted && record.predicted) {
+      if (record.predicted.length !== this.nExamples || record.predicted.BYTES_PER_ELEMENT !== this.predicted.BYTES_PER_ELEMENT) {
+        throw new ValueError(`ForgettingTracker.restore: expected a predicted-class row of ${this.nExamples} ${this.predicted.BYTES_PER_ELEMENT}-byte values, got ${record.predicted.length} ${record.predicted.BYTES_PER_ELEMENT}-byte values`);
+      }
+      this.predicted.set(record.predicted);
     }
     this.nPresented = this.presented.reduce((n, p) => n + p, 0);
   }

@@ -30,10 +30,10 @@ import { FileFormatError, ValueError } from "../core/errors";
 import { exampleStats, writeStatsCsv } from "../runs/stats";
 import { buildModel, checkModelInput } from "../models";
 import { CHECKPOINT_FILE, type CheckpointState, type MidEpochState, loadCheckpointWeights, readCheckpoint, saveCheckpoint } from "../runs/checkpoint";
-import { CHECKPOINT_DIR, CORRECT_FILE, FLOAT_RECORDS, LOG_FILE, MANIFEST_FILE, type RunManifest, correctRowBytes, runDir as runFolder, type LogRow } from "../runs/layout";
+import { CHECKPOINT_DIR, CORRECT_FILE, FLOAT_STORAGE, LOG_FILE, MANIFEST_FILE, type RunManifest, correctRowBytes, floatRecordFile, predictedBytes, predictedFile, runDir as runFolder, type LogRow } from "../runs/layout";
 import { readManifest, writeManifest } from "../runs/manifest";
 import { type RunLock, RunLockLostError, acquireRunLock } from "../runs/lock";
-import { type CorrectRecord, appendCorrectRow, appendFloatRow, readCorrectRecord } from "../runs/record";
+import { type CorrectRecord, appendCorrectRow, appendFloatRow, appendPredictedRow, readCorrectRecord } from "../runs/record";
 import { createRun, newRunId, writeLog } from "../runs/store";
 import { readLog } from "../runs/scan";
 import { type ResolvedTrainConfig, type TrainConfig, configDifferences, describeConfigDifferences, resolveTrainConfig } from "../config/train";
@@ -223,11 +223,15 @@ async function continueRun(dir: string, options: ResumeOptions): Promise<RunMani
   }
   // The records and the log must hold every row the checkpoint covers.
   if (startEpoch > 0) readCorrectRecord(dir, manifest.dataset.nExamples, startEpoch);
-  for (const name of config.recordFloats) {
-    const file = path.join(dir, FLOAT_RECORDS[name]);
-    const need = startEpoch * manifest.dataset.nExamples * 4;
+  const storage = config.floatStorage ?? "float32";
+  const { nExamples, nClasses } = manifest.dataset;
+  const rowFiles: { file: string; rowBytes: number; what: string }[] = config.recordFloats.map((name) => ({ file: floatRecordFile(name, storage), rowBytes: FLOAT_STORAGE[storage].rowBytes(nExamples), what: storage }));
+  if (config.recordPredicted) rowFiles.push({ file: predictedFile(nClasses), rowBytes: nExamples * predictedBytes(nClasses), what: `uint${predictedBytes(nClasses) * 8}` });
+  for (const { file: name, rowBytes, what } of rowFiles) {
+    const file = path.join(dir, name);
+    const need = startEpoch * rowBytes;
     const size = fs.existsSync(file) ? fs.statSync(file).size : 0;
-    if (size < need) throw new FileFormatError(file, `expected at least ${need} bytes (${startEpoch} rows of ${manifest.dataset.nExamples} float32), found ${size}`);
+    if (size < need) throw new FileFormatError(file, `expected at least ${need} bytes (${startEpoch} rows of ${nExamples} ${what}), found ${size}`);
   }
   const log = readLog(dir);
   if (log.length < startEpoch) throw new FileFormatError(path.join(dir, LOG_FILE), `expected at least ${startEpoch} rows (one per checkpointed epoch), found ${log.length}`);
@@ -268,7 +272,9 @@ async function runEpochs(
     const bits = new Uint8Array(config.epochs * rowBytes);
     if (startEpoch > 0) bits.set(readCorrectRecord(dir, nExamples, startEpoch).bits);
     truncateTo(path.join(dir, CORRECT_FILE), startEpoch * rowBytes);
-    for (const name of config.recordFloats) truncateTo(path.join(dir, FLOAT_RECORDS[name]), startEpoch * nExamples * 4);
+    const storage = config.floatStorage ?? "float32";
+    for (const name of config.recordFloats) truncateTo(path.join(dir, floatRecordFile(name, storage)), startEpoch * FLOAT_STORAGE[storage].rowBytes(nExamples));
+    if (config.recordPredicted) truncateTo(path.join(dir, predictedFile(trainSource.nClasses)), startEpoch * nExamples * predictedBytes(trainSource.nClasses));
     const logRows = [...resume.log];
     writeLog(dir, logRows);
     manifest.epochsCompleted = startEpoch;
@@ -322,7 +328,8 @@ async function runEpochs(
         onEpochEnd({ epoch, tracker, log }) {
           const row = tracker.correctRow();
           appendCorrectRow(dir, epoch, row);
-          for (const name of config.recordFloats) appendFloatRow(dir, name, epoch, tracker.floatRow(name));
+          for (const name of config.recordFloats) appendFloatRow(dir, name, epoch, tracker.floatRow(name), storage);
+          if (tracker.predicted) appendPredictedRow(dir, epoch, tracker.predicted, trainSource.nClasses);
           bits.set(row, epoch * rowBytes);
           logRows.push(log);
           writeLog(dir, logRows);
@@ -374,6 +381,12 @@ function checkMidEpoch(checkpoint: CheckpointState, mid: MidEpochState, config: 
   const floats = Object.keys(mid.record.floats).sort().join(",");
   if (floats !== [...config.recordFloats].sort().join(",")) {
     throw new FileFormatError(file, `field "midEpoch.floats": expected [${config.recordFloats.join(", ")}] (the run's recordFloats), got [${floats}]`);
+  }
+  if (Boolean(config.recordPredicted) !== (mid.record.predicted !== undefined)) {
+    throw new FileFormatError(file, `field "midEpoch.predicted": expected ${config.recordPredicted ? `${predictedBytes(source.nClasses)} (the run records predicted classes)` : "none (the run records no predicted classes)"}, got ${mid.record.predicted ? mid.record.predicted.BYTES_PER_ELEMENT : "none"}`);
+  }
+  if (mid.record.predicted && (mid.record.predicted.length !== source.nExamples || mid.record.predicted.BYTES_PER_ELEMENT !== predictedBytes(source.nClasses))) {
+    throw new FileFormatError(file, `midEpoch predicted row: expected ${source.nExamples} values of ${predictedBytes(source.nClasses)} bytes, found ${mid.record.predicted.length} of ${mid.record.predicted.BYTES_PER_ELEMENT}`);
   }
   for (const [name, row] of Object.entries(mid.record.floats)) {
     if (row.length !== source.nExamples) throw new FileFormatError(file, `midEpoch "${name}" row: expected ${source.nExamples} values, found ${row.length}`);

@@ -68,8 +68,10 @@ test("writeExports(analysis, outDir) writes every file atomically; pandas reads 
     assert.deepEqual(written.map((f) => path.basename(f)), [
       "never-learned-b2.json",
       "examples-b2.csv",
+      "scores-b2.csv",
       "never-learned-b3.json",
       "examples-b3.csv",
+      "scores-b3.csv",
       "never-learned-by-example.json",
     ]);
     assert.deepEqual(fs.readdirSync(out).sort(), written.map((f) => path.basename(f)).sort(), "no temporary files left");

@@ -159,3 +159,26 @@ test("createNoiseStudy(options) and noiseResults(dir): flipped vs clean forgetti
     fs.rmSync(root, { recursive: true, force: true });
   }
 });
+
+test("createRemovalStudy({rankBy}) removes the n easiest by each score (AUM: highest mean margin over seeds) beside the shared random control", () => {
+  const root = makeTempDir("removal-scores-test-");
+  try {
+    const source = writeExperimentConfig(root, { name: "src", base: { dataset: "digits" }, budgets: [2], seeds: 2 });
+    const cfg = (seed: number) => ({ ...(planRuns(readExperimentConfig(source))[seed].config as unknown as Record<string, unknown>), recordFloats: ["margin"] });
+    const sequences = [[0, 0], [1, 1], [1, 0], [1, 1]];
+    // Mean margin over epochs and seeds: example 0 -> -1.5, 1 -> 2.5, 2 -> 0.25, 3 -> 1.
+    writeFakeRun(source, { runId: "b2-s0", seed: 0, sequences, config: cfg(0), floats: { margin: [[-1, 3, 0.5, 1], [-2, 2, 0, 1]] } });
+    writeFakeRun(source, { runId: "b2-s1", seed: 1, sequences, config: cfg(1), floats: { margin: [[-1, 2, 0.5, 1], [-2, 3, 0, 1]] } });
+    const dir = createRemovalStudy({ outputsRoot: root, source: "src", name: "removal", counts: [1, 3], seeds: 1, rankBy: ["aum"] });
+    assert.deepEqual(readExperimentConfig(dir).variants!.map((v) => [v.name, v.config.removeIds ?? null, v.meta?.method, v.meta?.score ?? null]), [
+      ["full", null, "none", null],
+      ["random-n1", Array.from(new Random(0, "removal-random", 1).permutation(4).slice(0, 1)), "random", null],
+      ["easiest-aum-n1", [1], "easiest", "aum"],
+      ["random-n3", Array.from(new Random(0, "removal-random", 3).permutation(4).slice(0, 3)).sort((a, b) => a - b), "random", null],
+      ["easiest-aum-n3", [1, 2, 3], "easiest", "aum"],
+    ]);
+    assert.throws(() => createRemovalStudy({ outputsRoot: root, source: "src", name: "removal2", counts: [1], seeds: 1, rankBy: ["el2n"] }), /rankBy "el2n": expected source runs with the float records it needs .* got runs recording \[margin\]/);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});

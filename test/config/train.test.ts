@@ -30,7 +30,7 @@ test("resolveTrainConfig(partial) rejects an unknown model, dataset or tracking 
   rejects(() => resolveTrainConfig({ model: "vgg16" as never }), /config\.model: expected one of "mnist-cnn", "digits-mlp".*got "vgg16"/);
   rejects(() => resolveTrainConfig({ dataset: "svhn" as never }), /config\.dataset: expected one of "digits", "mnist".*got "svhn"/);
   rejects(() => resolveTrainConfig({ trackingMode: "train" as never }), /config\.trackingMode: expected one of "presentation", "eval", got "train"/);
-  rejects(() => resolveTrainConfig({ recordFloats: ["entropy" as never] }), /config\.recordFloats: expected one of "loss", "margin", "prob", got "entropy"/);
+  rejects(() => resolveTrainConfig({ recordFloats: ["entropy" as never] }), /config\.recordFloats: expected one of "loss", "margin", "prob", "el2n", got "entropy"/);
 });
 
 test("resolveTrainConfig(partial) rejects non-positive epochs or batch size and a non-finite lr", () => {

@@ -1,6 +1,6 @@
 /**
  * End to end: a small digits study (2 budgets x 2 seeds, a removal and a label-noise
- * study), the five notebooks executed headless on the project kernel, then the exported
+ * study), the six notebooks executed headless on the project kernel, then the exported
  * HTML opened in headless Chromium, and the saved .ipynb copies opened in a live Jupyter
  * Notebook 6. Screenshots go to .test-output/reports/screenshots/.
  * Skips with a reason when Jupyter, the registered kernel, the build or Chromium is absent
@@ -35,7 +35,7 @@ const experimentDir = path.join(outputsRoot, "tiny-study");
 const reportsDir = path.join(experimentDir, "reports");
 
 const notebooksMissingReason = notebooksMissing();
-const names = ["01-data-eda", "02-train-one-run", "03-forgetting-one-run", "04-seed-intersection", "05-follow-ups"];
+const names = ["01-data-eda", "02-train-one-run", "03-forgetting-one-run", "04-seed-intersection", "05-follow-ups", "06-training-dynamics"];
 /** Largest report page, bytes, embedded images included. */
 const PAGE_LIMIT = 1_000_000;
 
@@ -73,7 +73,7 @@ before(async () => {
   await trainAll(createNoiseStudy({ outputsRoot, name: "tiny-study-noise", base, fractions: [0.2], epochs: 3, seeds: 1 }));
 });
 
-test("runNotebooks(experimentDir) executes the five notebooks and writes .ipynb, .html and index.html", { timeout: 600_000 }, async (t) => {
+test("runNotebooks(experimentDir) executes the six notebooks and writes .ipynb, .html and index.html", { timeout: 600_000 }, async (t) => {
   if (skipIfMissing(t, notebooksMissingReason)) return;
   const result = await runNotebooks(experimentDir, { summary: experimentSummary, log: () => {} });
   const images = chromiumMissing() === null;
@@ -128,6 +128,7 @@ test("the exported reports render in headless Chromium: every chart drawn, table
     "03-forgetting-one-run": { charts: 2, tables: 2, images: 1 },
     "04-seed-intersection": { charts: 7, tables: 3, images: 1 },
     "05-follow-ups": { charts: 2, tables: 3, images: 0 },
+    "06-training-dynamics": { charts: 2, tables: 1, images: 0 },
     index: { charts: 0, tables: 2, images: 0 },
   };
   const browser = await openBrowser();

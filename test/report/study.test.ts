@@ -35,9 +35,10 @@ test("forgetting study --budgets 2 --seeds 2 trains, runs the follow-ups, analys
   const definition = JSON.parse(fs.readFileSync(path.join(dir, "experiment.json"), "utf8")) as ExperimentConfig;
   assert.deepEqual(definition, { name: "digits-study", base: STUDY_BASE_CONFIG, budgets: [2], seeds: 2 });
   const removal = JSON.parse(fs.readFileSync(path.join(`${dir}-removal`, "experiment.json"), "utf8")) as ExperimentConfig;
-  assert.deepEqual(removal.variants?.map((v) => v.name), ["full", "least-forgotten-n719", "random-n719"]);
+  // The default --removal-scores: forgetting's least forgotten, the random control, then the n easiest by each other score.
+  assert.deepEqual(removal.variants?.map((v) => v.name), ["full", "least-forgotten-n719", "random-n719", ...["aum", "confidence", "variability", "el2n", "loss"].map((s) => `easiest-${s}-n719`)]);
   assert.deepEqual((JSON.parse(fs.readFileSync(path.join(`${dir}-noise`, "experiment.json"), "utf8")) as ExperimentConfig).variants?.map((v) => v.name), ["noise-0.2"]);
-  for (const runId of ["full-b2-s0", "least-forgotten-n719-b2-s0", "random-n719-b2-s0"]) assert.ok(fs.existsSync(path.join(`${dir}-removal`, runId, CORRECT_FILE)), runId);
+  for (const runId of ["full-b2-s0", "least-forgotten-n719-b2-s0", "random-n719-b2-s0", "easiest-aum-n719-b2-s0"]) assert.ok(fs.existsSync(path.join(`${dir}-removal`, runId, CORRECT_FILE)), runId);
 
   // The headline number, recounted from the two runs' correctness bits.
   const rowBytes = Math.ceil(1438 / 8);
@@ -48,6 +49,12 @@ test("forgetting study --budgets 2 --seeds 2 trains, runs the follow-ups, analys
   }
   const summary = JSON.parse(fs.readFileSync(path.join(dir, "analysis", "summary.json"), "utf8")) as AnalysisSummary;
   assert.equal(summary.budgets[0].neverLearnedAll, never);
+  // The score comparison: every score, with its noise AUC and, for the removal scores, its removal row.
+  const comparison = JSON.parse(fs.readFileSync(path.join(dir, "analysis", "score-comparison.json"), "utf8")) as { score: string; noise: unknown[]; removal: { removed: number }[] }[];
+  assert.deepEqual(comparison.map((r) => r.score), ["forgetting", "first-learned", "aum", "confidence", "variability", "correctness", "el2n", "loss"]);
+  assert.ok(comparison.every((r) => r.noise.length === 1));
+  assert.deepEqual(comparison.filter((r) => r.removal.length).map((r) => [r.score, r.removal[0].removed]), ["forgetting", "aum", "confidence", "variability", "el2n", "loss"].map((s) => [s, 719]));
+  assert.ok(fs.existsSync(path.join(dir, "analysis", "scores-b2.csv")));
   // budget, seeds, examples presented in both seeds (all 1438), then the count.
   assert.ok(lines.some((line) => line.startsWith(`     2      2            1438  ${never} / `)), "the printed summary shows the count");
   assert.match(lines[lines.length - 1], /^study: done in [\d.]+ s \(reports skipped: run `forgetting notebooks --experiment .*digits-study`\)$/);

@@ -1,7 +1,7 @@
 /**
  * `study` on another dataset than the digits: --preset mnist with --base-json @file (the
  * first 2,000 MNIST images, the digits MLP), 2 budgets x 2 seeds, the follow-ups, the analysis
- * and the five notebook reports, end to end through the CLI and its worker processes.
+ * and the six notebook reports, end to end through the CLI and its worker processes.
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
@@ -41,13 +41,13 @@ test("forgetting study --preset mnist --base-json @file runs a non-digits study 
   // The follow-ups take the same base; removal counts are of the 2,000 trained examples.
   const removal = JSON.parse(fs.readFileSync(path.join(`${dir}-removal`, "experiment.json"), "utf8")) as ExperimentConfig;
   assert.deepEqual(removal.base, definition.base);
-  assert.deepEqual(removal.variants?.map((v) => v.name), ["full", "least-forgotten-n1000", "random-n1000"]);
+  assert.deepEqual(removal.variants?.map((v) => v.name), ["full", "least-forgotten-n1000", "random-n1000", ...["aum", "confidence", "variability", "el2n", "loss"].map((s) => `easiest-${s}-n1000`)]);
   assert.ok(removal.variants?.[1].config.removeIds?.every((id) => id < 2000));
   const noise = JSON.parse(fs.readFileSync(path.join(`${dir}-noise`, "experiment.json"), "utf8")) as ExperimentConfig;
   assert.deepEqual(noise.base, definition.base);
   const summary = JSON.parse(fs.readFileSync(path.join(dir, "analysis", "summary.json"), "utf8")) as AnalysisSummary;
   assert.deepEqual(summary.budgets.map((b) => [b.budget, b.seeds.length, b.presentedAll]), [[1, 2, 2000], [2, 2, 2000]]);
-  for (const name of ["01-data-eda", "02-train-one-run", "03-forgetting-one-run", "04-seed-intersection", "05-follow-ups"]) {
+  for (const name of ["01-data-eda", "02-train-one-run", "03-forgetting-one-run", "04-seed-intersection", "05-follow-ups", "06-training-dynamics"]) {
     assert.ok(fs.existsSync(path.join(dir, "reports", `${name}.html`)), name);
   }
   assert.match(lines[lines.length - 1], /^study: done in [\d.]+ s\. Open the reports: .*mnist-study\/reports\/index\.html$/);

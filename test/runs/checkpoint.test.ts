@@ -122,7 +122,7 @@ test("saveCheckpoint(runDir, {midEpoch}) / readCheckpoint(runDir) round-trip the
   check((c) => (c.midEpoch.batchesDone = 0), /checkpoint\.json: field "midEpoch.batchesDone": expected an integer >= 1, got 0$/);
   check((c) => (c.midEpoch.correctSum = 5), /field "midEpoch.correctSum": expected an integer in \[0, seen=4\], got 5$/);
   check((c) => (c.midEpoch.lossSum = "x"), /field "midEpoch.lossSum": expected a number >= 0, got "x"$/);
-  check((c) => (c.midEpoch.floats = ["margin", "bogus"]), /field "midEpoch.floats": expected a list of "loss", "margin", "prob", got \["margin","bogus"\]$/);
+  check((c) => (c.midEpoch.floats = ["margin", "bogus"]), /field "midEpoch.floats": expected a list of "loss", "margin", "prob", "el2n", got \["margin","bogus"\]$/);
   check((c) => (c.format = 1), /field "format": expected 2 \(the format of mid-epoch checkpoints\), got 1$/);
   check((c) => (c.format = 3), /field "format": expected 1 or 2, got 3$/);
   fs.writeFileSync(json, original);

@@ -36,9 +36,9 @@ test("jupyterInstallPlan(facts) uses apt-get only as root on Debian, else prints
   assert.equal(DEBIAN_JUPYTER_PACKAGES.length, 5);
 });
 
-test("notebooks/NN-*.ipynb: five notebooks in order, each on the project kernel, every cell with a unique id", () => {
+test("notebooks/NN-*.ipynb: six notebooks in order, each on the project kernel, every cell with a unique id", () => {
   const files = listNotebooks(path.join(projectRoot(), "notebooks")).map((f) => path.basename(f));
-  assert.deepEqual(files, ["01-data-eda.ipynb", "02-train-one-run.ipynb", "03-forgetting-one-run.ipynb", "04-seed-intersection.ipynb", "05-follow-ups.ipynb"]);
+  assert.deepEqual(files, ["01-data-eda.ipynb", "02-train-one-run.ipynb", "03-forgetting-one-run.ipynb", "04-seed-intersection.ipynb", "05-follow-ups.ipynb", "06-training-dynamics.ipynb"]);
   for (const file of files) {
     const notebook = readNotebook(path.join(projectRoot(), "notebooks", file));
     assert.deepEqual(notebook.metadata.kernelspec, notebookKernelMetadata(), file);

@@ -19,10 +19,11 @@ const PROJECT = path.resolve(__dirname, "../..");
 const CHILD = path.join(__dirname, "fixtures", "trainChild.ts");
 const PRELOAD = path.join(__dirname, "fixtures", "crashAfterWrite.ts");
 /** 3 epochs of 12 batches, two float records: each epoch end appends three record rows. */
-const CONFIG = { epochs: 3, batchSize: 128, seed: 5, recordFloats: ["loss", "margin"] } satisfies Partial<TrainConfig>;
+// q8 float storage and the predicted-class record: the compact rows and the uint8 row must resume byte-identical too.
+const CONFIG = { epochs: 3, batchSize: 128, seed: 5, recordFloats: ["loss", "margin"], floatStorage: "q8", recordPredicted: true } satisfies Partial<TrainConfig>;
 /** A 2-epoch run with a mid-epoch checkpoint after every step (any interval below a step's time). */
 const EVERY_STEP = { ...CONFIG, epochs: 2, checkpointEveryMinutes: 1e-6 } satisfies Partial<TrainConfig>;
-const COMPARED = ["correct.bits", "loss.f32", "margin.f32", "stats.csv", "checkpoint/weights.bin", "checkpoint/optimizer.bin"];
+const COMPARED = ["correct.bits", "loss.q8", "margin.q8", "predicted.u8", "stats.csv", "checkpoint/weights.bin", "checkpoint/optimizer.bin"];
 /** log.csv columns that do not measure time. */
 const LOG_VALUES = ["epoch", "acc", "lr", "train_loss", "train_acc", "val_loss"];
 
@@ -137,7 +138,7 @@ test("a run SIGKILLed after each write of an epoch end (records, log, stats, che
   const to = trace.indexOf("rename manifest.json", from) + 1;
   assert.ok(from > 0 && to > from, `no epoch end in the trace:\n${trace.join("\n")}`);
   const calls = trace.slice(from - 1, to);
-  for (const call of ["write loss.f32", "write margin.f32", "rename log.csv", "rename stats.csv", "rename .checkpoint.*.tmp/weights.bin", "rename .checkpoint.*.tmp/optimizer.bin", "rename .checkpoint.*.tmp/checkpoint.json", "rename checkpoint.prev", "rename checkpoint", "rm checkpoint.prev"]) {
+  for (const call of ["write loss.q8", "write margin.q8", "write predicted.u8", "rename log.csv", "rename stats.csv", "rename .checkpoint.*.tmp/weights.bin", "rename .checkpoint.*.tmp/optimizer.bin", "rename .checkpoint.*.tmp/checkpoint.json", "rename checkpoint.prev", "rename checkpoint", "rm checkpoint.prev"]) {
     assert.ok(calls.includes(call), `the epoch-end trace lacks "${call}": ${calls.join("; ")}`);
   }
   const states = await crashAndResume(root, base, CONFIG, { from, to }, trace, reference);
@@ -157,7 +158,7 @@ test("a run SIGKILLed after each write of a mid-epoch checkpoint resumes mid-epo
   for (let k = 0; k < 3; k++) from = trace.indexOf("rm .checkpoint.*.tmp", from) + 1;
   const to = trace.indexOf("rename manifest.json", from) + 1;
   const calls = trace.slice(from - 1, to);
-  for (const call of ["rename .checkpoint.*.tmp/epoch.correct.bits", "rename .checkpoint.*.tmp/epoch.presented.bits", "rename .checkpoint.*.tmp/epoch.loss.f32", "rename .checkpoint.*.tmp/epoch.margin.f32", "rename checkpoint"]) {
+  for (const call of ["rename .checkpoint.*.tmp/epoch.correct.bits", "rename .checkpoint.*.tmp/epoch.presented.bits", "rename .checkpoint.*.tmp/epoch.loss.f32", "rename .checkpoint.*.tmp/epoch.margin.f32", "rename .checkpoint.*.tmp/epoch.predicted.u8", "rename checkpoint"]) {
     assert.ok(calls.includes(call), `the mid-epoch trace lacks "${call}": ${calls.join("; ")}`);
   }
   const states = await crashAndResume(root, base, EVERY_STEP, { from, to }, trace, reference);

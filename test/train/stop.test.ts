@@ -15,8 +15,8 @@ import type { WorkerJobFile } from "../../src/experiments/worker";
 
 const PROJECT = path.resolve(__dirname, "../..");
 /** 90 batches an epoch; every float record. */
-const CONFIG = { epochs: 3, batchSize: 16, seed: 3, recordFloats: ["loss", "margin", "prob"] } satisfies Partial<TrainConfig>;
-const COMPARED = ["correct.bits", "loss.f32", "margin.f32", "prob.f32", "stats.csv", "checkpoint/weights.bin", "checkpoint/optimizer.bin"];
+const CONFIG = { epochs: 3, batchSize: 16, seed: 3, recordFloats: ["loss", "margin", "prob", "el2n"], recordPredicted: true } satisfies Partial<TrainConfig>;
+const COMPARED = ["correct.bits", "loss.f32", "margin.f32", "prob.f32", "el2n.f32", "predicted.u8", "stats.csv", "checkpoint/weights.bin", "checkpoint/optimizer.bin"];
 /** log.csv columns that do not measure time. */
 const LOG_VALUES = ["epoch", "acc", "lr", "train_loss", "train_acc", "val_loss"];
 const roots: string[] = [];
