@@ -84,7 +84,7 @@ export function neverLearnedPerBudgetFigure(budgets: readonly BudgetSetSizes[], 
       line("never learned in any seed", budgets.map((b) => b.neverLearnedAny), PALETTE[0], "dash", picks?.map((p) => examplePick(p.any))),
     ],
     layout: baseLayout(options.title ?? "Share of the training set never learned, per epoch budget", {
-      xaxis: axis("epoch budget (epochs)", { tickvals: x, rangemode: "tozero" }),
+      xaxis: axis("epoch budget (epochs)", { tickvals: x }),
       yaxis: axis("never learned (% of the training set)", { rangemode: "tozero" }),
       legend: { orientation: "h", y: -0.22 },
       margin: { l: 60, r: 20, t: 50, b: 90 },

@@ -277,10 +277,12 @@ function forgettingDrill(root, storeKey, options) {
     });
     root.appendChild(grid);
   }
+  function axisTitle(axis) { return axis && axis.title && axis.title.text ? axis.title.text + ": " : ""; }
   function describe(pt) {
     var name = (pt.data && pt.data.name) || "";
     var heat = pt.data && pt.data.type === "heatmap";
-    return name + (name ? ", " : "") + (heat ? pt.y + " / " + pt.x : String(pt.x));
+    var where = (heat ? axisTitle(pt.yaxis) + pt.y + ", " : "") + axisTitle(pt.xaxis) + pt.x;
+    return name + (name ? "; " : "") + where;
   }
   function bind(chart) {
     chart.on("plotly_click", function (ev) {

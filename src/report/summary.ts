@@ -16,7 +16,7 @@ const count = (v: number) => formatValue("count", v);
 export function summaryTables(summary: AnalysisSummary): { tables: SummaryTable[]; notes: string[] } {
   const d = summary.dataset;
   const notes = [
-    d ? `Dataset ${d.id}: ${d.nExamples} training examples, ${d.nClasses} classes; correctness tracked in "${summary.trackingMode}" mode.` : "No usable run.",
+    d ? `Dataset ${d.id}: ${count(d.nExamples)} training examples, ${d.nClasses} classes; correctness tracked in "${summary.trackingMode}" mode.` : "No usable run.",
     `Runs used: ${summary.runsUsed.length}; left out: ${summary.leftOut.length}.`,
     ...summary.leftOut.map((l) => `Left out ${l.folder}: ${l.reason}: ${l.detail}`),
   ];
