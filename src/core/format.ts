@@ -20,12 +20,16 @@ export const QUANTITY_FORMATS = {
 
 export type Quantity = keyof typeof QUANTITY_FORMATS;
 
-/** `value` in the quantity's format; "n/a" for null, undefined, NaN or infinities. */
+/**
+ * `value` in the quantity's format; "n/a" for null, undefined, NaN or infinities. Halves
+ * round away from zero, as plotly's d3-format does (JavaScript's toFixed).
+ */
 export function formatValue(quantity: Quantity, value: number | null | undefined): string {
   if (typeof value !== "number" || !Number.isFinite(value)) return "n/a";
   const { digits, suffix } = QUANTITY_FORMATS[quantity];
   const text = value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits, useGrouping: quantity === "count" });
-  return `${text}${suffix}`;
+  // A value that rounds to zero prints without a sign ("-0.000" says nothing a reader needs).
+  return `${/^-[0.,]+$/.test(text) ? text.slice(1) : text}${suffix}`;
 }
 
 /**

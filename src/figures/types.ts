@@ -54,7 +54,7 @@ export interface ExamplePick {
 }
 
 /** Ids kept per point: enough to fill a grid, small enough for a light page. */
-export const PICK_CAP = 48;
+const PICK_CAP = 48;
 
 /** The first `cap` of `ids` (ordered hardest first by the caller) and their total. */
 export function examplePick(ids: ArrayLike<number>, cap = PICK_CAP): ExamplePick {

@@ -20,6 +20,7 @@ import { readExperimentConfig, writeExperimentConfig } from "../../src/runs/expe
 import { CORRECT_FILE } from "../../src/runs/layout";
 import { loadRunRecord, scanExperiment } from "../../src/runs/scan";
 import { readImageSplits } from "../../src/data/index";
+import type { InMemoryImages } from "../../src/data/types";
 import { analyzeExperiment } from "../../src/analysis/experiment";
 import { summarizeAnalysis } from "../../src/analysis/summary";
 import { idsByValue, membersHardestFirst } from "../../src/analysis/picks";
@@ -82,7 +83,7 @@ before(async () => {
   const scan = scanExperiment(experimentDir);
   const analysis = analyzeExperiment(scan);
   const summary = summarizeAnalysis(analysis);
-  const split = (await readImageSplits({ dataset: "digits" })).train;
+  const split = (await readImageSplits({ dataset: "digits" })).train as InMemoryImages;
   const [b2, b3] = analysis.budgets;
   const one = b3; // the largest budget, seeds 0 and 1
   const hardest = (set: Uint8Array) => membersHardestFirst(set, one.ranking);
@@ -91,7 +92,7 @@ before(async () => {
   const stats = pixelStatistics(split);
   const add = (id: string, figure: PlotlyFigure, kind: Chart["kind"], hover: string[], drill = false) => charts.push({ id, figure, kind, hover, drill });
 
-  add("classes", classDistributionFigure(split.classNames, [{ name: "train", counts: [...Array(10)].map((_, c) => split.labels.filter((l) => l === c).length), picks: idsByValue(split.labels, one.ranking, { size: 10 }) }]), "bar", ["train split", "class: 0", "examples: "], true);
+  add("classes", classDistributionFigure(split.classNames, [{ name: "train", counts: Array.from({ length: 10 }, (_, c) => split.labels.filter((l) => l === c).length), picks: idsByValue(split.labels, one.ranking, { size: 10 }) }]), "bar", ["train split", "class: 0", "examples: "], true);
   add("mean-images", meanImagesFigure(stats.meanImages, { height: 8, width: 8 }, split.classNames), "cell", ["mean image of class 0", "pixel: row 0, column 0", "mean intensity (0-1): "]);
   add("pixel-values", pixelValueFigure(stats.valueCounts), "bar", ["pixels of the training split", "raw pixel value: 0", "pixels: "]);
   add("curves", trainingCurvesFigure([{ name: "seed 0", columns: { epoch: [1, 2, 3], train_loss: [1.2, 0.6, 0.4], acc: [0.7, 0.8, 0.9] } }]), "marker", ["seed 0, training loss", "epoch: 1", "loss: 1.2000 nats"]);
@@ -156,8 +157,8 @@ async function clickGrid(page: Page, chartId: string, at: { x: number; y: number
   await page.mouse.click(at.x, at.y);
   const grid = page.locator(`#${chartId}-grid`);
   await grid.locator(".forgetting-grid-title").waitFor({ timeout: 5000 });
-  const ids = (await grid.locator("figure").evaluateAll((figures) => figures.map((f) => Number(f.getAttribute("data-example-id"))))) as number[];
-  const strips = (await grid.locator("figure").first().locator("canvas").evaluateAll((canvases) => canvases.map((c) => c.getAttribute("data-strips") ?? ""))) as string[];
+  const ids = await grid.locator("figure").evaluateAll<number[]>((figures) => figures.map((f) => Number(f.getAttribute("data-example-id"))));
+  const strips = await grid.locator("figure").first().locator("canvas").evaluateAll<string[]>((canvases) => canvases.map((c) => c.getAttribute("data-strips") ?? ""));
   return { ids, title: (await grid.locator(".forgetting-grid-title").textContent()) ?? "", strips };
 }
 
