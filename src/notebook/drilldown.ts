@@ -50,7 +50,7 @@ export interface ExampleStoreInput {
   labels?: ArrayLike<number>;
   /** The class the model most often gave an example, or null when unknown (see ExampleStore.predicted). */
   predictedClass?: (exampleId: number) => number | null;
-  /** Raw picture bytes stored at most (default 300,000: all 1,797 digits, about 380 MNIST images). */
+  /** Raw picture bytes stored at most (default 150,000: all 1,797 digits, about 190 MNIST images, 48 CIFAR images). */
   maxImageBytes?: number;
   /** Store name; default "examples". */
   key?: string;
@@ -152,7 +152,7 @@ export async function exampleStore(input: ExampleStoreInput): Promise<ExampleSto
   const { split } = input;
   const nExamples = split.labels.length;
   const tile = tileShape(split);
-  const maxExamples = Math.max(1, Math.floor((input.maxImageBytes ?? 300_000) / (tile.width * tile.height * tile.channels)));
+  const maxExamples = Math.max(1, Math.floor((input.maxImageBytes ?? 150_000) / (tile.width * tile.height * tile.channels)));
   const ids = chooseStoredIds(figureExampleLists(input.figures), maxExamples).filter((id) => Number.isInteger(id) && id >= 0 && id < nExamples);
   const columns = Math.max(1, Math.min(32, ids.length));
   const rows = Math.max(1, Math.ceil(ids.length / columns));
@@ -188,7 +188,7 @@ const DRILL_CSS = `<style>
 .forgetting-drill { min-height: 1.5em; margin: 2px 0 14px; }
 .forgetting-drill-note { color: #555; font: italic 12px system-ui, sans-serif; }
 .forgetting-tile { image-rendering: pixelated; border: 1px solid #ccc; margin: 0 auto 2px; }
-.forgetting-strips canvas { display: block; margin: 2px auto 0; image-rendering: pixelated; width: 100%; height: auto; max-width: 72px; }
+.forgetting-strips canvas { display: block; margin: 2px auto 0; image-rendering: pixelated; }
 .forgetting-predicted { color: #a33; }
 </style>`;
 
@@ -228,8 +228,11 @@ function forgettingDrill(root, storeKey, options) {
     });
     var box = el("div", { "class": "forgetting-strips" });
     order.forEach(function (budget) {
-      var runs = byBudget[budget], epochs = runs[0].epochs, px = Math.max(1, Math.min(4, Math.floor(120 / epochs)));
-      var canvas = el("canvas", { width: epochs * px, height: runs.length * 4, "class": "forgetting-strip" });
+      // One canvas pixel per epoch and seed (a blank pixel row between seeds), scaled up by CSS.
+      var runs = byBudget[budget], epochs = runs[0].epochs;
+      var canvas = el("canvas", { width: epochs, height: runs.length * 2, "class": "forgetting-strip" });
+      canvas.style.width = Math.min(cellSize, epochs * 8) + "px";
+      canvas.style.height = runs.length * 5 + "px";
       var ctx = canvas.getContext("2d"), lines = [];
       runs.forEach(function (run, r) {
         run._bytes = run._bytes || decode(run.bits);
@@ -238,7 +241,7 @@ function forgettingDrill(root, storeKey, options) {
           var ok = bitAt(run._bytes, k * epochs + e);
           text += ok ? "1" : "0";
           ctx.fillStyle = ok ? "#1f4e8c" : "#e3e3e3";
-          ctx.fillRect(e * px, r * 4, px, 3);
+          ctx.fillRect(e, r * 2, 1, 1);
         }
         lines.push("seed " + run.seed + ": " + text);
       });
@@ -255,8 +258,9 @@ function forgettingDrill(root, storeKey, options) {
     var index = {};
     s.ids.forEach(function (id, k) { index[id] = k; });
     var shown = ids.filter(function (id) { return index[id] !== undefined; });
-    var note = title + ": " + total + " example" + (total === 1 ? "" : "s") + (total > 0 ? ", " + shown.length + " shown, hardest first" : "") +
-      (ids.length > shown.length ? " (" + (ids.length - shown.length) + " more not stored in this page)" : "");
+    function count(n) { return n.toLocaleString("en-US"); }
+    var note = title + ": " + count(total) + " example" + (total === 1 ? "" : "s") + (total > 0 ? ", " + count(shown.length) + " shown, hardest first" : "") +
+      (ids.length > shown.length ? " (" + count(ids.length - shown.length) + " more not stored in this page)" : "");
     root.appendChild(el("div", { "class": "forgetting-grid-title" }, note));
     var grid = el("div", { "class": "forgetting-grid", style: "--cell-width:" + (cellSize + 8) + "px" });
     var sp = s.sprite, rows = Math.ceil(s.ids.length / sp.columns);

@@ -102,7 +102,7 @@ before(async () => {
   add("nesting", nestingFigure(summary.nesting, { picks: [b2, b3].map((row) => [b2, b3].map((col) => membersHardestFirst(intersection([row.neverLearnedAll, col.neverLearnedAll]), row.ranking))) }), "cell", ["never learned in all seeds: nesting", "set of budget: 2 epochs", "also in the set of budget: 2 epochs", "examples: ", "share of the row's set: "], true);
   add("per-class", perClassFigure(analysis.classNames, analysis.budgets.map((b) => ({ budget: b.budget, counts: b.perClass!.neverLearnedAll, picks: idsByValue(analysis.labels!, b.ranking, { mask: b.neverLearnedAll, size: 10 }) }))), "bar", ["2-epoch budget", "class: 0", "examples never learned in all seeds: "], true);
   add("jaccard", seedMatrixFigure(one.jaccard, one.seeds, { valueName: "Jaccard" }), "cell", ["Jaccard between seeds", "seed pair: seed 0 and seed 0", "Jaccard: 1.000"]);
-  add("stability", pairwiseStabilityFigure(summary.budgets.map((b) => ({ budget: b.budget, seeds: b.seeds, matrix: b.spearman, mean: b.meanSpearman })), { valueName: "Spearman correlation" }), "marker", ["one seed pair", "seeds: seed 0 and seed 1", "epoch budget: 2 epochs", "Spearman correlation: "]);
+  add("stability", pairwiseStabilityFigure(summary.budgets.map((b) => ({ budget: b.budget, seeds: b.seeds, matrix: b.spearman, mean: b.meanSpearman })), { valueName: "Spearman correlation" }), "marker", ["epoch budget: 2 epochs", "Spearman correlation: "]);
   add("removal", removalCurveFigure([{ method: "none", fraction: 0, mean: 0.9, std: 0.01, seeds: [0, 1] }, { method: "random", fraction: 0.25, mean: 0.85, std: 0.02, seeds: [0, 1] }]), "marker", ["random removed (control)", "training examples removed: 0.00%", "best test accuracy, mean over seeds: 90.00%", "seeds: 2"]);
   add("label-noise", labelNoiseFigure({ noisy: { counts: [10, 20], never: 5 }, clean: { counts: [90, 10], never: 0 } }), "bar", ["flipped labels", "forgetting events: 0", "share of the group: ", "(example, seed) pairs: 10"]);
 
@@ -169,6 +169,9 @@ test("every chart's hover label names its series, its x and its y with units, un
     for (const chart of charts) {
       const text = await hoverText(page, chart.id, await firstPoint(page, chart));
       assert.ok(text, `${chart.id}: a hover label shows`);
+      // The first line names a series of the chart (with two seeds, a seed pair's point and the mean over pairs coincide).
+      const series = chart.figure.data.map((trace) => /^<b>(.*?)<\/b>/.exec(String(trace.hovertemplate))?.[1]);
+      assert.ok(series.includes(text.split("\n")[0]), `${chart.id}: hover label ${JSON.stringify(text)} starts with one of its series ${JSON.stringify(series)}`);
       for (const part of chart.hover) assert.ok(text.includes(part), `${chart.id}: hover label ${JSON.stringify(text)} holds ${JSON.stringify(part)}`);
       assert.ok(!text.includes("..."), `${chart.id}: hover label is not truncated: ${JSON.stringify(text)}`);
       // plotly's side box of the trace name (the one that truncates) is switched off.
@@ -195,7 +198,7 @@ test("a click on a bar, a heatmap cell or a point fills the grid below with its 
     const first = await clickGrid(page, "events", await firstPoint(page, events));
     assert.equal(first.ids.length, Math.min(48, zeroEvents.length));
     assert.ok(first.ids.every((id) => zeroEvents.includes(id)), "every example shown has 0 forgetting events in seed 0");
-    assert.match(first.title, new RegExp(`^seed 0; .*: 0: ${zeroEvents.length} examples, ${first.ids.length} shown, hardest first`));
+    assert.match(first.title, new RegExp(`^seed 0; .*: 0: ${zeroEvents.length.toLocaleString("en-US")} examples, ${first.ids.length} shown, hardest first`));
     // The strips of the first tile are that example's bits in every run, 3-epoch runs then 2-epoch runs (store order).
     const id0 = first.ids[0];
     const strip = (slow: ReturnType<typeof slowRun>[], seeds: number[]) => seeds.map((s, k) => `seed ${s}: ${slow[k][id0].seq.join("")}`).join("; ");
@@ -217,7 +220,7 @@ test("a click on a bar, a heatmap cell or a point fills the grid below with its 
     const cell = await clickGrid(page, "nesting", await firstPoint(page, nesting));
     assert.equal(cell.ids.length, Math.min(48, neverAll2.length));
     assert.ok(cell.ids.every((id) => neverAll2.includes(id)));
-    assert.match(cell.title, new RegExp(`: ${neverAll2.length} examples`));
+    assert.match(cell.title, new RegExp(`: ${neverAll2.length.toLocaleString("en-US")} examples`));
 
     // The headline point "never learned in all 2 seeds" at 2 epochs: the same set.
     const budgets = charts.find((c) => c.id === "budgets")!;
