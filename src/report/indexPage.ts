@@ -74,7 +74,7 @@ const SVG_HEIGHT = 260;
  */
 export function headlineSvg(budgets: readonly BudgetSetSizes[]): string {
   if (budgets.length === 0) return "";
-  const margin = { l: 56, r: 16, t: 14, b: 42 };
+  const margin = { l: 86, r: 16, t: 14, b: 42 };
   const share = (n: number, of: number) => (of > 0 ? (100 * n) / of : 0);
   const shares = budgets.flatMap((b) => [share(b.neverLearnedAny, b.presentedAll), ...b.neverLearnedPerSeed.map((n) => share(n, b.presentedAll))]);
   const yMax = niceCeiling(Math.max(0.1, ...shares));
@@ -109,12 +109,12 @@ export function headlineSvg(budgets: readonly BudgetSetSizes[]): string {
     `<line x1="${margin.l}" x2="${SVG_WIDTH - margin.r}" y1="${py(0)}" y2="${py(0)}" stroke="#888"/>`,
     xTicks,
     `<text x="${(margin.l + SVG_WIDTH - margin.r) / 2}" y="${SVG_HEIGHT - 6}" text-anchor="middle">epoch budget (epochs, linear)</text>`,
-    `<text transform="translate(14 ${(margin.t + SVG_HEIGHT - margin.b) / 2}) rotate(-90)" text-anchor="middle">never learned (% of the training set, linear from 0)</text>`,
+    `<text transform="translate(14 ${(margin.t + SVG_HEIGHT - margin.b) / 2}) rotate(-90)" text-anchor="middle">never learned (% of training set)</text>`,
     series("never learned in any seed", budgets.map((b) => b.neverLearnedAny), "#4c72b0", "5 4"),
     `<g class="series" data-name="never learned in one seed">${seedMarks}</g>`,
     series(`never learned in all ${k} seeds`, budgets.map((b) => b.neverLearnedAll), "#c44e52", "none"),
     "</svg>",
-    `<p class="legend"><span style="color:#c44e52">&#9679;&#8212;</span> never learned in all ${k} seeds &nbsp; <span>&#9675;</span> one seed (each seed a point) &nbsp; <span style="color:#4c72b0">- - -</span> never learned in any seed</p>`,
+    `<p class="legend"><span style="color:#c44e52">&#9679;&#8212;</span> never learned in all ${k} seeds &nbsp; <span>&#9675;</span> one seed (each seed a point) &nbsp; <span style="color:#4c72b0">- - -</span> never learned in any seed; linear axes from 0</p>`,
   ].join("\n");
 }
 
