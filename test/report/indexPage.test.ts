@@ -16,7 +16,7 @@ test("headlineSvg(budgets) draws shares of the training set on linear axes from 
   assert.ok(titles.includes("never learned in all 2 seeds\nepoch budget: 10 epochs\nshare of the training set: 0.50%\nexamples: 10"));
   assert.ok(titles.includes("never learned in one seed\nseed 1, epoch budget 5 epochs\nshare of the training set: 4.50%\nexamples: 90"));
   assert.match(svg, />0\.00%<\/text>/, "the axis starts at 0");
-  assert.match(svg, /linear from 0/);
+  assert.match(svg, /linear axes from 0/);
   // Heights are proportional: 6% (any seed at 5) is twice as high above the baseline as 3%... compare 120 vs 30.
   const cy = (name: string, budget: number) => Number(new RegExp(`cy="([\\d.]+)"[^>]*><title>${name}\\nepoch budget: ${budget} epochs`).exec(svg)![1]);
   const baseline = 260 - 42;
