@@ -37,9 +37,10 @@ export function removalCurveFigure(points: readonly RemovalPoint[], options: { t
       y: finiteOrNull(line.map((p) => p.mean * 100)),
       error_y: { type: "data", array: finiteOrNull(line.map((p) => (Number.isFinite(p.std) ? p.std * 100 : NaN))), visible: true },
       text: line.map((p) => String(p.seeds.length)),
-      customdata: line.map((p) => (Number.isFinite(p.std) ? Number((p.std * 100).toFixed(2)) : null)),
+      // customdata is kept for the examples behind a point (see ExamplePick); the std goes in hovertext.
+      hovertext: line.map((p) => formatValue("percent", p.std * 100)),
       line: { color: PALETTE[i % PALETTE.length] },
-      hovertemplate: hoverLines(name, [["training examples removed", hoverFormat("percent", "x")], ["best test accuracy, mean over seeds", hoverFormat("percent", "y")], ["std over seeds", hoverFormat("percent", "customdata")], ["seeds", "%{text}"]]),
+      hovertemplate: hoverLines(name, [["training examples removed", hoverFormat("percent", "x")], ["best test accuracy, mean over seeds", hoverFormat("percent", "y")], ["std over seeds", "%{hovertext}"], ["seeds", "%{text}"]]),
     };
   });
   return {
@@ -66,9 +67,10 @@ export function labelNoiseFigure(groups: { noisy: GroupHistogram; clean: GroupHi
       name: `${name} (${formatValue("count", total)} example x seed pairs)`,
       x: categories,
       y: values.map((v) => (total ? (100 * v) / total : 0)),
-      customdata: values,
+      text: values.map((v) => formatValue("count", v)),
+      textposition: "none",
       marker: { color },
-      hovertemplate: hoverLines(name, [["forgetting events", "%{x}"], ["share of the group", hoverFormat("percent", "y")], ["(example, seed) pairs", hoverFormat("count", "customdata")]]),
+      hovertemplate: hoverLines(name, [["forgetting events", "%{x}"], ["share of the group", hoverFormat("percent", "y")], ["(example, seed) pairs", "%{text}"]]),
     };
   };
   const auc = options.auc;

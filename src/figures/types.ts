@@ -46,7 +46,8 @@ export function finiteOrNull(values: ArrayLike<number>): (number | null)[] {
  * first ids in order of difficulty (hardest first) and how many there are in all. A click on
  * the point shows them in the example grid below the chart (src/notebook/drilldown.ts). A
  * point may instead carry one example id as a number (or as the first item of an array
- * customdata, e.g. a data map's points).
+ * customdata, e.g. a data map's points). So figures keep `customdata` for examples only:
+ * other per-point values of a hover label go in `text` or `hovertext`.
  */
 export interface ExamplePick {
   ids: number[];
