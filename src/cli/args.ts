@@ -34,7 +34,7 @@ export type ParsedOptions = Record<string, ParsedValue | undefined>;
 const LIST_ITEM_TYPES: Partial<Record<OptionType, ValueType>> = { "integer-list": "integer", "number-list": "number", "string-list": "string" };
 
 /** Types whose value may be `@path`: the lists and JSON. */
-const takesFile = (type: OptionType): boolean => type === "json-object" || LIST_ITEM_TYPES[type] !== undefined;
+export const optionTakesFile = (type: OptionType): boolean => type === "json-object" || LIST_ITEM_TYPES[type] !== undefined;
 
 /**
  * A JSON.parse message on one line: "at position 17" becomes the line and column it falls on,
@@ -95,7 +95,7 @@ function parseListFile(who: string, itemType: ValueType, text: string, rules: Va
  * @param who the option as the user gave it, e.g. "train --remove-ids".
  */
 function parseOptionValue(who: string, spec: OptionSpec, raw: string): ParsedValue {
-  if (raw.startsWith("@") && takesFile(spec.type)) {
+  if (raw.startsWith("@") && optionTakesFile(spec.type)) {
     const file = raw.slice(1);
     const whoFile = `${who} ${raw}`;
     let text: string;
@@ -172,7 +172,7 @@ export function commandHelp(program: string, command: CliCommand): string {
   const width = Math.max(20, ...entries.map(([key]) => key.length + 1));
   for (const [key, spec] of entries) {
     const choices = spec.choices ? ` (one of: ${spec.choices.join(", ")})` : "";
-    const file = spec.type === "json-object" ? " (or @file holding the JSON)" : takesFile(spec.type) ? " (or @file: one a line, or a JSON list)" : "";
+    const file = spec.type === "json-object" ? " (or @file holding the JSON)" : optionTakesFile(spec.type) ? " (or @file: one a line, or a JSON list)" : "";
     const def = spec.default !== undefined ? ` [default: ${Array.isArray(spec.default) ? spec.default.join(",") : spec.default}]` : spec.required ? " [required]" : "";
     lines.push(`  --${key.padEnd(width)} ${spec.help}${file}${choices}${def}`);
   }

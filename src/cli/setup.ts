@@ -62,7 +62,7 @@ export const command: CliCommand = {
     const kernel = registerKernel(probe.python, root);
     console.log(`setup: kernel "${KERNEL_NAME}" ${kernel.status} (${kernel.resourceDir}); it starts tslab in ${root}`);
     // Minifies and caches the plotly bundle now rather than in the first notebook.
-    console.log(`setup: plotly.js bundle ready (${(plotlyBundle(root).length / 1e6).toFixed(1)} MB, inlined once per notebook)`);
+    console.log(`setup: plotly.js bundle ready (${(plotlyBundle(root).length / 1e6).toFixed(1)} MB, one copy per reports folder, never stored in a notebook)`);
     if (!options.check) return;
 
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "forgetting-setup-"));

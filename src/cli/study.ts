@@ -20,9 +20,9 @@ import { writeJsonAtomic } from "../core/atomic";
 import { type ExperimentConfig, experimentSeeds } from "../config/experiment";
 import { scanExperiment } from "../runs/scan";
 import type { TrainConfig } from "../config/train";
-import { NotebookCellError, runNotebooks } from "../report/runNotebooks";
+import { NotebookCellError, type ReportCode, VALID_REPORT_CODE, runNotebooks } from "../report/runNotebooks";
 import { experimentSummary } from "../report/summary";
-import type { CliCommand, ParsedOptions } from "./args";
+import { type CliCommand, type ParsedOptions, jsonObjectOption, optionTakesFile } from "./args";
 import { EXECUTOR_OPTIONS, baseConfigFromOptions, baseConfigOptions, executorFromOptions, parseFractionList, reportSlurmSubmission, sweepAndReport } from "./sweep";
 import { type SlurmResources, submitSlurmStudyJob, submitSlurmSweep } from "../experiments/slurm";
 import { projectRoot } from "../core/paths";
@@ -52,14 +52,22 @@ const since = (start: number) => ((performance.now() - start) / 1000).toFixed(1)
 
 /**
  * The study command again, from its parsed options: what the dependent Slurm job runs.
- * --outputs is made absolute; options at their defaults are left out.
+ * --outputs is made absolute; options at their defaults are left out. List and JSON values
+ * travel as `@file` (JSON files in `argsDir`): a removal list of thousands of ids inline would
+ * pass the kernel's limit on a command line's length.
  */
-function studyArguments(command: CliCommand, options: ParsedOptions, outputsRoot: string): string[] {
+function studyArguments(command: CliCommand, options: ParsedOptions, outputsRoot: string, argsDir: string): string[] {
   const args = [command.name];
   for (const [key, spec] of Object.entries(command.options)) {
     const value = key === "outputs" ? outputsRoot : options[key];
     if (value === undefined || JSON.stringify(value) === JSON.stringify(spec.default)) continue;
-    args.push(`--${key}=${Array.isArray(value) ? value.join(",") : String(value)}`);
+    if (optionTakesFile(spec.type)) {
+      const file = path.join(argsDir, `${key}.json`);
+      writeJsonAtomic(file, spec.type === "json-object" ? jsonObjectOption(options, key) : value);
+      args.push(`--${key}=@${file}`);
+    } else {
+      args.push(`--${key}=${String(value)}`);
+    }
   }
   return args;
 }
@@ -114,6 +122,7 @@ export const command: CliCommand = {
     "noise-fractions": { type: "string-list", help: "label noise: fractions of labels flipped", default: ["0.1", "0.2"] },
     "follow-up-seeds": { type: "integer", help: "seeds of each follow-up variant", default: 2, min: 1 },
     notebooks: { type: "boolean", help: "execute the notebooks into HTML reports (needs `forgetting setup`)", default: true },
+    "report-code": { type: "string", help: "code cells in the HTML reports: shown, hidden, or both (adds <name>.no-code.html)", default: "shown", choices: VALID_REPORT_CODE },
   },
   async run(options) {
     const started = performance.now();
@@ -153,7 +162,7 @@ export const command: CliCommand = {
       : null;
 
     if (executor.executor === "slurm") {
-      const rerun = studyArguments(command, options, outputsRoot);
+      const rerun = studyArguments(command, options, outputsRoot, path.join(experimentDir, ".sweep", "slurm", "study-options"));
       if (!(await advanceStudyOnSlurm(experimentDir, followUps, executor.resources, rerun))) return;
     } else {
       let t = performance.now();
@@ -182,7 +191,7 @@ export const command: CliCommand = {
     if (options.notebooks) {
       t = performance.now();
       try {
-        const result = await runNotebooks(experimentDir, { summary: experimentSummary });
+        const result = await runNotebooks(experimentDir, { summary: experimentSummary, code: options["report-code"] as ReportCode });
         console.log(`study: ${result.entries.length} notebook reports in ${since(t)} s`);
         console.log(`study: done in ${since(started)} s. Open the reports: ${result.index}`);
       } catch (err) {

@@ -343,6 +343,9 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): Resolved
       throw new ValueError(`${WHO}: config.${key}: expected dataset "folder" (it sets how image folders are read), got dataset "${config.dataset}"`);
     }
   }
+  if (config.dataset === "folder" && !config.folder) {
+    throw new ValueError(`${WHO}: config.folder: expected the root folder of dataset "folder" (holding train/ and val/ or test/; --folder), got none`);
+  }
   if (config.imageSize !== undefined) checkPositiveInteger(`${WHO}: config.imageSize`, config.imageSize);
   if ((config.normalizeMean === undefined) !== (config.normalizeStd === undefined)) {
     throw new ValueError(`${WHO}: config.normalizeMean/normalizeStd: expected both or neither, got only ${config.normalizeMean ? "normalizeMean" : "normalizeStd"}`);

@@ -10,7 +10,9 @@
 import type { DataFrame } from "danfojs-node";
 import type { PlotlyFigure } from "../figures/types";
 import { NOTEBOOK_CSS, type HtmlTableOptions, htmlTable } from "./html";
-import { figureHtml, plotlyBundle, plotlyBundleHtml } from "./plotly";
+import { type MimeBundle, figureBundle, plotlyBundle, plotlyBundleHtml } from "./plotly";
+import { type ChartImageRenderer, openChartImageRenderer } from "./chartImage";
+import { NOTEBOOK_ENV } from "./params";
 import { type TrainProgress, formatTrainProgress } from "../core/progress";
 
 /** The part of tslab's Display interface used here. */
@@ -31,8 +33,53 @@ function emit(kind: "html" | "markdown", content: string, target?: DisplayLike):
   }
 }
 
-/** Per-kernel state: the bundle is shown once, and chart ids stay unique across cells. */
-const state = globalThis as typeof globalThis & { __forgettingPlotlyShown?: boolean; __forgettingFigureCount?: number; __forgettingKernelToken?: string };
+/** A display_data message's content, as tslab's kernel sends it. */
+interface DisplayData {
+  data: MimeBundle;
+  metadata: Record<string, unknown>;
+  transient: { display_id?: string };
+}
+
+/**
+ * tslab's public Display sends one MIME type per output; a chart needs several in one
+ * output (HTML, plotly JSON, text). tslab's kernel keeps the function that sends a whole
+ * display_data message in its jupyter module (the one its public display calls), so that
+ * is used here. Null outside a kernel, or if a tslab release moved it.
+ */
+function kernelDisplayWriter(): ((content: DisplayData, update: boolean) => void) | null {
+  try {
+    const jupyter = require("tslab/dist/jupyter") as { lastWriteDisplayData?: unknown };
+    return typeof jupyter.lastWriteDisplayData === "function" ? (jupyter.lastWriteDisplayData as (content: DisplayData, update: boolean) => void) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Sends a MIME bundle as one output; outside a kernel prints `fallbackText` instead. */
+function emitBundle(content: DisplayData, fallbackText: string, update = false): void {
+  const write = kernelDisplayWriter();
+  if (!write) return void console.log(fallbackText);
+  write(content, update);
+}
+
+/** Per-kernel state: the bundle is sent once, and chart ids stay unique across cells. */
+const state = globalThis as typeof globalThis & {
+  __forgettingPlotlyShown?: boolean;
+  __forgettingFigureCount?: number;
+  __forgettingKernelToken?: string;
+  __forgettingChartImages?: Promise<ChartImageRenderer | null>;
+};
+
+/**
+ * This kernel's chart image renderer: a headless Chromium started at the first chart, kept
+ * for the session (playwright closes it when the kernel exits). Null when there is no
+ * Chromium or playwright-core, when it fails to start, or when FORGETTING_CHART_IMAGES=0.
+ */
+function chartImageRenderer(): Promise<ChartImageRenderer | null> {
+  if (process.env[NOTEBOOK_ENV.chartImages] === "0") return Promise.resolve(null);
+  state.__forgettingChartImages ??= openChartImageRenderer(plotlyBundle()).catch(() => null);
+  return state.__forgettingChartImages;
+}
 
 /**
  * A token of this kernel process. Chart ids carry it because after a kernel restart the
@@ -44,20 +91,53 @@ function kernelToken(): string {
 }
 
 /**
- * Shows the notebook's CSS and the plotly.js bundle. Call it in the first code cell of every
- * notebook: the bundle is then stored once in the notebook and in its HTML export.
+ * Loads plotly.js into the page of a live session without storing it in the notebook: the
+ * bundle goes out as an output with a display id, which its script defines window.Plotly
+ * from, and is then replaced by an empty output (Jupyter's update_display_data). The saved
+ * notebook (and a headless run's, which applies the update too) keeps only the empty one.
+ */
+function sendPlotlyToPage(): void {
+  const displayId = `forgetting-plotly-${kernelToken()}`;
+  emitBundle({ data: { "text/html": plotlyBundleHtml(plotlyBundle()) }, metadata: {}, transient: { display_id: displayId } }, "");
+  emitBundle({ data: { "text/html": "" }, metadata: {}, transient: { display_id: displayId } }, "", true);
+}
+
+/**
+ * Shows the notebook's CSS and loads plotly.js into the page for this session. Call it in the
+ * first code cell of every notebook. The CSS is stored in the notebook; the plotly bundle is
+ * not (see sendPlotlyToPage): exported reports load it from beside them, and a saved
+ * notebook opened elsewhere shows the charts' static images until that cell runs again.
  */
 export function notebookSetup(): void {
-  emit("html", `<style>${NOTEBOOK_CSS}</style>\n${plotlyBundleHtml(plotlyBundle())}`);
+  emit("html", `<style>${NOTEBOOK_CSS}</style>`);
+  if (kernelDisplayWriter()) sendPlotlyToPage();
   state.__forgettingPlotlyShown = true;
 }
 
-/** Shows a plotly figure (see src/figures). Shows the bundle first if this kernel has not yet. */
+/**
+ * Shows a plotly figure (see src/figures) as one output: interactive HTML, plotly's JSON and
+ * a text line. Loads plotly.js into the page first if this session has not yet.
+ *
+ * Where a headless Chromium is available, the chart's static PNG follows a moment later: the
+ * output is replaced in place (by its display id) with the same chart plus the image, so a
+ * notebook saved from a live session shows its charts untrusted too. The cell does not wait
+ * for it. The headless runner draws the images itself after each notebook instead.
+ */
 export function showFigure(figure: PlotlyFigure): void {
   if (!state.__forgettingPlotlyShown) notebookSetup();
   state.__forgettingFigureCount = (state.__forgettingFigureCount ?? 0) + 1;
   const id = `forgetting-plot-${kernelToken()}-${state.__forgettingFigureCount}`;
-  emit("html", figureHtml(figure, { id }));
+  const write = kernelDisplayWriter();
+  if (!write) return void console.log(`[plotly chart ${id}; run in the forgetting-tslab kernel to see it]`);
+  write({ ...figureBundle(figure, { id }), transient: { display_id: id } }, false);
+  // The writer of this cell's execution, so the update names the cell that made the chart.
+  void chartImageRenderer()
+    .then(async (renderer) => {
+      if (!renderer) return;
+      const imagePng = await renderer.render(figure);
+      write({ ...figureBundle(figure, { id, imagePng }), transient: { display_id: id } }, true);
+    })
+    .catch(() => undefined); // the chart stays as shown, without its image
 }
 
 export interface FrameHtmlOptions extends HtmlTableOptions {
@@ -94,9 +174,13 @@ export function showHtml(html: string): void {
   emit("html", html);
 }
 
-/** Shows markdown (headings, notes computed at run time). */
+/**
+ * Shows markdown (headings, notes computed at run time), with its source as text/plain
+ * beside it: an untrusted classic notebook ignores text/markdown outputs and shows that.
+ */
 export function showMarkdown(markdown: string): void {
-  emit("markdown", markdown);
+  if (!kernelDisplayWriter()) return emit("markdown", markdown);
+  emitBundle({ data: { "text/markdown": markdown, "text/plain": markdown }, metadata: {}, transient: {} }, markdown);
 }
 
 /** A display entry that is rewritten in place while a cell runs. */

@@ -1,10 +1,10 @@
 /**
- * Notebook parameters. One notebook serves any experiment: it reads its experiment folder
- * (and the dataset for the EDA) from environment variables, or from a JSON parameters file
- * named by FORGETTING_PARAMS, with defaults for interactive use. The headless runner sets
- * the variables; in Jupyter, set them before starting it
- * (`FORGETTING_EXPERIMENT=outputs/my-study jupyter notebook notebooks/`) or edit the
- * parameters cell.
+ * Notebook parameters. One notebook serves any experiment: its first code cell, tagged
+ * `parameters` (papermill's convention), sets the experiment folder (and the EDA's dataset)
+ * and passes them here; edit that cell to open another experiment. The headless runner
+ * inserts a cell tagged `injected-parameters` after it that sets them again for its run.
+ * A value not passed comes from the environment variables, or a JSON parameters file named
+ * by FORGETTING_PARAMS, then the defaults.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -22,14 +22,16 @@ export const NOTEBOOK_ENV = {
   trainDemo: "FORGETTING_TRAIN_DEMO",
   /** A JSON file with any of the keys of NotebookParamsInput; variables override it. */
   params: "FORGETTING_PARAMS",
+  /** "0" stops a kernel from drawing its charts' static images (the headless runner draws them). */
+  chartImages: "FORGETTING_CHART_IMAGES",
 } as const;
 
 /** The experiment the notebooks open when nothing is set: the one `forgetting study` makes. */
 const DEFAULT_EXPERIMENT = "outputs/digits-study";
 const DEFAULT_DATASET: DatasetName = "digits";
 
-/** Parameters as given (file or variables), before defaults. */
-interface NotebookParamsInput {
+/** Parameters as given (the parameters cell, a file or variables), before defaults. */
+export interface NotebookParamsInput {
   experiment?: string;
   dataset?: string;
   trainDemo?: boolean;
@@ -74,17 +76,25 @@ function readParamsFile(file: string): NotebookParamsInput {
   return input;
 }
 
+export interface NotebookParamsOptions {
+  /** Environment read for values not given (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Project root, where relative paths start (default: this project's). */
+  root?: string;
+}
+
 /**
- * Resolves the notebook parameters: defaults, then the FORGETTING_PARAMS file, then the
- * individual variables. Relative paths are taken from the project root (the kernel's
- * working directory).
+ * Resolves the notebook parameters: the values given (the parameters cell), else the
+ * individual variables, else the FORGETTING_PARAMS file, else the defaults. Relative paths
+ * are taken from the project root (the kernel's working directory).
  */
-export function notebookParams(env: NodeJS.ProcessEnv = process.env, root: string = projectRoot()): NotebookParams {
+export function notebookParams(given: NotebookParamsInput = {}, options: NotebookParamsOptions = {}): NotebookParams {
+  const { env = process.env, root = projectRoot() } = options;
   const fromFile = env[NOTEBOOK_ENV.params] ? readParamsFile(path.resolve(root, env[NOTEBOOK_ENV.params] as string)) : {};
-  const experiment = env[NOTEBOOK_ENV.experiment] || fromFile.experiment || DEFAULT_EXPERIMENT;
-  const dataset = checkOneOf(NOTEBOOK_ENV.dataset, env[NOTEBOOK_ENV.dataset] || fromFile.dataset || DEFAULT_DATASET, VALID_DATASETS);
+  const experiment = given.experiment || env[NOTEBOOK_ENV.experiment] || fromFile.experiment || DEFAULT_EXPERIMENT;
+  const dataset = checkOneOf(given.dataset !== undefined ? "notebookParams dataset" : NOTEBOOK_ENV.dataset, given.dataset || env[NOTEBOOK_ENV.dataset] || fromFile.dataset || DEFAULT_DATASET, VALID_DATASETS);
   const trainDemoRaw = env[NOTEBOOK_ENV.trainDemo];
-  const trainDemo = trainDemoRaw !== undefined && trainDemoRaw !== "" ? parseBoolean(NOTEBOOK_ENV.trainDemo, trainDemoRaw) : (fromFile.trainDemo ?? true);
+  const trainDemo = given.trainDemo ?? (trainDemoRaw !== undefined && trainDemoRaw !== "" ? parseBoolean(NOTEBOOK_ENV.trainDemo, trainDemoRaw) : (fromFile.trainDemo ?? true));
   const experimentDir = path.resolve(root, experiment);
   return { experimentDir, experiment: path.basename(experimentDir), dataset, trainDemo };
 }

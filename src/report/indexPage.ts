@@ -16,6 +16,8 @@ export interface ReportEntry {
   title: string;
   /** File names relative to the reports folder. */
   html: string;
+  /** The report without code cells, when both forms were exported. */
+  htmlWithoutCode?: string;
   ipynb: string;
   /** "earlier run": not executed this time, its report is from a previous run. */
   status: "ok" | "failed" | "not run" | "earlier run";
@@ -131,7 +133,8 @@ export function reportIndexHtml(input: ReportIndexInput): string {
   const rows = input.entries.map((entry, i) => {
     const stem = path.basename(entry.html, ".html");
     const status = entry.status === "ok" && stem === FOLLOW_UPS_REPORT && followUpsAbsent ? "absent" : entry.status;
-    const link = entry.status === "not run" ? escapeHtml(entry.title) : `<a href="${escapeHtml(entry.html)}">${escapeHtml(entry.title)}</a>`;
+    const withoutCode = entry.htmlWithoutCode ? ` (<a href="${escapeHtml(entry.htmlWithoutCode)}">without code</a>)` : "";
+    const link = entry.status === "not run" ? escapeHtml(entry.title) : `<a href="${escapeHtml(entry.html)}">${escapeHtml(entry.title)}</a>${withoutCode}`;
     const notebook = entry.status === "not run" ? "" : `<a href="${escapeHtml(entry.ipynb)}">.ipynb</a>`;
     const seconds = entry.seconds === undefined ? "" : escapeHtml(formatValue("seconds", entry.seconds));
     const error = entry.error ? `<pre class="error">${escapeHtml(entry.error)}</pre>` : "";

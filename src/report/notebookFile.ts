@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import { FileFormatError } from "../core/errors";
 
-interface NotebookOutput {
+export interface NotebookOutput {
   /** "stream", "display_data", "execute_result", "error", or a kind of a later nbformat. */
   output_type: string;
   name?: string;
@@ -14,7 +14,9 @@ interface NotebookOutput {
   ename?: string;
   evalue?: string;
   traceback?: string[];
-  data?: Record<string, string | string[]>;
+  /** MIME type -> content: text as a string or lines, JSON types (plotly's) as objects. */
+  data?: Record<string, unknown>;
+  metadata?: Record<string, unknown>;
 }
 
 export interface NotebookCell {
@@ -23,6 +25,7 @@ export interface NotebookCell {
   source: string | string[];
   outputs?: NotebookOutput[];
   metadata?: Record<string, unknown>;
+  execution_count?: number | null;
 }
 
 export interface NotebookDocument {
@@ -83,4 +86,50 @@ export function cellErrorMessage(cell: NotebookCell): string {
     .split("\n")
     .filter((line) => !/^\s+at /.test(line) || ++frames <= KEPT_FRAMES);
   return kept.join("\n").trim();
+}
+
+/** Tag of the cell that sets a notebook's parameters (papermill's convention). */
+const PARAMETERS_TAG = "parameters";
+/** Tag of the cell the runner inserts after it, overriding them for one run. */
+const INJECTED_PARAMETERS_TAG = "injected-parameters";
+
+/** A notebook parameter's value, written into the injected cell as a JSON literal. */
+export type ParameterValue = string | number | boolean;
+
+function cellTags(cell: NotebookCell): string[] {
+  const tags = cell.metadata?.tags;
+  return Array.isArray(tags) ? tags.filter((t): t is string => typeof t === "string") : [];
+}
+
+/**
+ * A parameter declaration of the parameters cell: `const name = <literal>;` on one line, the
+ * literal a JSON string, number or boolean (a trailing // comment allowed).
+ */
+const PARAMETER_LINE = /^const ([A-Za-z_$][\w$]*)\s*=\s*("(?:[^"\\]|\\.)*"|-?\d[\d.eE+-]*|true|false)\s*;\s*(\/\/.*)?$/;
+
+/**
+ * The notebook with a cell tagged `injected-parameters` right after the first cell tagged
+ * `parameters` (pure; papermill's convention). The injected cell declares again, with the
+ * given values, each parameter that the parameters cell declares (one `const name = <literal>;`
+ * line each; tslab lets a later cell redeclare a const), then repeats the parameters cell's
+ * lines after its last parameter (what derives from them, e.g. the notebookParams call), so
+ * everything below sees the run's values. Values for names the cell does not declare are
+ * left out. An injected cell of an earlier run is replaced. Without a parameters cell the
+ * notebook is returned unchanged.
+ */
+export function injectParameters(notebook: NotebookDocument, values: Record<string, ParameterValue>): NotebookDocument {
+  const cells = notebook.cells.filter((cell) => !cellTags(cell).includes(INJECTED_PARAMETERS_TAG));
+  const at = cells.findIndex((cell) => cell.cell_type === "code" && cellTags(cell).includes(PARAMETERS_TAG));
+  if (at < 0) return { ...notebook, cells };
+  const lines = joinLines(cells[at].source).split("\n");
+  const declared = lines.map((line) => PARAMETER_LINE.exec(line.trim())?.[1]);
+  const last = declared.reduce((found, name, i) => (name ? i : found), -1);
+  const overrides = Object.entries(values).filter(([name]) => declared.includes(name));
+  const source = [
+    "// Injected by the headless runner (`forgetting notebooks`): this run's parameters.",
+    ...overrides.map(([name, value]) => `const ${name} = ${JSON.stringify(value)};`),
+    ...lines.slice(last + 1).filter((line) => line.trim() !== ""),
+  ].join("\n");
+  const injected: NotebookCell = { cell_type: "code", id: INJECTED_PARAMETERS_TAG, metadata: { tags: [INJECTED_PARAMETERS_TAG] }, source, outputs: [], execution_count: null };
+  return { ...notebook, cells: [...cells.slice(0, at + 1), injected, ...cells.slice(at + 1)] };
 }

@@ -6,9 +6,15 @@
  * Execution uses nbclient, the engine of `jupyter nbconvert --execute`, through
  * scripts/execute_notebook.py, so that a failed notebook is still written and its failing
  * cell can be read (tslab puts the message in the cell's stderr output, not in the error
- * reply). Export is `nbconvert --to html` with the project's template
- * (scripts/nbconvert/report), which drops the external require.js and MathJax scripts so a
- * report works offline.
+ * reply). Before execution the runner inserts a cell tagged `injected-parameters` after each
+ * notebook's `parameters` cell (papermill's convention) that sets the experiment for this run.
+ *
+ * After execution every chart gets a static PNG rendered by plotly.js in a headless Chromium
+ * (when one is installed): the saved .ipynb shows its charts in any viewer, trusted or not.
+ * Export is `nbconvert --to html` with the project's template (scripts/nbconvert/report),
+ * which drops the external require.js and MathJax scripts and loads the one plotly.js bundle
+ * of the reports folder (PLOTLY_BUNDLE_FILE) by a relative path, so the pages stay light,
+ * open offline and keep working when the folder is copied.
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -18,15 +24,48 @@ import { makeDirectory, writeFileAtomic } from "../core/atomic";
 import { REPORTS_DIR } from "../runs/layout";
 import { NOTEBOOK_ENV } from "../notebook/params";
 import { type ReportEntry, type SummaryTable, reportIndexHtml } from "./indexPage";
-import { cellErrorMessage, notebookTitle, readNotebook } from "./notebookFile";
+import { type NotebookDocument, type ParameterValue, cellErrorMessage, injectParameters, notebookTitle, readNotebook } from "./notebookFile";
 import { projectRoot } from "../core/paths";
 import { KERNEL_LAUNCHER, KERNEL_NAME, findJupyterPython, registeredKernelSpec } from "./jupyter";
+import { PLOTLY_BUNDLE_FILE, plotlyBundle } from "../notebook/plotly";
+import { addChartImages, chartOutputs, withoutChartImages } from "./chartImages";
+import { type ChartImageRenderer, openChartImageRenderer } from "../notebook/chartImage";
 
 const NOTEBOOKS_DIR = "notebooks";
 const EXECUTE_SCRIPT = "scripts/execute_notebook.py";
 const NBCONVERT_TEMPLATES = "scripts/nbconvert";
 const NBCONVERT_TEMPLATE = "report";
 const INDEX_FILE = "index.html";
+/** Jupyter's stylesheet of the reports, one file per reports folder (see reportStylesheet). */
+const REPORT_CSS_FILE = "jupyter-report.css";
+/** Markers the report template puts around Jupyter's inline stylesheet. */
+const CSS_START = "<!-- forgetting-report-css -->";
+const CSS_END = "<!-- /forgetting-report-css -->";
+
+/**
+ * Moves the stylesheet the report template marks out of an exported page (pure): the page
+ * links `cssFile` instead. It is the same for every page, so a reports folder holds it once.
+ * A page without the markers is returned as is, with css null.
+ */
+export function reportStylesheet(html: string, cssFile = REPORT_CSS_FILE): { html: string; css: string | null } {
+  const start = html.indexOf(CSS_START);
+  const end = html.indexOf(CSS_END, start);
+  if (start < 0 || end < 0) return { html, css: null };
+  const css = html
+    .slice(start + CSS_START.length, end)
+    .replace(/<\/?style[^>]*>/gi, "")
+    .trim();
+  const link = `<link rel="stylesheet" type="text/css" href="${cssFile}">`;
+  return { html: html.slice(0, start) + link + html.slice(end + CSS_END.length), css: `${css}\n` };
+}
+
+/** Suffix of a report exported without its code cells, when both forms are written. */
+const WITHOUT_CODE_SUFFIX = ".no-code";
+
+/** Which HTML reports hold the code cells: "shown" (with code), "hidden" (outputs and text only), "both" (one of each). */
+export const VALID_REPORT_CODE = ["shown", "hidden", "both"] as const;
+export type ReportCode = (typeof VALID_REPORT_CODE)[number];
+
 /** Project notebooks are named NN-<topic>.ipynb and run in that order. */
 const NOTEBOOK_NAME = /^\d\d-[\w.-]+\.ipynb$/;
 
@@ -64,8 +103,18 @@ export interface RunNotebooksOptions {
   python?: string;
   /** Per-cell time limit, seconds (default 1800). */
   cellTimeoutSeconds?: number;
-  /** Extra environment for the kernel (notebook parameters, see NOTEBOOK_ENV). */
+  /** Extra environment for the kernel. */
   env?: Record<string, string>;
+  /**
+   * Notebook parameters injected after each notebook's `parameters` cell, besides the
+   * experiment (always set), e.g. { dataset: "mnist", trainDemo: false }. A notebook gets
+   * those its parameters cell declares.
+   */
+  parameters?: Record<string, ParameterValue>;
+  /** Code cells in the HTML reports (default "shown"); "both" adds <name>.no-code.html. */
+  code?: ReportCode;
+  /** Chromium for the charts' static images; default the first found (none: no images). */
+  chromium?: string;
   /** Summary tables for index.html, computed when the notebooks are done. */
   summary?: (experimentDir: string) => { tables: SummaryTable[]; notes: string[] };
   /** Progress lines; default console.log. */
@@ -77,6 +126,11 @@ export interface RunNotebooksResult {
   index: string;
   entries: ReportEntry[];
   seconds: number;
+}
+
+/** A notebook as nbformat writes it (one-space indent, a final newline). */
+function notebookJson(notebook: NotebookDocument): string {
+  return `${JSON.stringify(notebook, null, 1)}\n`;
 }
 
 /** Runs `python args...`, streaming stderr lines to `onLine`; resolves with stdout and the exit status. */
@@ -139,14 +193,27 @@ export async function runNotebooks(experimentDir: string, options: RunNotebooksO
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PYDEVD_DISABLE_FILE_VALIDATION: "1",
+    // For notebooks without a parameters cell; the injected cell wins where there is one.
     [NOTEBOOK_ENV.experiment]: absExperiment,
+    // The runner draws the charts' images itself once a notebook is done (see addChartImages).
+    [NOTEBOOK_ENV.chartImages]: "0",
     ...options.env,
   };
+  // Project-relative where possible, so the reports print no path of this machine.
+  const fromRoot = path.relative(root, absExperiment);
+  const parameters: Record<string, ParameterValue> = { experiment: fromRoot && !fromRoot.startsWith("..") && !path.isAbsolute(fromRoot) ? fromRoot : absExperiment, ...options.parameters };
+  const code = options.code ?? "shown";
+  // One plotly.js bundle per reports folder, which every report loads by a relative path.
+  const bundle = plotlyBundle(root);
+  const bundleFile = path.join(reportsDir, PLOTLY_BUNDLE_FILE);
+  if (!fs.existsSync(bundleFile) || fs.readFileSync(bundleFile, "utf8") !== bundle) writeFileAtomic(bundleFile, bundle);
+  let renderer: ChartImageRenderer | null | undefined;
   // The index lists every notebook; one left out by `only` keeps its report of an earlier run.
   const allEntries: ReportEntry[] = allNotebooks.map((file) => {
     const base = path.basename(file, ".ipynb");
     const earlier = !selected(file) && fs.existsSync(path.join(reportsDir, `${base}.html`));
-    return { title: notebookTitle(readNotebook(file), base), html: `${base}.html`, ipynb: `${base}.ipynb`, status: earlier ? "earlier run" : "not run" };
+    const withoutCode = code === "both" ? { htmlWithoutCode: `${base}${WITHOUT_CODE_SUFFIX}.html` } : {};
+    return { title: notebookTitle(readNotebook(file), base), html: `${base}.html`, ...withoutCode, ipynb: `${base}.ipynb`, status: earlier ? "earlier run" : "not run" };
   });
   const entries = allEntries.filter((_, i) => selected(allNotebooks[i]));
   const writeIndex = (): string => {
@@ -179,43 +246,71 @@ export async function runNotebooks(experimentDir: string, options: RunNotebooksO
     return index;
   };
 
+  /** nbconvert's HTML of `notebook`, with or without its code cells. */
+  const exportHtml = async (notebook: NotebookDocument, staging: string, withCode: boolean): Promise<string> => {
+    writeFileAtomic(staging, notebookJson(notebook));
+    const args = ["-m", "nbconvert", "--to", "html", `--TemplateExporter.extra_template_basedirs=${path.join(root, NBCONVERT_TEMPLATES)}`, "--template", NBCONVERT_TEMPLATE];
+    const html = await runProcess(python, [...args, ...(withCode ? [] : ["--no-input"]), "--stdout", staging], env, () => {});
+    fs.rmSync(staging, { force: true });
+    if (html.status !== 0) throw new ValueError(`runNotebooks: expected nbconvert to export ${path.basename(staging)} to HTML, got exit status ${html.status}: ${html.stderr.trim().slice(-2000)}`);
+    const page = reportStylesheet(html.stdout);
+    const cssFile = path.join(reportsDir, REPORT_CSS_FILE);
+    if (page.css !== null && (!fs.existsSync(cssFile) || fs.readFileSync(cssFile, "utf8") !== page.css)) writeFileAtomic(cssFile, page.css);
+    return page.html;
+  };
+
   let failure: NotebookCellError | null = null;
-  for (const [i, file] of notebooks.entries()) {
-    const entry = entries[i];
-    const t0 = performance.now();
-    log(`notebook ${i + 1}/${notebooks.length}: ${path.basename(file)} (${entry.title})`);
-    const executed = path.join(reportsDir, entry.ipynb);
-    const staging = `${executed}.${process.pid}.tmp`;
-    const run = await runProcess(python, [path.join(root, EXECUTE_SCRIPT), file, staging, KERNEL_NAME, String(options.cellTimeoutSeconds ?? 1800)], env, log);
-    const verdictLine = run.stdout.trim().split("\n").pop() ?? "";
-    if (run.status !== 0 || !verdictLine.startsWith("{")) {
+  try {
+    for (const [i, file] of notebooks.entries()) {
+      const entry = entries[i];
+      const t0 = performance.now();
+      log(`notebook ${i + 1}/${notebooks.length}: ${path.basename(file)} (${entry.title})`);
+      const executed = path.join(reportsDir, entry.ipynb);
+      const staging = `${executed}.${process.pid}.tmp`;
+      const input = `${executed}.${process.pid}.in.tmp`;
+      writeFileAtomic(input, notebookJson(injectParameters(readNotebook(file), parameters)));
+      const run = await runProcess(python, [path.join(root, EXECUTE_SCRIPT), input, staging, KERNEL_NAME, String(options.cellTimeoutSeconds ?? 1800)], env, log);
+      fs.rmSync(input, { force: true });
+      const verdictLine = run.stdout.trim().split("\n").pop() ?? "";
+      if (run.status !== 0 || !verdictLine.startsWith("{")) {
+        fs.rmSync(staging, { force: true });
+        throw new ValueError(`runNotebooks: expected ${EXECUTE_SCRIPT} to run ${path.basename(file)}, got exit status ${run.status}: ${run.stderr.trim().slice(-2000)}`);
+      }
+      const verdict = JSON.parse(verdictLine) as { ok: boolean; cellIndex?: number | null; cellId?: string | null; error?: string };
+
+      const notebook = readNotebook(staging);
       fs.rmSync(staging, { force: true });
-      throw new ValueError(`runNotebooks: expected ${EXECUTE_SCRIPT} to run ${path.basename(file)}, got exit status ${run.status}: ${run.stderr.trim().slice(-2000)}`);
-    }
-    fs.renameSync(staging, executed);
-    const verdict = JSON.parse(verdictLine) as { ok: boolean; cellIndex?: number | null; cellId?: string | null; error?: string };
+      if (chartOutputs(notebook).length > 0) {
+        // Images are a convenience of the saved copies: a browser that fails only loses them.
+        if (renderer === undefined) {
+          renderer = await openChartImageRenderer(bundle, { chromium: options.chromium, log }).catch((err: Error) => {
+            log(`  chart images skipped: Chromium did not start: ${err.message.split("\n")[0]}`);
+            return null;
+          });
+        }
+        if (renderer) await addChartImages(notebook, renderer).catch((err: Error) => log(`  chart images of ${entry.ipynb} incomplete: ${err.message.split("\n")[0]}`));
+      }
+      writeFileAtomic(executed, notebookJson(notebook));
+      const shown = withoutChartImages(notebook);
+      if (code !== "hidden") writeFileAtomic(path.join(reportsDir, entry.html), await exportHtml(shown, staging, true));
+      if (code !== "shown") writeFileAtomic(path.join(reportsDir, code === "both" ? (entry.htmlWithoutCode as string) : entry.html), await exportHtml(shown, staging, false));
+      entry.seconds = (performance.now() - t0) / 1000;
 
-    const html = await runProcess(
-      python,
-      ["-m", "nbconvert", "--to", "html", `--TemplateExporter.extra_template_basedirs=${path.join(root, NBCONVERT_TEMPLATES)}`, "--template", NBCONVERT_TEMPLATE, "--stdout", executed],
-      env,
-      () => {},
-    );
-    if (html.status !== 0) throw new ValueError(`runNotebooks: expected nbconvert to export ${executed} to HTML, got exit status ${html.status}: ${html.stderr.trim().slice(-2000)}`);
-    writeFileAtomic(path.join(reportsDir, entry.html), html.stdout);
-    entry.seconds = (performance.now() - t0) / 1000;
-
-    if (!verdict.ok) {
-      const cellIndex = verdict.cellIndex ?? null;
-      const cell = cellIndex === null ? undefined : readNotebook(executed).cells[cellIndex];
-      const message = (cell && cellErrorMessage(cell)) || verdict.error || "unknown error";
-      entry.status = "failed";
-      entry.error = message;
-      failure = new NotebookCellError(path.basename(file), cellIndex, verdict.cellId ?? null, message);
-      break;
+      if (!verdict.ok) {
+        const cellIndex = verdict.cellIndex ?? null;
+        const cell = cellIndex === null ? undefined : notebook.cells[cellIndex];
+        const message = (cell && cellErrorMessage(cell)) || verdict.error || "unknown error";
+        entry.status = "failed";
+        entry.error = message;
+        // Counted in the notebook as run, with the injected cell; the source has one cell fewer.
+        failure = new NotebookCellError(path.basename(file), cellIndex, verdict.cellId ?? null, message);
+        break;
+      }
+      entry.status = "ok";
+      log(`  done in ${entry.seconds.toFixed(1)} s -> ${path.join(reportsDir, entry.html)}`);
     }
-    entry.status = "ok";
-    log(`  done in ${entry.seconds.toFixed(1)} s -> ${path.join(reportsDir, entry.html)}`);
+  } finally {
+    await renderer?.close();
   }
   const index = writeIndex();
   if (failure) throw failure;

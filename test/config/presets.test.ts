@@ -28,9 +28,15 @@ import { learningRateAt } from "../../src/train/schedules";
 import { SHARED_DATA, constantPng, missingShared, tempDir } from "../data/shared";
 import { skipIfMissing } from "../requirements";
 
+/** A preset resolved; a folder preset gets a folder, as --folder gives it. */
+function resolvedPreset(name: keyof typeof TRAIN_PRESETS) {
+  const preset = TRAIN_PRESETS[name];
+  return resolveTrainConfig({ ...preset, ...(preset.dataset === "folder" ? { folder: "f" } : {}) });
+}
+
 /** The resolved preset's fields that a recipe fixes. */
 function recipeFields(name: keyof typeof TRAIN_PRESETS) {
-  const c = resolveTrainConfig(TRAIN_PRESETS[name]);
+  const c = resolvedPreset(name);
   return {
     model: c.model,
     dataset: c.dataset,
@@ -50,7 +56,7 @@ function recipeFields(name: keyof typeof TRAIN_PRESETS) {
 
 /** Learning rate at the first iteration of 0-based `epoch`, or at `iteration` within it. */
 function lrAt(name: keyof typeof TRAIN_PRESETS, epoch: number, iteration = 0, itersPerEpoch = 100): number {
-  return learningRateAt(resolveTrainConfig(TRAIN_PRESETS[name]), { epoch, iteration, itersPerEpoch });
+  return learningRateAt(resolvedPreset(name), { epoch, iteration, itersPerEpoch });
 }
 
 /** What both small recipes leave at plain values: SGD without Nesterov or weight decay, a constant rate, correctness at presentation, clean data. */

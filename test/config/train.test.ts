@@ -15,7 +15,8 @@ test("resolveTrainConfig({}) returns the defaults; partial fields override", () 
 });
 
 test("resolveTrainConfig(preset) accepts every preset of the paper's recipes", () => {
-  for (const [name, preset] of Object.entries(TRAIN_PRESETS)) assert.doesNotThrow(() => resolveTrainConfig(preset), name);
+  // A folder preset needs its folder, as --folder gives it.
+  for (const [name, preset] of Object.entries(TRAIN_PRESETS)) assert.doesNotThrow(() => resolveTrainConfig({ ...preset, ...(preset.dataset === "folder" ? { folder: "f" } : {}) }), name);
   const cifar = resolveTrainConfig(TRAIN_PRESETS.cifar);
   assert.deepEqual([cifar.lr, cifar.momentum, cifar.nesterov, cifar.weightDecay, cifar.gamma], [0.1, 0.9, true, 5e-4, 0.2]);
   assert.deepEqual(cifar.milestones, [60, 120, 160]);
@@ -112,10 +113,11 @@ test("resolveTrainConfig(partial) checks the image-folder options imageSize, cla
   // Paths are stored absolute (resolved against the working folder), so a run resumes from anywhere.
   assert.deepEqual([folder.folder, folder.imageSize, folder.classIndex, folder.skipBadFiles], [`${process.cwd()}/f`, 32, `${process.cwd()}/index.json`, true]);
   // Unset, they stay out of the resolved config, so runs recorded before these keys existed keep their config.
-  assert.deepEqual(Object.keys(resolveTrainConfig(TRAIN_PRESETS.imagenet)).filter((k) => ["imageSize", "classIndex", "skipBadFiles", "normalizeMean", "normalizeStd"].includes(k)), []);
+  assert.deepEqual(Object.keys(resolveTrainConfig({ ...TRAIN_PRESETS.imagenet, folder: "f" })).filter((k) => ["imageSize", "classIndex", "skipBadFiles", "normalizeMean", "normalizeStd"].includes(k)), []);
   rejects(() => resolveTrainConfig({ imageSize: 32 }), /config\.imageSize: expected dataset "folder" \(it sets how image folders are read\), got dataset "digits"/);
   rejects(() => resolveTrainConfig({ skipBadFiles: true }), /config\.skipBadFiles: expected dataset "folder"/);
-  rejects(() => resolveTrainConfig({ dataset: "folder", imageSize: 0 }), /config\.imageSize: expected an integer > 0, got 0/);
+  rejects(() => resolveTrainConfig({ dataset: "folder", folder: "f", imageSize: 0 }), /config\.imageSize: expected an integer > 0, got 0/);
+  rejects(() => resolveTrainConfig({ dataset: "folder" }), /config\.folder: expected the root folder of dataset "folder" \(holding train\/ and val\/ or test\/; --folder\), got none/);
   rejects(() => resolveTrainConfig({ normalizeMean: [0.5] }), /config\.normalizeMean\/normalizeStd: expected both or neither, got only normalizeMean/);
   rejects(() => resolveTrainConfig({ normalizeMean: [0.5], normalizeStd: [0] }), /expected equal non-empty lists \(one value per channel\) with std > 0, got mean \[0\.5\], std \[0\]/);
 });

@@ -134,7 +134,7 @@ test("the Slurm executor on a local single-node cluster", { timeout: 300_000 }, 
 
     await t.test("study --executor slurm: training arrays, then dependent jobs carry the study to its analysis", async () => {
       const started = Date.now();
-      const args = ["study", "--name", "st", "--outputs", outputs, "--budgets", "1,2", "--seeds", "2", "--follow-up-seeds", "1", "--notebooks=false", "--executor", "slurm", "--cpus-per-task", "1"];
+      const args = ["study", "--name", "st", "--outputs", outputs, "--budgets", "1,2", "--seeds", "2", "--follow-up-seeds", "1", "--notebooks=false", "--executor", "slurm", "--cpus-per-task", "1", "--base-json", '{"lr": 0.02}'];
       const out = cli(args);
       const trainJob = /submitted job array (\d+) \(4 task\(s\)\)/.exec(out)?.[1];
       const studyJob = /study: job (\d+) continues the study once job\(s\) (\d+) completed/.exec(out);
@@ -150,6 +150,14 @@ test("the Slurm executor on a local single-node cluster", { timeout: 300_000 }, 
       }
       const studyLogs = fs.readdirSync(path.join(outputs, "st", ".sweep", "slurm")).filter((d) => d.endsWith("-study"));
       assert.equal(studyLogs.length, 2, "one study job after the main grid, one after the follow-ups");
+      // Lists and JSON reach the dependent job as files, and the recipe arrives intact.
+      const studyScript = fs.readFileSync(path.join(outputs, "st", ".sweep", "slurm", studyLogs[0], "submit.sh"), "utf8");
+      assert.match(studyScript, /--base-json=@\S*study-options\/base-json\.json/);
+      assert.match(studyScript, /--budgets=@\S*study-options\/budgets\.json/);
+      for (const experiment of ["st", "st-noise"]) {
+        const config = JSON.parse(fs.readFileSync(path.join(outputs, experiment, "experiment.json"), "utf8")) as { base: { lr: number } };
+        assert.equal(config.base.lr, 0.02, experiment);
+      }
       for (const [experiment, runs] of [["st", 4], ["st-removal", 5], ["st-noise", 2]] as const) {
         assert.match(cli(["status", experiment, "--outputs", outputs]), new RegExp(`${runs} runs: ${runs} completed`), experiment);
       }

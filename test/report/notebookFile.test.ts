@@ -4,9 +4,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { reportIndexHtml } from "../../src/report/indexPage";
-import { type NotebookCell, cellErrorMessage, joinLines, notebookTitle, readNotebook } from "../../src/report/notebookFile";
-import { listNotebooks } from "../../src/report/runNotebooks";
+import { type NotebookCell, type NotebookDocument, cellErrorMessage, injectParameters, joinLines, notebookTitle, readNotebook } from "../../src/report/notebookFile";
+import { listNotebooks, reportStylesheet } from "../../src/report/runNotebooks";
 import { summaryTables } from "../../src/report/summary";
+import { projectRoot } from "../../src/core/paths";
 
 test("cellErrorMessage(cell) takes tslab's stderr output and keeps the first 4 stack frames", () => {
   // The shape tslab gives a failing cell: the message only in a stderr stream.
@@ -92,4 +93,74 @@ test("summaryTables(summary) turns the analysis summary into the index tables, a
     "Runs used: 1; left out: 1.",
     "Left out b5-s9: not-completed: stopped",
   ]);
+});
+
+/** A notebook of the project's shape: a title, the parameters cell, then a cell using the parameters. */
+function parameterisedNotebook(): NotebookDocument {
+  return {
+    cells: [
+      { cell_type: "markdown", id: "title", metadata: {}, source: "# T" },
+      {
+        cell_type: "code",
+        id: "setup",
+        metadata: { tags: ["parameters"] },
+        outputs: [],
+        source: 'import * as nb from "./dist/index";\nconst experiment = "outputs/digits-study"; // folder\nconst dataset = "digits";\nconst trainDemo = true;\nconst params = nb.notebookParams({ experiment: experiment, dataset: dataset, trainDemo: trainDemo });\n',
+      },
+      { cell_type: "code", id: "use", metadata: {}, outputs: [], source: "console.log(params.experiment);" },
+    ],
+    metadata: {},
+    nbformat: 4,
+    nbformat_minor: 5,
+  };
+}
+
+test("injectParameters(notebook, values) inserts an injected-parameters cell after the parameters cell, for the names it declares", () => {
+  const injected = injectParameters(parameterisedNotebook(), { experiment: "outputs/other study", trainDemo: false, seeds: 3 });
+  assert.deepEqual(injected.cells.map((c) => c.id), ["title", "setup", "injected-parameters", "use"]);
+  const cell = injected.cells[2];
+  assert.deepEqual(cell.metadata, { tags: ["injected-parameters"] });
+  assert.equal(
+    joinLines(cell.source),
+    [
+      "// Injected by the headless runner (`forgetting notebooks`): this run's parameters.",
+      'const experiment = "outputs/other study";',
+      "const trainDemo = false;",
+      "const params = nb.notebookParams({ experiment: experiment, dataset: dataset, trainDemo: trainDemo });",
+    ].join("\n"),
+  );
+  // Run again on its own output: the earlier injected cell is replaced, not stacked.
+  const twice = injectParameters(injected, { experiment: "outputs/third" });
+  assert.deepEqual(twice.cells.map((c) => c.id), ["title", "setup", "injected-parameters", "use"]);
+  assert.match(joinLines(twice.cells[2].source), /const experiment = "outputs\/third";\nconst params = /);
+});
+
+test("injectParameters(notebook, values) leaves a notebook without a parameters cell as it is", () => {
+  const notebook = parameterisedNotebook();
+  notebook.cells[1].metadata = {};
+  assert.deepEqual(injectParameters(notebook, { experiment: "x" }), notebook);
+});
+
+test("reportStylesheet(html) moves the marked stylesheet into a linked file; unmarked pages stay", () => {
+  const page = '<head><!-- forgetting-report-css -->\n<style type="text/css">a { color: red }</style>\n<style>b { x: 1 }</style>\n<!-- /forgetting-report-css --><style>.mine{}</style></head>';
+  assert.deepEqual(reportStylesheet(page, "s.css"), {
+    html: '<head><link rel="stylesheet" type="text/css" href="s.css"><style>.mine{}</style></head>',
+    css: "a { color: red }\nb { x: 1 }\n",
+  });
+  assert.deepEqual(reportStylesheet("<head></head>"), { html: "<head></head>", css: null });
+});
+
+test("notebooks/NN-*.ipynb: the first code cell is tagged parameters, declares experiment and dataset, and passes them to notebookParams", () => {
+  for (const file of listNotebooks(path.join(projectRoot(), "notebooks"))) {
+    const first = readNotebook(file).cells.find((c) => c.cell_type === "code");
+    assert.deepEqual(first?.metadata?.tags, ["parameters"], `${path.basename(file)}: tagged parameters`);
+    const source = joinLines(first?.source);
+    assert.match(source, /^const experiment = "[^"]+";/m, `${path.basename(file)}: declares experiment`);
+    assert.match(source, /^const dataset = "[^"]+";/m, `${path.basename(file)}: declares dataset`);
+    // Spelt-out properties: tslab loses a shorthand property whose value a later cell redeclares.
+    assert.match(source, /^const params = nb\.notebookParams\(\{ experiment: experiment, dataset: dataset[ ,}]/m, `${path.basename(file)}: passes them on`);
+    // What the runner injects after it re-declares them and repeats the notebookParams line.
+    const injected = injectParameters(readNotebook(file), { experiment: "outputs/x" });
+    assert.match(joinLines(injected.cells[injected.cells.findIndex((c) => c.id === first?.id) + 1].source), /const experiment = "outputs\/x";\nconst params = nb\.notebookParams\(/);
+  }
 });

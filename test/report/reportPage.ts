@@ -8,6 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { BrowserContext } from "playwright-core";
+import { HEADLESS_CHROMIUM_FLAGS } from "../../src/notebook/chartImage";
 
 export const CHROMIUM = "/usr/bin/chromium";
 
@@ -29,7 +30,7 @@ export async function openBrowser(): Promise<{ context: BrowserContext; close: (
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+    args: HEADLESS_CHROMIUM_FLAGS,
     viewport: { width: 1200, height: 900 },
   });
   return {
@@ -55,6 +56,10 @@ export interface RenderedReport {
   gridImagesDecoded: number;
   /** console.error messages and uncaught page errors. */
   consoleErrors: string[];
+  /** Every URL the page requested; anything but a file of the page's folder was refused. */
+  requests: string[];
+  /** Of those, the ones outside the page's folder. */
+  outsideRequests: string[];
   /** Text of Jupyter's stderr outputs left in the page. */
   stderrOutputs: string[];
   title: string;
@@ -88,6 +93,11 @@ export async function inspectReport(context: BrowserContext, htmlFile: string, s
     if (msg.type() === "error") consoleErrors.push(msg.text());
   });
   page.on("pageerror", (err) => consoleErrors.push(`uncaught: ${err.message}`));
+  // Every request is logged, and any that leaves the report's own folder is refused (offline, copyable).
+  const folder = `${pathToFileURL(path.dirname(htmlFile)).href}/`;
+  const requests: string[] = [];
+  page.on("request", (request) => requests.push(request.url()));
+  await page.route("**/*", (route) => (route.request().url().startsWith(folder) || route.request().url().startsWith("data:") ? route.continue() : route.abort()));
   await page.goto(pathToFileURL(htmlFile).href, { waitUntil: "load", timeout: timeoutMs });
   await page
     .waitForFunction(
@@ -97,9 +107,10 @@ export async function inspectReport(context: BrowserContext, htmlFile: string, s
     )
     .catch(() => undefined); // counted below; the test names the charts that did not draw
   // Passed as source text: tsx would wrap named functions in a __name() helper the page lacks.
-  const rendered = await page.evaluate<Omit<RenderedReport, "consoleErrors">>(PAGE_PROBE);
+  const rendered = await page.evaluate<Omit<RenderedReport, "consoleErrors" | "requests" | "outsideRequests">>(PAGE_PROBE);
   fs.mkdirSync(path.dirname(screenshotFile), { recursive: true });
   await page.screenshot({ path: screenshotFile, fullPage: true });
   await page.close();
-  return { ...rendered, consoleErrors };
+  const outsideRequests = requests.filter((url) => !url.startsWith(folder) && !url.startsWith("data:"));
+  return { ...rendered, consoleErrors, requests, outsideRequests };
 }

@@ -1,7 +1,8 @@
 /**
  * End to end: a small digits study (2 budgets x 2 seeds, a removal and a label-noise
  * study), the five notebooks executed headless on the project kernel, then the exported
- * HTML opened in headless Chromium. Screenshots go to .test-output/reports/screenshots/.
+ * HTML opened in headless Chromium, and the saved .ipynb copies opened in a live Jupyter
+ * Notebook 6. Screenshots go to .test-output/reports/screenshots/.
  * Skips with a reason when Jupyter, the registered kernel, the build or Chromium is absent
  * (fails with it in strict mode: see ../requirements.ts).
  */
@@ -14,7 +15,10 @@ import { createRemovalStudy } from "../../src/experiments/removal";
 import { CORRECT_FILE } from "../../src/runs/layout";
 import { planRuns } from "../../src/config/experiment";
 import { NotebookCellError, runNotebooks } from "../../src/report/runNotebooks";
-import { readNotebook } from "../../src/report/notebookFile";
+import { type NotebookDocument, joinLines, readNotebook } from "../../src/report/notebookFile";
+import { PLOTLY_BUNDLE_FILE, PLOTLY_MIME, plotlyBundle } from "../../src/notebook/plotly";
+import sharp from "sharp";
+import { jupyterNotebookMissing, startJupyter } from "./liveJupyter";
 import { experimentSummary } from "../../src/report/summary";
 import { TRAIN_PRESETS } from "../../src/config/train";
 import { train } from "../../src/train/train";
@@ -31,6 +35,14 @@ const experimentDir = path.join(outputsRoot, "tiny-study");
 const reportsDir = path.join(experimentDir, "reports");
 
 const notebooksMissingReason = notebooksMissing();
+const names = ["01-data-eda", "02-train-one-run", "03-forgetting-one-run", "04-seed-intersection", "05-follow-ups"];
+/** Largest report page, bytes, embedded images included. */
+const PAGE_LIMIT = 1_000_000;
+
+/** The chart outputs of a notebook: those carrying plotly's JSON. */
+function chartOutputsOf(notebook: NotebookDocument) {
+  return notebook.cells.flatMap((cell) => (cell.outputs ?? []).filter((output) => output.data?.[PLOTLY_MIME] !== undefined));
+}
 
 /** Trains every planned run of an experiment in this process (what a sweep worker does). */
 async function trainAll(dir: string): Promise<void> {
@@ -64,12 +76,34 @@ before(async () => {
 test("runNotebooks(experimentDir) executes the five notebooks and writes .ipynb, .html and index.html", { timeout: 600_000 }, async (t) => {
   if (skipIfMissing(t, notebooksMissingReason)) return;
   const result = await runNotebooks(experimentDir, { summary: experimentSummary, log: () => {} });
-  const names = ["01-data-eda", "02-train-one-run", "03-forgetting-one-run", "04-seed-intersection", "05-follow-ups"];
+  const images = chromiumMissing() === null;
   assert.deepEqual(result.entries.map((e) => [e.ipynb, e.status]), names.map((n) => [`${n}.ipynb`, "ok"]));
+  // A slice from the middle of the plotly.js bundle: no page and no notebook may hold it.
+  const bundle = plotlyBundle();
+  const bundleSample = bundle.slice(bundle.length / 2, bundle.length / 2 + 300);
+  assert.equal(fs.readFileSync(path.join(reportsDir, PLOTLY_BUNDLE_FILE), "utf8"), bundle, "one plotly.js bundle beside the reports");
   for (const name of names) {
-    assert.ok(fs.statSync(path.join(reportsDir, `${name}.html`)).size > 1_000_000, `${name}.html holds the plotly bundle`);
+    const html = fs.readFileSync(path.join(reportsDir, `${name}.html`), "utf8");
+    assert.ok(Buffer.byteLength(html) <= PAGE_LIMIT, `${name}.html is ${Buffer.byteLength(html)} bytes, at most ${PAGE_LIMIT}`);
+    assert.ok(!html.includes(bundleSample), `${name}.html does not inline plotly.js`);
+    const text = fs.readFileSync(path.join(reportsDir, `${name}.ipynb`), "utf8");
+    assert.ok(!text.includes(bundleSample), `${name}.ipynb does not hold plotly.js`);
     const executed = readNotebook(path.join(reportsDir, `${name}.ipynb`));
-    for (const cell of executed.cells.filter((c) => c.cell_type === "code")) {
+    // The runner's parameters: the experiment relative to the project root, no machine path.
+    const injected = executed.cells.find((cell) => cell.id === "injected-parameters");
+    assert.ok(injected && joinLines(injected.source).includes(`const experiment = ${JSON.stringify(path.relative(root, experimentDir))};`), `${name}: injected parameters cell`);
+    assert.equal(executed.cells.indexOf(injected) - 1, executed.cells.findIndex((cell) => (cell.metadata?.tags as string[] | undefined)?.includes("parameters")), `${name}: injected right after the parameters cell`);
+    // Every chart carries plotly's JSON, a PNG of the chart's size, and that PNG inside its HTML.
+    for (const output of images ? chartOutputsOf(executed) : []) {
+      const png = Buffer.from(String(output.data?.["image/png"]), "base64");
+      const layout = (output.data?.[PLOTLY_MIME] as { layout: { height?: number } }).layout;
+      const meta = await sharp(png).metadata();
+      assert.equal(meta.format, "png", `${name}: chart image is a PNG`);
+      assert.equal(meta.height, layout.height ?? 450, `${name}: chart image as high as its layout`);
+      assert.ok(joinLines(output.data?.["text/html"] as string | string[]).includes(`src="data:image/png;base64,${String(output.data?.["image/png"]).slice(0, 100)}`), `${name}: the chart's HTML shows the same image`);
+    }
+    // Every code cell shows something, but the injected parameters (declarations only).
+    for (const cell of executed.cells.filter((c) => c.cell_type === "code" && c !== injected)) {
       assert.ok((cell.outputs ?? []).length > 0, `${name} cell ${cell.id} has outputs`);
       assert.ok(!(cell.outputs ?? []).some((o) => o.name === "stderr"), `${name} cell ${cell.id} wrote no stderr`);
     }
@@ -101,6 +135,8 @@ test("the exported reports render in headless Chromium: every chart drawn, table
     for (const [name, want] of Object.entries(expectations)) {
       const page = await inspectReport(browser.context, path.join(reportsDir, `${name}.html`), path.join(outputDir, "screenshots", `${name}.png`));
       assert.deepEqual(page.consoleErrors, [], `${name}: console errors`);
+      assert.deepEqual(page.outsideRequests, [], `${name}: requests outside the reports folder`);
+      assert.ok(fs.statSync(path.join(reportsDir, `${name}.html`)).size <= PAGE_LIMIT, `${name}.html within ${PAGE_LIMIT} bytes`);
       assert.deepEqual(page.stderrOutputs, [], `${name}: stderr outputs`);
       assert.ok(page.charts >= want.charts, `${name}: ${page.charts} charts, expected at least ${want.charts}`);
       assert.deepEqual(page.chartsWithoutSvg, [], `${name}: charts without a drawn SVG`);
@@ -109,6 +145,125 @@ test("the exported reports render in headless Chromium: every chart drawn, table
       assert.ok(page.gridImages >= want.images, `${name}: ${page.gridImages} grid images, expected at least ${want.images}`);
       assert.equal(page.gridImagesDecoded, page.gridImages, `${name}: every grid image decodes`);
       assert.ok(fs.statSync(path.join(outputDir, "screenshots", `${name}.png`)).size > 10_000, `${name}: screenshot saved`);
+    }
+  } finally {
+    await browser.close();
+  }
+});
+
+/** Runs in a Jupyter Notebook 6 page: chart containers in outputs, and how many show a decoded static image or plotly's SVG. */
+const LIVE_PROBE = `(() => {
+  const charts = Array.from(document.querySelectorAll(".output_subarea .forgetting-plot"));
+  const imageShown = (el) => Array.from(el.querySelectorAll("img")).some((img) => img.complete && img.naturalWidth > 0);
+  return {
+    charts: charts.length,
+    images: charts.filter(imageShown).length,
+    svgs: charts.filter((el) => !!el.querySelector("svg.main-svg .trace, svg.main-svg .hm, svg.main-svg .barlayer .point")).length,
+    trust: (document.querySelector("#notification_trusted") || {}).textContent || "",
+  };
+})()`;
+
+test("the saved .ipynb copies show every chart in a live, untrusted Jupyter Notebook (static images; no script runs)", { timeout: 300_000 }, async (t) => {
+  if (skipIfMissing(t, notebooksMissingReason ?? chromiumMissing() ?? jupyterNotebookMissing())) return;
+  // A copy of the notebooks only: the server may write checkpoints, and nothing else is served.
+  const served = path.join(outputDir, "served");
+  fs.rmSync(served, { recursive: true, force: true });
+  fs.mkdirSync(served, { recursive: true });
+  for (const name of names) fs.copyFileSync(path.join(reportsDir, `${name}.ipynb`), path.join(served, `${name}.ipynb`));
+  const minimum: Record<string, number> = { "01-data-eda": 3, "02-train-one-run": 1, "03-forgetting-one-run": 2, "04-seed-intersection": 7, "05-follow-ups": 2 };
+  const jupyter = await startJupyter(served);
+  const browser = await openBrowser();
+  try {
+    for (const name of names) {
+      const expected = chartOutputsOf(readNotebook(path.join(served, `${name}.ipynb`))).length;
+      assert.ok(expected >= minimum[name], `${name}: ${expected} chart outputs, expected at least ${minimum[name]}`);
+      const page = await browser.context.newPage();
+      const outside: string[] = [];
+      page.on("request", (request) => {
+        if (!request.url().startsWith(`${jupyter.origin}/`) && !request.url().startsWith("data:")) outside.push(request.url());
+      });
+      await page.route("**/*", (route) => (route.request().url().startsWith(`${jupyter.origin}/`) || route.request().url().startsWith("data:") ? route.continue() : route.abort()));
+      await page.goto(jupyter.notebookUrl(`${name}.ipynb`), { waitUntil: "load" });
+      await page.waitForSelector(".output_subarea", { timeout: 60_000 });
+      await page
+        .waitForFunction(`(${LIVE_PROBE}).images >= ${expected}`, undefined, { timeout: 30_000 })
+        .catch(() => undefined); // counted below
+      const seen = await page.evaluate<{ charts: number; images: number; svgs: number; trust: string }>(LIVE_PROBE);
+      await page.screenshot({ path: path.join(outputDir, "screenshots", `${name}.jupyter-untrusted.png`), fullPage: true });
+      await page.close();
+      assert.equal(seen.trust, "Not Trusted", `${name}: opened untrusted`);
+      assert.equal(seen.charts, expected, `${name}: chart outputs on the page`);
+      assert.equal(seen.images, expected, `${name}: charts drawn (static images shown)`);
+      assert.equal(seen.svgs, 0, `${name}: no chart script ran in the untrusted notebook`);
+      assert.deepEqual(outside, [], `${name}: requests outside the Jupyter server`);
+    }
+  } finally {
+    await browser.close();
+    await jupyter.stop();
+  }
+});
+
+test("a saved notebook run again in a live Jupyter session draws its charts interactively, gets their images from the kernel, and saves without plotly.js", { timeout: 300_000 }, async (t) => {
+  if (skipIfMissing(t, notebooksMissingReason ?? chromiumMissing() ?? jupyterNotebookMissing())) return;
+  const served = path.join(outputDir, "served-live");
+  fs.rmSync(served, { recursive: true, force: true });
+  fs.mkdirSync(served, { recursive: true });
+  const name = "03-forgetting-one-run";
+  fs.copyFileSync(path.join(reportsDir, `${name}.ipynb`), path.join(served, `${name}.ipynb`));
+  const expected = chartOutputsOf(readNotebook(path.join(served, `${name}.ipynb`))).length;
+  const jupyter = await startJupyter(served);
+  const browser = await openBrowser();
+  try {
+    const page = await browser.context.newPage();
+    await page.goto(jupyter.notebookUrl(`${name}.ipynb`), { waitUntil: "load" });
+    await page.waitForFunction("window.Jupyter && Jupyter.notebook && Jupyter.notebook.kernel && Jupyter.notebook.kernel.is_connected()", undefined, { timeout: 120_000 });
+    await page.evaluate("Jupyter.notebook.execute_all_cells()");
+    // Done when every code cell has an execution count (a running cell shows "*").
+    await page.waitForFunction("Jupyter.notebook.get_cells().every((c) => c.cell_type !== 'code' || typeof c.input_prompt_number === 'number')", undefined, { timeout: 240_000, polling: 500 });
+    await page.waitForFunction(`(${LIVE_PROBE}).svgs >= ${expected}`, undefined, { timeout: 30_000 }).catch(() => undefined);
+    const seen = await page.evaluate<{ charts: number; images: number; svgs: number }>(LIVE_PROBE);
+    await page.screenshot({ path: path.join(outputDir, "screenshots", `${name}.jupyter-live.png`), fullPage: true });
+    assert.equal(seen.charts, expected, "chart outputs after the run");
+    assert.equal(seen.svgs, expected, "charts drawn by plotly.js in the live session");
+    // The kernel's headless Chromium sends each chart's PNG after it (an update of the output).
+    const imagesInModel = "Jupyter.notebook.get_cells().flatMap((c) => (c.output_area ? c.output_area.outputs : [])).filter((o) => o.data && o.data['image/png']).length";
+    await page.waitForFunction(`${imagesInModel} >= ${expected}`, undefined, { timeout: 60_000 }).catch(() => undefined);
+    assert.equal(await page.evaluate<number>(imagesInModel), expected, "chart images sent by the live kernel");
+    await page.evaluate("Jupyter.notebook.save_notebook()");
+    await page.waitForFunction("!Jupyter.notebook.dirty", undefined, { timeout: 30_000 });
+    await page.close();
+    const bundle = plotlyBundle();
+    const saved = fs.readFileSync(path.join(served, `${name}.ipynb`), "utf8");
+    assert.ok(!saved.includes(bundle.slice(bundle.length / 2, bundle.length / 2 + 300)), "the saved notebook does not hold plotly.js");
+    const savedCharts = chartOutputsOf(JSON.parse(saved) as NotebookDocument);
+    assert.equal(savedCharts.length, expected, "the saved notebook keeps its chart outputs");
+    assert.ok(savedCharts.every((output) => typeof output.data?.["image/png"] === "string"), "and each with its image");
+  } finally {
+    await browser.close();
+    await jupyter.stop();
+  }
+});
+
+test("runNotebooks(experimentDir, { code: 'both' }) writes each report with and without its code cells", { timeout: 180_000 }, async (t) => {
+  if (skipIfMissing(t, notebooksMissingReason ?? chromiumMissing())) return;
+  const both = path.join(outputDir, "both-reports");
+  const result = await runNotebooks(experimentDir, { reportsDir: both, only: ["03"], code: "both", log: () => {} });
+  const entry = result.entries[0];
+  assert.equal(entry.htmlWithoutCode, "03-forgetting-one-run.no-code.html");
+  const withCode = fs.readFileSync(path.join(both, entry.html), "utf8");
+  const withoutCode = fs.readFileSync(path.join(both, "03-forgetting-one-run.no-code.html"), "utf8");
+  // A line of the notebook's code, as Pygments splits it into spans in the page.
+  assert.match(withCode, /scanExperiment/);
+  assert.doesNotMatch(withoutCode, /scanExperiment/);
+  assert.doesNotMatch(withoutCode, /jp-InputArea-editor/);
+  assert.match(fs.readFileSync(result.index, "utf8"), /<a href="03-forgetting-one-run\.no-code\.html">without code<\/a>/);
+  const browser = await openBrowser();
+  try {
+    for (const file of [entry.html, "03-forgetting-one-run.no-code.html"]) {
+      const page = await inspectReport(browser.context, path.join(both, file), path.join(outputDir, "screenshots", `both-${file}.png`));
+      assert.ok(page.charts >= 2, `${file}: ${page.charts} charts`);
+      assert.equal(page.chartsWithSvg, page.charts, `${file}: every chart drawn`);
+      assert.deepEqual(page.outsideRequests, [], `${file}: requests outside the reports folder`);
     }
   } finally {
     await browser.close();
