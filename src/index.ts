@@ -14,6 +14,8 @@ export { FileFormatError, ValueError } from "./core/errors";
 export { Random, deriveSeed } from "./core/random";
 /** Progress of long work, and how it is shown. */
 export { type SweepProgress, type TrainProgress, formatDuration, formatSweepProgress, formatTrainProgress } from "./core/progress";
+/** One number format per quantity, for tables and figures. */
+export { type Quantity, formatValue, hoverFormat } from "./core/format";
 /** Folders: the project root and a scratch outputs root for throw-away runs. */
 export { projectRoot, scratchOutputsRoot } from "./core/paths";
 
@@ -122,6 +124,7 @@ export {
 export { classCounts, consistentlyNeverLearned, countCommon, countMembers, intersection, jaccard, membersOf, nestingMatrix, perClassCounts, union } from "./analysis/sets";
 export { type RemovalMethod, VALID_REMOVAL_METHODS, averageRanks, forgettingRanking, forgettingScores, pairwiseMatrix, removalIds, spearman, spearmanMatrix } from "./analysis/ranks";
 export { integerHistogram } from "./analysis/histograms";
+export { hardestFirst, idsByValue, membersHardestFirst } from "./analysis/picks";
 export { type DataMap, dataMap, meanDataMap } from "./analysis/dataMap";
 export {
   type RunRecords,
@@ -162,11 +165,14 @@ export { type DataMapPoint, dataMapFigure, dataMapPointsOf, scoreComparisonFigur
 /** Notebook display helpers and parameters. */
 export { notebookSetup, progressDisplay, showFigure, showFrame, showHtml, showMarkdown, showTable, trainingProgress } from "./notebook/display";
 export { exampleGridHtml, imageGridHtml } from "./notebook/images";
+export { type ExampleStore, drillDownHtml, exampleStore, exampleStoreHtml, showDrillDown, showExampleStore } from "./notebook/drilldown";
+export { followUpCommands } from "./notebook/followUpCommands";
 export { type NotebookParams, notebookParams } from "./notebook/params";
 
 /** Reports: the headless notebook runner and its index page. */
 export { NotebookCellError, runNotebooks } from "./report/runNotebooks";
 export { experimentSummary } from "./report/summary";
+export { experimentOverview } from "./report/overview";
 
 /** Experiments: sweeps of a grid with a local worker pool, and the paper's follow-up studies. */
 export { type SweepOptions, type SweepSummary, sweep } from "./experiments/sweep";

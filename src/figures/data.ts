@@ -2,12 +2,15 @@
  * Figures of the data exploration: class distribution, mean image per class, pixel values.
  */
 import { ValueError } from "../core/errors";
-import { PALETTE, type PlotlyFigure, axis, baseLayout } from "./types";
+import { hoverFormat } from "../core/format";
+import { PALETTE, examplePick, type PlotlyFigure, axis, baseLayout, hoverLines } from "./types";
 
 /** Counts per class of one split, [nClasses]. */
 export interface SplitCounts {
   name: string;
   counts: ArrayLike<number>;
+  /** [nClasses] the examples behind each bar (training split), shown on click. */
+  picks?: readonly ArrayLike<number>[];
 }
 
 /**
@@ -27,12 +30,13 @@ export function classDistributionFigure(classNames: readonly string[], splits: r
       x: [...classNames],
       y: Array.from(split.counts),
       marker: { color: PALETTE[i % PALETTE.length] },
-      hovertemplate: `${split.name}: %{y} examples of class %{x}<extra></extra>`,
+      ...(split.picks ? { customdata: split.picks.map((ids) => examplePick(ids)) } : {}),
+      hovertemplate: hoverLines(`${split.name} split`, [["class", "%{x}"], ["examples", hoverFormat("count", "y")]]),
     })),
     layout: baseLayout(options.title ?? "Examples per class", {
       barmode: "group",
       xaxis: axis("class", { type: "category" }),
-      yaxis: axis("examples"),
+      yaxis: axis("examples", { rangemode: "tozero" }),
     }),
   };
 }
@@ -80,7 +84,7 @@ export function meanImagesFigure(meanImages: readonly ArrayLike<number>[], shape
       reversescale: true,
       showscale: c === 0,
       name: classNames[c],
-      hovertemplate: `${classNames[c]}: row %{y}, column %{x}: %{z:.2f}<extra></extra>`,
+      hovertemplate: hoverLines(`mean image of class ${classNames[c]}`, [["pixel", "row %{y}, column %{x}"], ["mean intensity (0-1)", hoverFormat("ratio", "z")]]),
     };
   });
   return { data, layout };
@@ -92,10 +96,10 @@ export function meanImagesFigure(meanImages: readonly ArrayLike<number>[], shape
  */
 export function pixelValueFigure(counts: ArrayLike<number>, options: { title?: string; logY?: boolean } = {}): PlotlyFigure {
   return {
-    data: [{ type: "bar", x: Array.from({ length: counts.length }, (_, v) => v), y: Array.from(counts), marker: { color: PALETTE[0] }, hovertemplate: "value %{x}: %{y} pixels<extra></extra>" }],
+    data: [{ type: "bar", x: Array.from({ length: counts.length }, (_, v) => v), y: Array.from(counts), marker: { color: PALETTE[0] }, hovertemplate: hoverLines("pixels of the training split", [["raw pixel value", "%{x}"], ["pixels", hoverFormat("count", "y")]]) }],
     layout: baseLayout(options.title ?? "Pixel values", {
       xaxis: axis("raw pixel value"),
-      yaxis: axis("pixels", options.logY === false ? {} : { type: "log" }),
+      yaxis: options.logY === false ? axis("pixels", { rangemode: "tozero" }) : axis("pixels (log scale)", { type: "log" }),
       bargap: 0.05,
     }),
   };

@@ -3,7 +3,8 @@
  * test accuracy after removing examples, and forgetting of flipped versus clean labels.
  */
 import type { GroupHistogram } from "../analysis/followUps";
-import { PALETTE, type PlotlyFigure, type PlotlyTrace, axis, baseLayout, finiteOrNull } from "./types";
+import { formatValue, hoverFormat } from "../core/format";
+import { PALETTE, type PlotlyFigure, type PlotlyTrace, axis, baseLayout, finiteOrNull, hoverLines } from "./types";
 
 /** One variant of a removal study (the fields of removalResults' rows). */
 export interface RemovalPoint {
@@ -26,17 +27,20 @@ export function removalCurveFigure(points: readonly RemovalPoint[], options: { t
   const baseline = points.filter((p) => p.method === "none");
   const methods = [...new Set(points.filter((p) => p.method !== "none").map((p) => p.method))];
   const data: PlotlyTrace[] = methods.map((method, i) => {
+    const name = method === "least-forgotten" ? "least forgotten removed" : method === "random" ? "random removed (control)" : method;
     const line = [...baseline, ...points.filter((p) => p.method === method)].sort((a, b) => a.fraction - b.fraction);
     return {
       type: "scatter",
       mode: "lines+markers",
-      name: method === "least-forgotten" ? "least forgotten removed" : method === "random" ? "random removed (control)" : method,
+      name,
       x: line.map((p) => Number((p.fraction * 100).toFixed(3))),
       y: finiteOrNull(line.map((p) => p.mean * 100)),
       error_y: { type: "data", array: finiteOrNull(line.map((p) => (Number.isFinite(p.std) ? p.std * 100 : NaN))), visible: true },
-      text: line.map((p) => `${p.seeds.length} seed(s)`),
+      text: line.map((p) => String(p.seeds.length)),
+      // customdata is kept for the examples behind a point (see ExamplePick); the std goes in hovertext.
+      hovertext: line.map((p) => formatValue("percent", p.std * 100)),
       line: { color: PALETTE[i % PALETTE.length] },
-      hovertemplate: "%{x:.1f}% removed: %{y:.2f}% (%{text})<extra></extra>",
+      hovertemplate: hoverLines(name, [["training examples removed", hoverFormat("percent", "x")], ["best test accuracy, mean over seeds", hoverFormat("percent", "y")], ["std over seeds", "%{hovertext}"], ["seeds", "%{text}"]]),
     };
   });
   return {
@@ -60,16 +64,17 @@ export function labelNoiseFigure(groups: { noisy: GroupHistogram; clean: GroupHi
     const total = values.reduce((a, b) => a + b, 0);
     return {
       type: "bar",
-      name: `${name} (${total})`,
+      name: `${name} (${formatValue("count", total)} example x seed pairs)`,
       x: categories,
       y: values.map((v) => (total ? (100 * v) / total : 0)),
-      customdata: values,
+      text: values.map((v) => formatValue("count", v)),
+      textposition: "none",
       marker: { color },
-      hovertemplate: `${name}: %{customdata} examples (%{y:.1f}%) with %{x} forgetting events<extra></extra>`,
+      hovertemplate: hoverLines(name, [["forgetting events", "%{x}"], ["share of the group", hoverFormat("percent", "y")], ["(example, seed) pairs", "%{text}"]]),
     };
   };
   const auc = options.auc;
-  const aucText = auc !== undefined && Number.isFinite(auc) ? ` (ROC AUC of forgetting as a noise detector: ${auc.toFixed(3)})` : "";
+  const aucText = auc !== undefined && Number.isFinite(auc) ? ` (ROC AUC of forgetting as a noise detector: ${formatValue("ratio", auc)})` : "";
   return {
     data: [trace("flipped labels", groups.noisy, PALETTE[3]), trace("clean labels", groups.clean, PALETTE[0])],
     layout: baseLayout(options.title ?? `Forgetting of flipped vs clean labels${aucText}`, {

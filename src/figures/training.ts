@@ -1,7 +1,8 @@
 /**
  * Training curves from log.csv: loss and accuracy per epoch, one colour per run.
  */
-import { PALETTE, type PlotlyFigure, type PlotlyTrace, axis, baseLayout, finiteOrNull } from "./types";
+import { hoverFormat } from "../core/format";
+import { PALETTE, type PlotlyFigure, type PlotlyTrace, axis, baseLayout, finiteOrNull, hoverLines } from "./types";
 
 /** One run's log.csv by column (see readLogColumns in src/runs/scan.ts). */
 export interface RunLog {
@@ -20,6 +21,7 @@ export function trainingCurvesFigure(runs: readonly RunLog[], options: { title?:
     const color = PALETTE[i % PALETTE.length];
     const epochs = run.columns.epoch ?? (run.columns.acc ?? run.columns.train_loss ?? []).map((_, e) => e + 1);
     const line = (column: string, label: string, panel: 1 | 2, dash: "solid" | "dash", scale = 1): void => {
+      const value = panel === 1 ? `${hoverFormat("loss", "y")} nats` : hoverFormat("percent", "y");
       const values = run.columns[column];
       if (!values || values.every((v) => !Number.isFinite(v))) return;
       // One legend entry per run (its first line); the hover names the line.
@@ -29,7 +31,7 @@ export function trainingCurvesFigure(runs: readonly RunLog[], options: { title?:
         mode: epochs.length > 30 ? "lines" : "lines+markers",
         name: run.name,
         showlegend: first,
-        hovertemplate: `${run.name} ${label}, epoch %{x}: %{y:.4g}<extra></extra>`,
+        hovertemplate: hoverLines(`${run.name}, ${label}`, [["epoch", "%{x}"], [panel === 1 ? "loss" : "accuracy", value]]),
         legendgroup: run.name,
         x: epochs,
         y: finiteOrNull(values.map((v) => v * scale)),
@@ -38,10 +40,10 @@ export function trainingCurvesFigure(runs: readonly RunLog[], options: { title?:
         yaxis: panel === 1 ? "y" : "y2",
       });
     };
-    line("train_loss", "train loss", 1, "solid");
+    line("train_loss", "training loss", 1, "solid");
     line("val_loss", "test loss", 1, "dash");
-    line("train_acc", "train acc", 2, "solid", 100);
-    line("acc", "test acc", 2, "dash", 100);
+    line("train_acc", "training accuracy", 2, "solid", 100);
+    line("acc", "test accuracy", 2, "dash", 100);
   });
   return {
     data,

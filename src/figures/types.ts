@@ -40,3 +40,32 @@ export function axis(title: string, extra: Record<string, unknown> = {}): Record
 export function finiteOrNull(values: ArrayLike<number>): (number | null)[] {
   return Array.from(values, (v) => (Number.isFinite(v) ? v : null));
 }
+
+/**
+ * The examples behind one point of a chart (a bar, a heatmap cell), as its `customdata`: the
+ * first ids in order of difficulty (hardest first) and how many there are in all. A click on
+ * the point shows them in the example grid below the chart (src/notebook/drilldown.ts). A
+ * point may instead carry one example id as a number (or as the first item of an array
+ * customdata, e.g. a data map's points). So figures keep `customdata` for examples only:
+ * other per-point values of a hover label go in `text` or `hovertext`.
+ */
+export interface ExamplePick {
+  ids: number[];
+  total: number;
+}
+
+/** Ids kept per point: enough to fill a grid, small enough for a light page. */
+const PICK_CAP = 48;
+
+/** The first `cap` of `ids` (ordered hardest first by the caller) and their total. */
+export function examplePick(ids: ArrayLike<number>, cap = PICK_CAP): ExamplePick {
+  return { ids: Array.from({ length: Math.min(cap, ids.length) }, (_, i) => ids[i]), total: ids.length };
+}
+
+/**
+ * A hover label of lines "name: value" under the series name in bold; plotly's own trace
+ * label box is dropped (<extra></extra>) because it truncates long names.
+ */
+export function hoverLines(series: string, lines: readonly [string, string][]): string {
+  return [`<b>${series}</b>`, ...lines.map(([name, value]) => `${name}: ${value}`)].join("<br>") + "<extra></extra>";
+}

@@ -6,6 +6,7 @@ import type { DataFrame } from "danfojs-node";
 import { ValueError } from "../core/errors";
 import type { ResultsRow } from "../analysis/results";
 import type { PixelStatistics } from "./pixelStatistics";
+import { formatValue } from "../core/format";
 
 /**
  * danfo's DataFrame class, loaded on first use: danfojs-node pulls in all of tfjs and takes
@@ -16,8 +17,10 @@ function newFrame(...args: ConstructorParameters<typeof DataFrame>): DataFrame {
   return new danfo.DataFrame(...args);
 }
 
-const round = (v: number, digits: number) => (Number.isFinite(v) ? Number(v.toFixed(digits)) : NaN);
-const percent = (v: number) => round(v * 100, 2);
+/** Every value is shown in its quantity's one format (src/core/format.ts), as text. */
+const percent = (share: number) => formatValue("percent", share * 100);
+const count = (n: number) => formatValue("count", n);
+const ratio = (v: number) => formatValue("ratio", v);
 
 /** Examples per class of each split, with each class's share of the split (%). One row per class. */
 export function classDistributionFrame(classNames: readonly string[], splits: readonly { name: string; counts: ArrayLike<number> }[]): DataFrame {
@@ -26,8 +29,8 @@ export function classDistributionFrame(classNames: readonly string[], splits: re
     if (split.counts.length !== classNames.length) throw new ValueError(`classDistributionFrame: expected ${classNames.length} counts for split "${split.name}", got ${split.counts.length}`);
     const counts = Array.from(split.counts);
     const total = counts.reduce((a, b) => a + b, 0);
-    columns[split.name] = counts;
-    columns[`${split.name} %`] = counts.map((n) => (total ? percent(n / total) : NaN));
+    columns[split.name] = counts.map(count);
+    columns[`${split.name} share`] = counts.map((n) => (total ? percent(n / total) : "n/a"));
   }
   return newFrame(columns);
 }
@@ -36,10 +39,10 @@ export function classDistributionFrame(classNames: readonly string[], splits: re
 export function pixelStatisticsFrame(stats: PixelStatistics, classNames: readonly string[]): DataFrame {
   return newFrame({
     class: [...classNames],
-    examples: stats.count,
-    "mean intensity": stats.meanIntensity.map((v) => round(v, 4)),
-    "std intensity": stats.stdIntensity.map((v) => round(v, 4)),
-    "ink pixels %": stats.inkFraction.map(percent),
+    examples: Array.from(stats.count, count),
+    "mean intensity (0-1)": Array.from(stats.meanIntensity, ratio),
+    "std intensity (0-1)": Array.from(stats.stdIntensity, ratio),
+    "ink pixels": Array.from(stats.inkFraction, percent),
   });
 }
 
@@ -49,15 +52,15 @@ export function pixelStatisticsFrame(stats: PixelStatistics, classNames: readonl
  */
 export function resultsFrame(results: readonly ResultsRow[]): DataFrame {
   const seeds = [...new Set(results.flatMap((r) => r.seeds))].sort((a, b) => a - b);
-  const columns: Record<string, number[]> = { "budget (epochs)": results.map((r) => r.budget) };
+  const columns: Record<string, (number | string)[]> = { "budget (epochs)": results.map((r) => r.budget) };
   for (const seed of seeds) {
     columns[`seed ${seed}`] = results.map((r) => {
       const i = r.seeds.indexOf(seed);
-      return i < 0 ? NaN : percent(r.best[i]);
+      return i < 0 ? "n/a" : percent(r.best[i]);
     });
   }
-  columns["mean %"] = results.map((r) => percent(r.mean));
-  columns["std %"] = results.map((r) => percent(r.std));
+  columns.mean = results.map((r) => percent(r.mean));
+  columns.std = results.map((r) => percent(r.std));
   return newFrame(columns);
 }
 
@@ -81,14 +84,15 @@ export function neverLearnedFrame(budgets: readonly BudgetSummaryRow[]): DataFra
   return newFrame({
     "budget (epochs)": budgets.map((b) => b.budget),
     seeds: budgets.map((b) => b.seeds.length),
-    "presented in all seeds": budgets.map((b) => b.presentedAll),
-    "never learned, all seeds": budgets.map((b) => b.neverLearnedAll),
-    "never learned, any seed": budgets.map((b) => b.neverLearnedAny),
-    "never learned per seed": budgets.map((b) => b.neverLearnedPerSeed.join(", ")),
-    "consistently never learned": budgets.map((b) => b.consistentlyNeverLearned),
-    "unforgettable, all seeds": budgets.map((b) => b.unforgettableAll),
-    "mean Spearman": budgets.map((b) => round(b.meanSpearman, 3)),
-    "mean Jaccard": budgets.map((b) => round(b.meanJaccard, 3)),
+    "presented in all seeds": budgets.map((b) => count(b.presentedAll)),
+    "never learned, all seeds": budgets.map((b) => count(b.neverLearnedAll)),
+    "share of the training set": budgets.map((b) => (b.presentedAll ? percent(b.neverLearnedAll / b.presentedAll) : "n/a")),
+    "never learned, any seed": budgets.map((b) => count(b.neverLearnedAny)),
+    "never learned per seed": budgets.map((b) => b.neverLearnedPerSeed.map(count).join(", ")),
+    "consistently never learned": budgets.map((b) => count(b.consistentlyNeverLearned)),
+    "unforgettable, all seeds": budgets.map((b) => count(b.unforgettableAll)),
+    "mean Spearman": budgets.map((b) => ratio(b.meanSpearman)),
+    "mean Jaccard": budgets.map((b) => ratio(b.meanJaccard)),
   });
 }
 
@@ -97,7 +101,7 @@ export function perClassFrame(classNames: readonly string[], budgets: readonly {
   const columns: Record<string, (string | number)[]> = { class: [...classNames] };
   for (const b of budgets) {
     if (b.counts.length !== classNames.length) throw new ValueError(`perClassFrame: expected ${classNames.length} counts for budget ${b.budget}, got ${b.counts.length}`);
-    columns[`${b.budget} epochs`] = Array.from(b.counts);
+    columns[`${b.budget} epochs`] = Array.from(b.counts, count);
   }
   return newFrame(columns);
 }

@@ -20,6 +20,9 @@ export function formatCell(value: unknown, digits = 4): string {
   return String(value);
 }
 
+/** Numbers, and numbers already formatted as text ("3,395", "97.53%", "n/a"), are right-aligned. */
+const isNumeric = (v: unknown) => typeof v === "number" || (typeof v === "string" && /^(-?[\d,]+(\.\d+)?( ?%| s)?|n\/a)$/.test(v));
+
 export interface HtmlTableOptions {
   /** Class attribute of the <table>. */
   className?: string;
@@ -35,7 +38,7 @@ export function htmlTable(columns: readonly string[], rows: readonly (readonly u
   // A key-value table passes empty column names: then it has no header row.
   const head = columns.some((c) => c !== "") ? `<thead><tr>${columns.map((c) => `<th>${escapeHtml(c)}</th>`).join("")}</tr></thead>` : "";
   const body = rows
-    .map((row) => `<tr>${row.map((v) => `<td${typeof v === "number" ? ' class="num"' : ""}>${escapeHtml(formatCell(v, digits))}</td>`).join("")}</tr>`)
+    .map((row) => `<tr>${row.map((v) => `<td${isNumeric(v) ? ' class="num"' : ""}>${escapeHtml(formatCell(v, digits))}</td>`).join("")}</tr>`)
     .join("\n");
   return [
     `<table class="${escapeHtml(className)}">`,

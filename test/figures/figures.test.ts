@@ -34,6 +34,7 @@ test("pixelValueFigure(counts) puts value v at x = v on a log axis", () => {
   const figure = pixelValueFigure([10, 0, 3]);
   assert.deepEqual([figure.data[0].x, figure.data[0].y], [[0, 1, 2], [10, 0, 3]]);
   assert.equal((figure.layout.yaxis as Record<string, unknown>).type, "log");
+  assert.deepEqual((figure.layout.yaxis as { title: unknown }).title, { text: "pixels (log scale)" });
 });
 
 test("trainingCurvesFigure(runs) draws loss on panel 1 and accuracy in % on panel 2, skipping empty columns", () => {
@@ -46,7 +47,8 @@ test("trainingCurvesFigure(runs) draws loss on panel 1 and accuracy in % on pane
       ["seed 0", false, "x2", [60, null], "dash"],
     ],
   );
-  assert.match(String(figure.data[2].hovertemplate), /^seed 0 test acc, epoch/);
+  assert.equal(figure.data[2].hovertemplate, "<b>seed 0, test accuracy</b><br>epoch: %{x}<br>accuracy: %{y:.2f}%<extra></extra>");
+  assert.equal(figure.data[0].hovertemplate, "<b>seed 0, training loss</b><br>epoch: %{x}<br>loss: %{y:.4f} nats<extra></extra>");
   assertPlainJson(figure);
 });
 
@@ -56,6 +58,11 @@ test("forgettingEventsFigure(series) bars counts 0..k then 'never learned'", () 
   assert.deepEqual(figure.data.map((t) => t.y), [[1200, 40, 3, 21], [1190, 44, 0, 25]]);
   assert.equal(figure.layout.showlegend, true);
   assert.deepEqual(forgettingEventsFigure([{ name: "a", counts: [5, 1] }]).data[0].x, ["0", "1"]);
+  assert.deepEqual(figure.layout.yaxis, { title: { text: "examples (log scale)" }, gridcolor: "#e5e5e5", zeroline: false, type: "log" });
+  const pairs = forgettingEventsFigure([{ name: "8 seeds pooled", counts: [5, 1] }], { unit: "(example, seed) pairs", logY: false });
+  assert.equal((pairs.layout.yaxis as { title: { text: string }; type?: string }).title.text, "(example, seed) pairs");
+  assert.equal((pairs.layout.yaxis as { type?: string }).type, undefined);
+  assert.equal(pairs.data[0].hovertemplate, "<b>8 seeds pooled</b><br>forgetting events: %{x}<br>(example, seed) pairs: %{y:,.0f}<extra></extra>");
 });
 
 test("firstLearnedFigure(series) bars epochs 1..E then 'never learned'", () => {
@@ -64,23 +71,35 @@ test("firstLearnedFigure(series) bars epochs 1..E then 'never learned'", () => {
   assert.equal(figure.layout.showlegend, false);
 });
 
-test("neverLearnedPerBudgetFigure(budgets) shows all-seeds bars, any-seed bars and each seed as a point", () => {
+test("neverLearnedPerBudgetFigure(budgets) draws shares of the training set: all seeds and any seed as lines, each seed a point, on linear axes", () => {
   const figure = neverLearnedPerBudgetFigure([
-    { budget: 5, seeds: [0, 1], neverLearnedAll: 12, neverLearnedAny: 34, neverLearnedPerSeed: [21, 25] },
-    { budget: 10, seeds: [0, 1], neverLearnedAll: 3, neverLearnedAny: 9, neverLearnedPerSeed: [5, 7] },
+    { budget: 5, seeds: [0, 1], presentedAll: 200, neverLearnedAll: 12, neverLearnedAny: 34, neverLearnedPerSeed: [21, 25] },
+    { budget: 10, seeds: [0, 1], presentedAll: 200, neverLearnedAll: 3, neverLearnedAny: 9, neverLearnedPerSeed: [5, 7] },
   ]);
-  assert.deepEqual(figure.data[0].y, [12, 3]);
-  assert.equal(figure.data[0].name, "never learned in all 2 seeds");
-  assert.deepEqual(figure.data[1].y, [34, 9]);
-  assert.deepEqual([figure.data[2].x, figure.data[2].y, figure.data[2].text], [["5", "5", "10", "10"], [21, 25, 5, 7], ["seed 0", "seed 1", "seed 0", "seed 1"]]);
-  assert.equal((figure.layout.yaxis as Record<string, unknown>).type, "log");
-  assert.equal((neverLearnedPerBudgetFigure([], { logY: false }).layout.yaxis as Record<string, unknown>).type, undefined);
+  assert.deepEqual(figure.data.map((t) => t.name), ["never learned in all 2 seeds", "never learned in one seed (each seed a point)", "never learned in any seed"]);
+  assert.deepEqual([figure.data[0].x, figure.data[0].y, figure.data[0].text], [[5, 10], [6, 1.5], ["12", "3"]]);
+  assert.deepEqual(figure.data[2].y, [17, 4.5]);
+  assert.deepEqual([figure.data[1].x, figure.data[1].y, figure.data[1].text], [[5, 5, 10, 10], [10.5, 12.5, 2.5, 3.5], ["seed 0: 21 examples", "seed 1: 25 examples", "seed 0: 5 examples", "seed 1: 7 examples"]]);
+  const yaxis = figure.layout.yaxis as Record<string, unknown>;
+  assert.equal(yaxis.type, undefined, "linear, not log");
+  assert.equal(yaxis.rangemode, "tozero");
+  for (const trace of figure.data) assert.match(String(trace.hovertemplate), /^<b>never learned in (all 2 seeds|one seed|any seed)<\/b><br>epoch budget: %\{x\} epochs<br>share of the training set: %\{y:\.2f\}%/);
   assertPlainJson(figure);
+});
+
+test("neverLearnedPerBudgetFigure(budgets, { picks }) puts the first 48 examples of each point and their total in customdata", () => {
+  const many = Array.from({ length: 60 }, (_, i) => 100 - i);
+  const figure = neverLearnedPerBudgetFigure([{ budget: 5, seeds: [0, 1], presentedAll: 200, neverLearnedAll: 2, neverLearnedAny: 60, neverLearnedPerSeed: [3, 4] }], {
+    picks: [{ all: [7, 3], any: many, perSeed: [[1, 2, 3], [4, 5, 6, 7]] }],
+  });
+  assert.deepEqual(figure.data[0].customdata, [{ ids: [7, 3], total: 2 }]);
+  assert.deepEqual(figure.data[1].customdata, [{ ids: [1, 2, 3], total: 3 }, { ids: [4, 5, 6, 7], total: 4 }]);
+  assert.deepEqual(figure.data[2].customdata, [{ ids: many.slice(0, 48), total: 60 }]);
 });
 
 test("nestingFigure(nesting) colours the share contained and writes the counts; NaN becomes null", () => {
   const figure = nestingFigure({ budgets: [5, 10], common: [[4, 2], [2, 2]], contained: [[1, 0.5], [1, 1]] });
-  assert.deepEqual([figure.data[0].x, figure.data[0].z, figure.data[0].text], [["5 ep", "10 ep"], [[1, 0.5], [1, 1]], [["4", "2"], ["2", "2"]]]);
+  assert.deepEqual([figure.data[0].x, figure.data[0].z, figure.data[0].text], [["5 epochs", "10 epochs"], [[100, 50], [100, 100]], [["4", "2"], ["2", "2"]]]);
   assert.deepEqual(nestingFigure({ budgets: [5], common: [[0]], contained: [[NaN]] }).data[0].z, [[null]]);
   assert.throws(() => nestingFigure({ budgets: [5, 10], common: [[1]], contained: [[1]] }), { message: "nestingFigure: expected 2 x 2 matrices (one row per budget), got 1 and 1 rows" });
 });
@@ -99,10 +118,10 @@ test("seedMatrixFigure(matrix, seeds, options) labels seeds and checks the matri
 
 test("pairwiseStabilityFigure(budgets) plots each seed pair once (above the diagonal) and the given mean", () => {
   const figure = pairwiseStabilityFigure([
-    { budget: 5, matrix: [[1, 0.2, 0.4], [0.2, 1, NaN], [0.4, NaN, 1]], mean: 0.3 },
-    { budget: 10, matrix: [[1, 0.6], [0.6, 1]], mean: 0.6 },
+    { budget: 5, seeds: [0, 1, 2], matrix: [[1, 0.2, 0.4], [0.2, 1, NaN], [0.4, NaN, 1]], mean: 0.3 },
+    { budget: 10, seeds: [3, 4], matrix: [[1, 0.6], [0.6, 1]], mean: 0.6 },
   ]);
-  assert.deepEqual([figure.data[0].x, figure.data[0].y], [["5", "5", "10"], [0.2, 0.4, 0.6]]);
+  assert.deepEqual([figure.data[0].x, figure.data[0].y, figure.data[0].text], [[5, 5, 10], [0.2, 0.4, 0.6], ["seed 0 and seed 1", "seed 0 and seed 2", "seed 3 and seed 4"]]);
   assert.deepEqual(figure.data[1].y, [0.3, 0.6]);
 });
 
@@ -124,6 +143,6 @@ test("labelNoiseFigure(groups, options) shows each group as shares of its own si
   assert.deepEqual(figure.data[0].x, ["0", "1", "2", "never learned"]);
   assert.deepEqual(figure.data[0].y, [20, 40, 20, 20]);
   assert.deepEqual(figure.data[1].y, [90, 10, 0, 0]);
-  assert.deepEqual(figure.data.map((t) => t.name), ["flipped labels (50)", "clean labels (100)"]);
+  assert.deepEqual(figure.data.map((t) => t.name), ["flipped labels (50 example x seed pairs)", "clean labels (100 example x seed pairs)"]);
   assert.match(String((figure.layout.title as { text: string }).text), /ROC AUC of forgetting as a noise detector: 0\.812/);
 });

@@ -49,28 +49,25 @@ test("pixelStatistics(split) rejects a label outside the classes", () => {
   assert.throws(() => pixelStatistics({ ...toySplit(), labels: Int32Array.from([0, 3, 1]) }), { name: "ValueError", message: "pixelStatistics: expected labels in [0, 3), got 3 for example 1" });
 });
 
-test("classDistributionFrame(classNames, splits) has counts and percent shares per split", () => {
-  const frame = classDistributionFrame(["a", "b"], [{ name: "train", counts: [3, 1] }, { name: "test", counts: [1, 1] }]);
-  assert.deepEqual(frame.columns, ["class", "train", "train %", "test", "test %"]);
-  assert.deepEqual(frame.values, [["a", 3, 75, 1, 50], ["b", 1, 25, 1, 50]]);
+test("classDistributionFrame(classNames, splits) has counts and percent shares per split, in their one format", () => {
+  const frame = classDistributionFrame(["a", "b"], [{ name: "train", counts: [3000, 1000] }, { name: "test", counts: [1, 1] }]);
+  assert.deepEqual(frame.columns, ["class", "train", "train share", "test", "test share"]);
+  assert.deepEqual(frame.values, [["a", "3,000", "75.00%", "1", "50.00%"], ["b", "1,000", "25.00%", "1", "50.00%"]]);
 });
 
-test("pixelStatisticsFrame(stats, classNames) rounds intensities and gives ink in percent", () => {
+test("pixelStatisticsFrame(stats, classNames) gives intensities to 3 decimals and ink in percent", () => {
   const frame = pixelStatisticsFrame(pixelStatistics(toySplit()), ["a", "b", "c"]);
-  assert.deepEqual(frame.columns, ["class", "examples", "mean intensity", "std intensity", "ink pixels %"]);
-  assert.deepEqual(frame.values.slice(0, 2), [["a", 2, 0.5, 0.3536, 25], ["b", 1, 1, 0, 100]]);
+  assert.deepEqual(frame.columns, ["class", "examples", "mean intensity (0-1)", "std intensity (0-1)", "ink pixels"]);
+  assert.deepEqual(frame.values.slice(0, 2), [["a", "2", "0.500", "0.354", "25.00%"], ["b", "1", "1.000", "0.000", "100.00%"]]);
 });
 
-test("resultsFrame(results) has one column per seed (percent), NaN where a budget lacks the seed", () => {
+test("resultsFrame(results) has one column per seed (percent, 2 decimals), n/a where a budget lacks the seed", () => {
   const frame = resultsFrame([
     { budget: 5, seeds: [0, 1], best: [0.9, 0.95], bestEpoch: [4, 5], mean: 0.925, std: 0.0353553 },
     { budget: 10, seeds: [1], best: [0.97], bestEpoch: [9], mean: 0.97, std: NaN },
   ]);
-  assert.deepEqual(frame.columns, ["budget (epochs)", "seed 0", "seed 1", "mean %", "std %"]);
-  const rows = frame.values as number[][];
-  assert.deepEqual(rows[0], [5, 90, 95, 92.5, 3.54]);
-  assert.deepEqual([rows[1][0], rows[1][2], rows[1][3]], [10, 97, 97]);
-  assert.ok(Number.isNaN(rows[1][1]) && Number.isNaN(rows[1][4]));
+  assert.deepEqual(frame.columns, ["budget (epochs)", "seed 0", "seed 1", "mean", "std"]);
+  assert.deepEqual(frame.values, [[5, "90.00%", "95.00%", "92.50%", "3.54%"], [10, "n/a", "97.00%", "97.00%", "n/a"]]);
 });
 
 test("neverLearnedFrame(budgets) lists the sets and stability per budget", () => {
@@ -78,13 +75,12 @@ test("neverLearnedFrame(budgets) lists the sets and stability per budget", () =>
     { budget: 5, seeds: [0, 1], presentedAll: 1400, neverLearnedAll: 12, neverLearnedAny: 34, neverLearnedPerSeed: [21, 25], unforgettableAll: 1316, consistentlyNeverLearned: 12, meanSpearman: 0.35123, meanJaccard: NaN },
   ]);
   assert.equal(frame.columns[2], "presented in all seeds");
-  assert.deepEqual((frame.values[0] as unknown[]).slice(0, 9), [5, 2, 1400, 12, 34, "21, 25", 12, 1316, 0.351]);
-  assert.ok(Number.isNaN((frame.values[0] as number[])[9]));
+  assert.deepEqual(frame.values[0], [5, 2, "1,400", "12", "0.86%", "34", "21, 25", "12", "1,316", "0.351", "n/a"]);
 });
 
 test("perClassFrame(classNames, budgets) and examplesFrame(ids, classOf, columns)", () => {
   const perClass = perClassFrame(["a", "b"], [{ budget: 5, counts: Int32Array.from([1, 2]) }]);
-  assert.deepEqual([perClass.columns, perClass.values], [["class", "5 epochs"], [["a", 1], ["b", 2]]]);
+  assert.deepEqual([perClass.columns, perClass.values], [["class", "5 epochs"], [["a", "1"], ["b", "2"]]]);
   const examples = examplesFrame([2, 0], (id) => `c${id}`, { forgetting: Int32Array.from([5, 6, 7]) });
   assert.deepEqual([examples.columns, examples.values], [["exampleId", "class", "forgetting"], [[2, "c2", 7], [0, "c0", 5]]]);
   const empty = examplesFrame([], String, { forgetting: [1] });

@@ -86,10 +86,10 @@ test("summaryTables(summary) turns the analysis summary into the index tables, a
     budgets: [{ budget: 5, seeds: [0], presentedAll: 1435, neverLearnedPerSeed: [3], neverLearnedAll: 3, neverLearnedAny: 3, unforgettableAll: 1400, consistentlyNeverLearned: 3, meanSpearman: NaN, meanJaccard: 0.51234 }],
     results: [{ budget: 5, seeds: [0], best: [0.96378], bestEpoch: [5], mean: 0.96378, std: NaN }],
   } as unknown as Parameters<typeof summaryTables>[0]);
-  assert.deepEqual(tables[0].rows, [[5, 1, 1435, 3, 3, "3", 1400, 3, null, 0.512]]);
-  assert.deepEqual(tables[1].rows, [[5, 1, 96.38, null, "96.38"]]);
+  assert.deepEqual(tables[0].rows, [[5, 1, "1,435", "3", "3", "3", "1,400", "3", "n/a", "0.512"]]);
+  assert.deepEqual(tables[1].rows, [[5, 1, "96.38%", "n/a", "96.38%"]]);
   assert.deepEqual(notes, [
-    'Dataset digits/train: 1438 training examples, 10 classes; correctness tracked in "presentation" mode.',
+    'Dataset digits/train: 1,438 training examples, 10 classes; correctness tracked in "presentation" mode.',
     "Runs used: 1; left out: 1.",
     "Left out b5-s9: not-completed: stopped",
   ]);

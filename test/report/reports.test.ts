@@ -116,7 +116,7 @@ test("runNotebooks(experimentDir) executes the six notebooks and writes .ipynb, 
   const index = fs.readFileSync(result.index, "utf8");
   assert.ok(index.includes('<a href="04-seed-intersection.html">4. Never learned in all seeds: the seed intersection</a>'));
   // budget, seeds, examples presented in both seeds (every one of the 1438), then the count.
-  assert.ok(index.includes(`<tr><td class="num">3</td><td class="num">2</td><td class="num">1438</td><td class="num">${expected}</td>`), "index summary row of budget 3");
+  assert.ok(index.includes(`<tr><td class="num">3</td><td class="num">2</td><td class="num">1,438</td><td class="num">${expected.toLocaleString("en-US")}</td>`), "index summary row of budget 3");
 });
 
 test("the exported reports render in headless Chromium: every chart drawn, tables and images present, no console errors", { timeout: 240_000 }, async (t) => {
