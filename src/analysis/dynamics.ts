@@ -34,6 +34,9 @@ export function readRunDynamics(runDir: string, manifest: RunManifest, nEpochs =
 }
 
 /** One score's line of the comparison table. */
+/** The score comparison's file in an experiment's analysis folder (written by `forgetting study`). */
+export const SCORE_COMPARISON_FILE = "score-comparison.json";
+
 export interface ScoreComparisonRow {
   score: ScoreName;
   /** Mean pairwise Spearman over the seeds of the main study's largest budget; NaN without 2 seeds. */

@@ -9,6 +9,7 @@ import { ValueError } from "../core/errors";
 import type { CliCommand } from "./args";
 import { NotebookCellError, type ReportCode, VALID_REPORT_CODE, runNotebooks } from "../report/runNotebooks";
 import { experimentSummary } from "../report/summary";
+import { experimentOverview } from "../report/overview";
 
 export const command: CliCommand = {
   name: "notebooks",
@@ -29,6 +30,7 @@ export const command: CliCommand = {
         parameters: { trainDemo: options["train-demo"] as boolean },
         code: options.code as ReportCode,
         summary: experimentSummary,
+        overview: experimentOverview,
       });
       console.log(`notebooks: ${result.entries.length} reports in ${result.seconds.toFixed(1)} s; open ${result.index}`);
     } catch (err) {

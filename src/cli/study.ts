@@ -23,12 +23,13 @@ import { scanExperiment } from "../runs/scan";
 import { DEFAULT_RECORDS, type TrainConfig } from "../config/train";
 import { NotebookCellError, type ReportCode, VALID_REPORT_CODE, runNotebooks } from "../report/runNotebooks";
 import { experimentSummary } from "../report/summary";
+import { experimentOverview } from "../report/overview";
 import { type CliCommand, type ParsedOptions, jsonObjectOption, optionTakesFile } from "./args";
 import { EXECUTOR_OPTIONS, baseConfigFromOptions, baseConfigOptions, executorFromOptions, parseFractionList, reportSlurmSubmission, sweepAndReport } from "./sweep";
 import { type SlurmResources, submitSlurmStudyJob, submitSlurmSweep } from "../experiments/slurm";
 import { projectRoot } from "../core/paths";
 import { NOISE_SUFFIX, REMOVAL_SUFFIX, followUpStudies } from "../runs/layout";
-import { scoreComparisonOfStudies } from "../analysis/dynamics";
+import { scoreComparisonOfStudies, SCORE_COMPARISON_FILE } from "../analysis/dynamics";
 import { writeExperimentConfig } from "../runs/experiment";
 
 /**
@@ -192,8 +193,8 @@ export const command: CliCommand = {
     const exported = writeExports(analysis, analysisDir);
     // The score comparison of notebook 06: stability of the largest budget, noise AUC and removal from the follow-ups.
     const comparison = scoreComparisonOfStudies(analysis.dynamics[analysis.dynamics.length - 1].stability, followUpStudies(experimentDir));
-    writeJsonAtomic(path.join(analysisDir, "score-comparison.json"), comparison);
-    exported.push(path.join(analysisDir, "score-comparison.json"));
+    writeJsonAtomic(path.join(analysisDir, SCORE_COMPARISON_FILE), comparison);
+    exported.push(path.join(analysisDir, SCORE_COMPARISON_FILE));
     console.log(["", ...formatSummary(summary), ""].join("\n"));
     console.log(`study: analysis written to ${analysisDir} (${exported.length + 1} files) in ${since(t)} s`);
 
@@ -201,7 +202,7 @@ export const command: CliCommand = {
     if (options.notebooks) {
       t = performance.now();
       try {
-        const result = await runNotebooks(experimentDir, { summary: experimentSummary, code: options["report-code"] as ReportCode });
+        const result = await runNotebooks(experimentDir, { summary: experimentSummary, overview: experimentOverview, code: options["report-code"] as ReportCode });
         console.log(`study: ${result.entries.length} notebook reports in ${since(t)} s`);
         console.log(`study: done in ${since(started)} s. Open the reports: ${result.index}`);
       } catch (err) {

@@ -16,9 +16,11 @@ import { scanExperiment } from "../runs/scan";
 import { followUpCommands } from "../notebook/followUpCommands";
 import type { BudgetSetSizes } from "../figures/seeds";
 import type { IndexOverview } from "./indexPage";
+import { SCORE_COMPARISON_FILE, type ScoreComparisonRow } from "../analysis/dynamics";
+import { readJsonFile } from "../core/jsonFile";
 
 /** Report file stems (the notebooks' names) the key numbers belong to. */
-const REPORTS = { data: "01-data-eda", training: "02-train-one-run", oneRun: "03-forgetting-one-run", seeds: "04-seed-intersection", followUps: "05-follow-ups" } as const;
+const REPORTS = { data: "01-data-eda", training: "02-train-one-run", oneRun: "03-forgetting-one-run", seeds: "04-seed-intersection", followUps: "05-follow-ups", dynamics: "06-training-dynamics" } as const;
 
 /**
  * @param experimentDir the main experiment's folder.
@@ -62,5 +64,18 @@ export function experimentOverview(experimentDir: string): IndexOverview {
   overview.keyNumbers[REPORTS.seeds] = [
     `never learned in all ${largest.seeds.length} seeds at ${largest.budget} epochs: ${formatValue("count", largest.neverLearnedAll)} (${formatValue("percent", (100 * largest.neverLearnedAll) / largest.presentedAll)} of the training set)`,
   ];
+  const comparisonFile = path.join(experimentDir, "analysis", SCORE_COMPARISON_FILE);
+  if (fs.existsSync(comparisonFile)) overview.keyNumbers[REPORTS.dynamics] = scoreKeyNumbers(readJsonFile(comparisonFile, "score comparison is missing") as ScoreComparisonRow[]);
   return overview;
+}
+
+/** The most stable score and the best detector of flipped labels (AUC of the largest noise fraction). */
+function scoreKeyNumbers(rows: readonly ScoreComparisonRow[]): string[] {
+  const lines: string[] = [];
+  const stable = rows.filter((r) => Number.isFinite(r.stability)).sort((a, b) => b.stability - a.stability)[0];
+  if (stable) lines.push(`most stable across seeds: ${stable.score} (mean Spearman ${formatValue("ratio", stable.stability)})`);
+  const aucOf = (r: ScoreComparisonRow) => r.noise[r.noise.length - 1]?.auc ?? NaN;
+  const detector = rows.filter((r) => Number.isFinite(aucOf(r))).sort((a, b) => aucOf(b) - aucOf(a))[0];
+  if (detector) lines.push(`best at finding flipped labels (${formatValue("percent", detector.noise[detector.noise.length - 1].labelNoise * 100)}): ${detector.score} (ROC AUC ${formatValue("ratio", aucOf(detector))})`);
+  return lines;
 }

@@ -23,7 +23,7 @@ import { ValueError } from "../core/errors";
 import { makeDirectory, writeFileAtomic } from "../core/atomic";
 import { REPORTS_DIR } from "../runs/layout";
 import { NOTEBOOK_ENV } from "../notebook/params";
-import { type ReportEntry, type SummaryTable, reportIndexHtml } from "./indexPage";
+import { type IndexOverview, type ReportEntry, type SummaryTable, reportIndexHtml } from "./indexPage";
 import { type NotebookDocument, type ParameterValue, cellErrorMessage, injectParameters, notebookTitle, readNotebook } from "./notebookFile";
 import { projectRoot } from "../core/paths";
 import { KERNEL_LAUNCHER, KERNEL_NAME, findJupyterPython, registeredKernelSpec } from "./jupyter";
@@ -117,6 +117,8 @@ export interface RunNotebooksOptions {
   chromium?: string;
   /** Summary tables for index.html, computed when the notebooks are done. */
   summary?: (experimentDir: string) => { tables: SummaryTable[]; notes: string[] };
+  /** The index's overview (headline, config, key numbers, absent follow-ups), read when the notebooks are done. */
+  overview?: (experimentDir: string) => IndexOverview;
   /** Progress lines; default console.log. */
   log?: (line: string) => void;
 }
@@ -224,6 +226,12 @@ export async function runNotebooks(experimentDir: string, options: RunNotebooksO
       // The index still links the reports when the experiment cannot be summarised.
       summary.notes.push(`No summary: ${(err as Error).message}`);
     }
+    let overview: IndexOverview | undefined;
+    try {
+      overview = options.overview?.(absExperiment);
+    } catch (err) {
+      summary.notes.push(`No overview: ${(err as Error).message}`);
+    }
     const index = path.join(reportsDir, INDEX_FILE);
     // The analysis exports (`forgetting analyze` / `study`), linked when present.
     const analysisDir = path.join(absExperiment, "analysis");
@@ -239,6 +247,7 @@ export async function runNotebooks(experimentDir: string, options: RunNotebooksO
         entries: allEntries,
         summary: summary.tables,
         notes: summary.notes,
+        ...(overview ? { overview } : {}),
         links,
         generatedAt: new Date().toISOString(),
       }),

@@ -20,6 +20,7 @@ import { PLOTLY_BUNDLE_FILE, PLOTLY_MIME, plotlyBundle } from "../../src/noteboo
 import sharp from "sharp";
 import { jupyterNotebookMissing, startJupyter } from "./liveJupyter";
 import { experimentSummary } from "../../src/report/summary";
+import { experimentOverview } from "../../src/report/overview";
 import { TRAIN_PRESETS } from "../../src/config/train";
 import { train } from "../../src/train/train";
 import { chromiumMissing, inspectReport, openBrowser } from "./reportPage";
@@ -75,7 +76,7 @@ before(async () => {
 
 test("runNotebooks(experimentDir) executes the six notebooks and writes .ipynb, .html and index.html", { timeout: 600_000 }, async (t) => {
   if (skipIfMissing(t, notebooksMissingReason)) return;
-  const result = await runNotebooks(experimentDir, { summary: experimentSummary, log: () => {} });
+  const result = await runNotebooks(experimentDir, { summary: experimentSummary, overview: experimentOverview, log: () => {} });
   const images = chromiumMissing() === null;
   assert.deepEqual(result.entries.map((e) => [e.ipynb, e.status]), names.map((n) => [`${n}.ipynb`, "ok"]));
   // A slice from the middle of the plotly.js bundle: no page and no notebook may hold it.
@@ -117,6 +118,9 @@ test("runNotebooks(experimentDir) executes the six notebooks and writes .ipynb, 
   assert.ok(index.includes('<a href="04-seed-intersection.html">4. Never learned in all seeds: the seed intersection</a>'));
   // budget, seeds, examples presented in both seeds (every one of the 1438), then the count.
   assert.ok(index.includes(`<tr><td class="num">3</td><td class="num">2</td><td class="num">1,438</td><td class="num">${expected.toLocaleString("en-US")}</td>`), "index summary row of budget 3");
+  // The overview above the list: the headline figure, and the key number beside report 04.
+  assert.ok(index.includes("<h2>Never learned in all seeds, per epoch budget</h2>") && /<figure class="headline"><svg/.test(index), "index headline figure");
+  assert.ok(index.includes(`never learned in all 2 seeds at 3 epochs: ${expected.toLocaleString("en-US")} (`), "index key number of report 04");
 });
 
 test("the exported reports render in headless Chromium: every chart drawn, tables and images present, no console errors", { timeout: 240_000 }, async (t) => {
@@ -171,7 +175,7 @@ test("the saved .ipynb copies show every chart in a live, untrusted Jupyter Note
   fs.rmSync(served, { recursive: true, force: true });
   fs.mkdirSync(served, { recursive: true });
   for (const name of names) fs.copyFileSync(path.join(reportsDir, `${name}.ipynb`), path.join(served, `${name}.ipynb`));
-  const minimum: Record<string, number> = { "01-data-eda": 3, "02-train-one-run": 1, "03-forgetting-one-run": 2, "04-seed-intersection": 7, "05-follow-ups": 2 };
+  const minimum: Record<string, number> = { "01-data-eda": 3, "02-train-one-run": 1, "03-forgetting-one-run": 2, "04-seed-intersection": 7, "05-follow-ups": 2, "06-training-dynamics": 2 };
   const jupyter = await startJupyter(served);
   const browser = await openBrowser();
   try {
