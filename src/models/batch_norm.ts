@@ -7,7 +7,9 @@
  * in the backward pass (the largest cost of a ResNet step on wasm after the convolutions).
  * Here the whole training-mode normalization is one tf.customGrad with the closed-form gradient
  *   dx = gamma / sigma * (dy - mean(dy) - xhat * mean(dy * xhat)),  xhat = (x - mu) / sigma,
- * which needs two per-channel sums and four element-wise passes.
+ * which needs two per-channel sums and four element-wise passes. Where the backend registers
+ * the project's batch-norm kernels (oneDNN under wasm, src/backend/onednn.ts), forward and
+ * gradient are one kernel each.
  *
  * Semantics (PyTorch BatchNorm2d/1d): training normalizes with the biased batch variance and
  * updates running_mean/running_var with momentum 0.1 (running_var from the unbiased variance);
@@ -15,6 +17,7 @@
  * moving_mean [C], moving_variance [C] (the same order as tf.layers.batchNormalization).
  */
 import * as tf from "@tensorflow/tfjs";
+import { BATCH_NORM_TRAINING_GRAD_KERNEL, BATCH_NORM_TRAINING_KERNEL } from "../core/kernelNames";
 
 export interface BatchNormArgs {
   name?: string;
@@ -81,7 +84,28 @@ export class BatchNorm extends tf.layers.Layer {
     const rows = x.size / channels;
     let batchMean: tf.Tensor | null = null;
     let batchVariance: tf.Tensor | null = null;
-    const normalize = tf.customGrad((...args: unknown[]) => {
+    const backend = tf.getBackend();
+    const native = tf.getKernel(BATCH_NORM_TRAINING_KERNEL, backend) && tf.getKernel(BATCH_NORM_TRAINING_GRAD_KERNEL, backend);
+    const normalizeNative = tf.customGrad((...args: unknown[]) => {
+      const [input, g, b, save] = args as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
+      const x2d = tf.reshape<tf.Rank.R2>(input, [rows, channels]);
+      const attrs = { epsilon: this.epsilon };
+      const [y2d, mean, variance] = tf.engine().runKernel(BATCH_NORM_TRAINING_KERNEL, { x: x2d, gamma: g, beta: b }, attrs) as tf.Tensor[];
+      batchMean = tf.keep(mean);
+      batchVariance = tf.keep(variance);
+      save([x2d, mean, variance, g]);
+      return {
+        value: tf.reshape(y2d, input.shape),
+        gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+          const [xSaved, meanSaved, varianceSaved, gammaSaved] = saved;
+          const dy2d = tf.reshape(dy as tf.Tensor, [rows, channels]);
+          const inputs = { x: xSaved, dy: dy2d, mean: meanSaved, variance: varianceSaved, gamma: gammaSaved };
+          const [dx, dGamma, dBeta] = tf.engine().runKernel(BATCH_NORM_TRAINING_GRAD_KERNEL, inputs, attrs) as tf.Tensor[];
+          return [tf.reshape(dx, x.shape), dGamma, dBeta];
+        },
+      };
+    });
+    const normalizeComposed = tf.customGrad((...args: unknown[]) => {
       const [input, g, b, save] = args as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
       const x2d = tf.reshape<tf.Rank.R2>(input, [rows, channels]); // [rows, C]
       const mean = tf.div(channelSums(x2d), rows); // [C]
@@ -109,7 +133,7 @@ export class BatchNorm extends tf.layers.Layer {
         },
       };
     });
-    const y = normalize(x, gamma, beta);
+    const y = (native ? normalizeNative : normalizeComposed)(x, gamma, beta);
     tf.tidy(() => {
       const unbiased = tf.mul(batchVariance!, rows / Math.max(rows - 1, 1));
       const keep = 1 - this.momentum;

@@ -1,0 +1,17 @@
+/**
+ * Names of the project's own tfjs kernels, shared by the layer that calls one (src/models) and
+ * the backend that registers it (src/backend). A layer uses a kernel only where the active
+ * backend registered it (tf.getKernel), and its portable composition of stock ops elsewhere.
+ */
+
+/**
+ * Training-mode batch norm of x [rows, C] with gamma, beta [C] (attr epsilon): outputs
+ * y [rows, C], the batch mean [C] and the biased batch variance [C].
+ */
+export const BATCH_NORM_TRAINING_KERNEL = "ForgettingBatchNormTraining";
+
+/**
+ * Its gradient, from x [rows, C], dy [rows, C], mean, variance, gamma [C] (attr epsilon):
+ * outputs dx [rows, C], dGamma [C], dBeta [C].
+ */
+export const BATCH_NORM_TRAINING_GRAD_KERNEL = "ForgettingBatchNormTrainingGrad";
