@@ -18,7 +18,7 @@ import * as os from "node:os";
 import * as tf from "@tensorflow/tfjs";
 import { ValueError, describeValue } from "../core/errors";
 import type { EnvironmentInfo } from "../runs/layout";
-import { findSharedLibrary, installedPackageVersion, listNvidiaGpus } from "./system";
+import { THREADS_ENV_VAR, findSharedLibrary, installedPackageVersion, listNvidiaGpus } from "./system";
 import { onednnStatus, registerOnednnKernels } from "./onednn";
 import { registerWasmTrainingKernels } from "./wasm_gradients";
 
@@ -54,9 +54,6 @@ export interface InitBackendOptions {
   /** CPU threads of the native kernels (integer > 0). Default: defaultThreads(). */
   threads?: number;
 }
-
-/** Environment variable a local sweep sets for its workers: their share of the cores. */
-export const THREADS_ENV_VAR = "FORGETTING_THREADS";
 
 /**
  * Threads a run uses when its config sets none: FORGETTING_THREADS (a sweep worker's share of

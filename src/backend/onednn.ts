@@ -69,8 +69,12 @@ function loadAddon(): OnednnAddon | null {
   return addon;
 }
 
-/** Whether the oneDNN addon is built and loads, and if not, why. */
+/** Environment variable that turns the oneDNN path off ("0"): the wasm SIMD kernels run instead. */
+export const ONEDNN_ENV_VAR = "FORGETTING_ONEDNN";
+
+/** Whether the oneDNN addon is built and loads (and is not turned off), and if not, why. */
 export function onednnStatus(): { available: boolean; version: string | null; reason: string } {
+  if (process.env[ONEDNN_ENV_VAR] === "0") return { available: false, version: null, reason: `turned off by ${ONEDNN_ENV_VAR}=0` };
   const native = loadAddon();
   if (native) return { available: true, version: native.version, reason: `native/onednn_kernels (oneDNN ${native.version}) loaded` };
   return { available: false, version: null, reason: `native/onednn_kernels not built or not loadable (${loadError}); npm run build builds it where libdnnl-dev is installed` };
@@ -314,7 +318,7 @@ let registered = false;
  * @returns false (and registers nothing) where the addon is not built.
  */
 export function registerOnednnKernels(threads: number): boolean {
-  const native = loadAddon();
+  const native = onednnStatus().available ? loadAddon() : null;
   if (!native) return false;
   native.setThreads(threads);
   if (registered) return true;
