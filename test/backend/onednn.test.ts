@@ -9,10 +9,15 @@
  */
 import { type TestContext, test } from "node:test";
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../src/backend";
 import { onednnPlans, onednnStatus } from "../../src/backend/onednn";
 import { BatchNorm } from "../../src/models/batch_norm";
+import { readManifest } from "../../src/runs/manifest";
+import { train } from "../../src/train/train";
 import { skipIfMissing } from "../requirements";
 import { randomArray, relativeError } from "./compare";
 
@@ -207,5 +212,36 @@ test("oneDNN kernels on 2 threads give bit-identical results on every run", asyn
   for (let run = 0; run < 3; run++) {
     const again = await onBackend("wasm", compute);
     again.forEach((values, i) => assert.deepEqual(Buffer.from(values.buffer), Buffer.from(first[i].buffer)));
+  }
+});
+
+/** Every file of a run folder but the manifest, the log and checkpoint.json (they hold times and ids), with its bytes. */
+function recordFiles(dir: string): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || /manifest\.json$|checkpoint\.json$|log\.|\.lock/.test(entry.name)) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    files.set(path.relative(dir, file), fs.readFileSync(file));
+  }
+  return files;
+}
+
+test("train(digits-cnn, seed, threads 2) twice on the oneDNN path: byte-identical record files; the manifest names kernels and threads", async (t) => {
+  if (skipIfMissing(t, missingAddon())) return;
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "onednn-determinism-"));
+  try {
+    const config = { model: "digits-cnn", dataset: "digits", epochs: 2, batchSize: 64, seed: 3, threads: 2, recordFloats: ["loss", "margin"] } as const;
+    for (const runId of ["a", "b"]) await train({ ...config, recordFloats: [...config.recordFloats] }, { outputsRoot: root, experiment: "det", runId, backend: "wasm", quiet: true });
+    const [a, b] = ["a", "b"].map((id) => path.join(root, "det", id));
+    const environment = readManifest(a).environment;
+    assert.equal(environment.kernels, `onednn-${onednnStatus().version}`);
+    assert.equal(environment.threads, 2);
+    const filesA = recordFiles(a);
+    const filesB = recordFiles(b);
+    assert.ok(filesA.size >= 3, `expected record files, got ${[...filesA.keys()]}`);
+    assert.deepEqual([...filesB.keys()].sort(), [...filesA.keys()].sort());
+    for (const [file, bytes] of filesA) assert.ok(bytes.equals(filesB.get(file)!), `${file} differs between two runs with the same seed, kernels and threads`);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
   }
 });
