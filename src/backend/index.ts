@@ -60,7 +60,7 @@ export interface InitBackendOptions {
  * the cores), else SLURM_CPUS_PER_TASK (a Slurm task's --cpus-per-task), else every core of
  * the machine (os.availableParallelism()).
  */
-export function defaultThreads(): number {
+function defaultThreads(): number {
   for (const name of [THREADS_ENV_VAR, "SLURM_CPUS_PER_TASK"]) {
     const value = process.env[name];
     if (value === undefined || value === "") continue;

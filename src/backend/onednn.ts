@@ -70,7 +70,7 @@ function loadAddon(): OnednnAddon | null {
 }
 
 /** Environment variable that turns the oneDNN path off ("0"): the wasm SIMD kernels run instead. */
-export const ONEDNN_ENV_VAR = "FORGETTING_ONEDNN";
+const ONEDNN_ENV_VAR = "FORGETTING_ONEDNN";
 
 /** Whether the oneDNN addon is built and loads (and is not turned off), and if not, why. */
 export function onednnStatus(): { available: boolean; version: string | null; reason: string } {
@@ -294,16 +294,16 @@ function batchNormTrainingGrad(args: KernelArgs): TensorInfo[] {
 }
 
 const REPLACED: Array<[string, tf.KernelFunc]> = [
-  ["Conv2D", conv2d("Conv2D") as tf.KernelFunc],
-  ["FusedConv2D", conv2d("FusedConv2D") as tf.KernelFunc],
-  ["Conv2DBackpropInput", conv2dBackpropInput as tf.KernelFunc],
-  ["Conv2DBackpropFilter", conv2dBackpropFilter as tf.KernelFunc],
-  ["BatchMatMul", matMul("BatchMatMul") as tf.KernelFunc],
-  ["_FusedMatMul", matMul("_FusedMatMul") as tf.KernelFunc],
+  ["Conv2D", conv2d("Conv2D")],
+  ["FusedConv2D", conv2d("FusedConv2D")],
+  ["Conv2DBackpropInput", conv2dBackpropInput],
+  ["Conv2DBackpropFilter", conv2dBackpropFilter],
+  ["BatchMatMul", matMul("BatchMatMul")],
+  ["_FusedMatMul", matMul("_FusedMatMul")],
 ];
 const ADDED: Array<[string, tf.KernelFunc]> = [
-  [BATCH_NORM_TRAINING_KERNEL, batchNormTraining as unknown as tf.KernelFunc],
-  [BATCH_NORM_TRAINING_GRAD_KERNEL, batchNormTrainingGrad as unknown as tf.KernelFunc],
+  [BATCH_NORM_TRAINING_KERNEL, batchNormTraining],
+  [BATCH_NORM_TRAINING_GRAD_KERNEL, batchNormTrainingGrad],
 ];
 
 /** Names of the wasm kernels the oneDNN path provides (for the doctor and tests). */

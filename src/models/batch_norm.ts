@@ -90,7 +90,7 @@ export class BatchNorm extends tf.layers.Layer {
       const [input, g, b, save] = args as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
       const x2d = tf.reshape<tf.Rank.R2>(input, [rows, channels]);
       const attrs = { epsilon: this.epsilon };
-      const [y2d, mean, variance] = tf.engine().runKernel(BATCH_NORM_TRAINING_KERNEL, { x: x2d, gamma: g, beta: b }, attrs) as tf.Tensor[];
+      const [y2d, mean, variance] = tf.engine().runKernel<tf.Tensor[]>(BATCH_NORM_TRAINING_KERNEL, { x: x2d, gamma: g, beta: b }, attrs);
       batchMean = tf.keep(mean);
       batchVariance = tf.keep(variance);
       save([x2d, mean, variance, g]);
@@ -100,7 +100,7 @@ export class BatchNorm extends tf.layers.Layer {
           const [xSaved, meanSaved, varianceSaved, gammaSaved] = saved;
           const dy2d = tf.reshape(dy as tf.Tensor, [rows, channels]);
           const inputs = { x: xSaved, dy: dy2d, mean: meanSaved, variance: varianceSaved, gamma: gammaSaved };
-          const [dx, dGamma, dBeta] = tf.engine().runKernel(BATCH_NORM_TRAINING_GRAD_KERNEL, inputs, attrs) as tf.Tensor[];
+          const [dx, dGamma, dBeta] = tf.engine().runKernel<tf.Tensor[]>(BATCH_NORM_TRAINING_GRAD_KERNEL, inputs, attrs);
           return [tf.reshape(dx, x.shape), dGamma, dBeta];
         },
       };

@@ -31,8 +31,8 @@ const fusedConv2DGradient: tf.GradConfig = {
     const dyAct = activation === "relu" ? tf.mul(dy as tf.Tensor, tf.step(y)) : (dy as tf.Tensor);
     const geometry = { strides, pad, dataFormat };
     return {
-      x: () => tf.engine().runKernel("Conv2DBackpropInput", { dy: dyAct, filter }, { ...geometry, inputShape: x.shape }) as tf.Tensor,
-      filter: () => tf.engine().runKernel("Conv2DBackpropFilter", { x, dy: dyAct }, { ...geometry, filterShape: filter.shape }) as tf.Tensor,
+      x: () => tf.engine().runKernel<tf.Tensor>("Conv2DBackpropInput", { dy: dyAct, filter }, { ...geometry, inputShape: x.shape }),
+      filter: () => tf.engine().runKernel<tf.Tensor>("Conv2DBackpropFilter", { x, dy: dyAct }, { ...geometry, filterShape: filter.shape }),
       bias: () => tf.sum(dyAct, [0, 1, 2]),
     };
   },
@@ -48,7 +48,7 @@ function fusedConv2d(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D | nu
   }
   const inputs: tf.NamedTensorMap = bias ? { x, filter, bias } : { x, filter };
   const attrs = { strides, pad, dataFormat: "NHWC", dilations: 1, activation, leakyreluAlpha: 0 };
-  return tf.engine().runKernel("FusedConv2D", inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+  return tf.engine().runKernel<tf.Tensor4D>("FusedConv2D", inputs, attrs);
 }
 
 export interface Conv2DArgs {

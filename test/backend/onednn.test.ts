@@ -140,7 +140,7 @@ for (const [transposeA, transposeB, activation] of [
         const b = tf.tensor2d(bValues, transposeB ? [n, k] : [k, n]);
         const bias = tf.tensor1d(biasValues);
         const dy = tf.tensor2d(dyValues, [m, n]);
-        const product = (p: tf.Tensor, q: tf.Tensor, r: tf.Tensor) => tf.fused.matMul({ a: p as tf.Tensor2D, b: q as tf.Tensor2D, transposeA, transposeB, bias: r, activation });
+        const product = (p: tf.Tensor, q: tf.Tensor, r: tf.Tensor) => tf.fused.matMul({ a: p, b: q, transposeA, transposeB, bias: r, activation });
         const [da, db, dBias] = tf.grads((p: tf.Tensor, q: tf.Tensor, r: tf.Tensor) => tf.sum(tf.mul(product(p, q, r), dy)))([a, b, bias]);
         return [product(a, b, bias), da, db, dBias];
       },
@@ -169,11 +169,8 @@ for (const shape of [
         layer.build(shape);
         layer.setWeights([tf.tensor1d(gammaValues), tf.tensor1d(betaValues), tf.zeros([channels]), tf.ones([channels])]);
         const dy = tf.tensor(dyValues, shape);
-        const [trainableGamma, trainableBeta] = layer.trainableWeights.map((w) => w.read());
-        const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(layer.apply(x, { training: true }) as tf.Tensor, dy)) as tf.Scalar, [
-          trainableGamma as tf.Variable,
-          trainableBeta as tf.Variable,
-        ]);
+        const [trainableGamma, trainableBeta] = layer.trainableWeights.map((w) => w.read() as tf.Variable);
+        const { value, grads } = tf.variableGrads(() => tf.sum<tf.Scalar>(tf.mul(layer.apply(x, { training: true }) as tf.Tensor, dy)), [trainableGamma, trainableBeta]);
         const dx = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(layer.apply(input, { training: true }) as tf.Tensor, dy)))(x);
         const y = layer.apply(x, { training: true }) as tf.Tensor;
         const [movingMean, movingVariance] = layer.getWeights().slice(2);
