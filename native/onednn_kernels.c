@@ -19,7 +19,7 @@
 #include <string.h>
 
 #define MAX_KEY 24
-#define MAX_USER 8
+#define MAX_USER 10
 #define MAX_ARGS 12
 
 enum op_kind { OP_CONV_FWD = 1, OP_CONV_BWD_DATA, OP_CONV_BWD_WEIGHTS, OP_MATMUL, OP_BN_FWD, OP_BN_BWD };
@@ -38,6 +38,8 @@ typedef struct plan {
   dnnl_memory_t reorder_src, reorder_dst;
   int reorder_after;
   char impl[64];
+  /* Batch norm with relu: bytes of the workspace (the relu mask) forward writes and backward reads. */
+  size_t workspace_bytes;
   struct plan *next;
 } plan;
 
@@ -64,6 +66,7 @@ static plan *find_plan(const int *key) {
 
 /* A memory object without data: the call binds it to the buffer. */
 static dnnl_status_t user_memory(plan *p, const dnnl_memory_desc_t *md) {
+  if (p->n_user == MAX_USER) return dnnl_out_of_memory;
   dnnl_memory_t m;
   dnnl_status_t s = dnnl_memory_create(&m, md, engine, DNNL_MEMORY_NONE);
   if (s == dnnl_success) p->user[p->n_user++] = m;
@@ -299,10 +302,10 @@ fail:
 }
 
 /* ---- batch normalization over the rows of [rows, C] with batch statistics ---- */
-static plan *batch_norm_plan(int kind, int rows, int channels, float epsilon) {
+static plan *batch_norm_plan(int kind, int rows, int channels, float epsilon, int relu) {
   int eps_bits;
   memcpy(&eps_bits, &epsilon, sizeof eps_bits);
-  int key[MAX_KEY] = {kind, threads, rows, channels, eps_bits};
+  int key[MAX_KEY] = {kind, threads, rows, channels, eps_bits, relu};
   plan *p = find_plan(key);
   if (p) return p;
   p = new_plan(key);
@@ -312,7 +315,8 @@ static plan *batch_norm_plan(int kind, int rows, int channels, float epsilon) {
   dnnl_dims_t dd = {1, channels, rows, 1}, sd = {channels};
   TRY(dnnl_memory_desc_init_by_tag(&data, 4, dd, dnnl_f32, dnnl_nhwc));
   TRY(dnnl_memory_desc_init_by_tag(&stat, 1, sd, dnnl_f32, dnnl_a));
-  unsigned flags = dnnl_use_scale | dnnl_use_shift;
+  /* With relu, oneDNN applies it to the output and keeps a mask (the workspace) for the gradient. */
+  unsigned flags = dnnl_use_scale | dnnl_use_shift | (relu ? dnnl_fuse_norm_relu : 0);
   dnnl_batch_normalization_desc_t fdesc;
   TRY(dnnl_batch_normalization_forward_desc_init(&fdesc, dnnl_forward_training, &data, epsilon, flags));
   if (kind == OP_BN_FWD) {
@@ -322,6 +326,13 @@ static plan *batch_norm_plan(int kind, int rows, int channels, float epsilon) {
     for (int i = 0; i < 6; i++) {
       TRY(user_memory(p, i == 0 || i == 3 ? &data : &stat));
       add_arg(p, args[i], p->user[i]);
+    }
+    if (relu) {
+      /* Offset 7: the workspace. */
+      const dnnl_memory_desc_t *ws = dnnl_primitive_desc_query_md(pd, dnnl_query_workspace_md, 0);
+      TRY(user_memory(p, ws));
+      add_arg(p, DNNL_ARG_WORKSPACE, p->user[6]);
+      p->workspace_bytes = dnnl_memory_desc_get_size(ws);
     }
   } else {
     TRY(dnnl_primitive_desc_create(&hint, &fdesc, NULL, engine, NULL));
@@ -336,6 +347,11 @@ static plan *batch_norm_plan(int kind, int rows, int channels, float epsilon) {
     }
     /* oneDNN 2.6 asks for the shift with use_shift though dx does not depend on it: any [C] memory does. */
     add_arg(p, DNNL_ARG_SHIFT, p->user[4]);
+    if (relu) {
+      /* Offset 9: the forward's workspace; dy is then the gradient of the relu's output. */
+      TRY(user_memory(p, dnnl_primitive_desc_query_md(pd, dnnl_query_workspace_md, 0)));
+      add_arg(p, DNNL_ARG_WORKSPACE, p->user[8]);
+    }
   }
   TRY(dnnl_primitive_create(&p->primitive, pd));
   record_impl(p, pd);
@@ -493,27 +509,38 @@ static float float_arg(napi_env env, napi_value v) {
   return (float)out;
 }
 
-/* batchNormForward(buffer, x, gamma, beta, y, mean, variance, rows, channels, epsilon). */
+/* batchNormForward(buffer, x, gamma, beta, y, mean, variance, workspace, rows, channels, epsilon, relu); workspace < 0 without relu. */
 static napi_value batch_norm_forward(napi_env env, napi_callback_info info) {
   napi_value argv[MAX_NAPI_ARGS];
   char *base;
   size_t length;
-  if (!read_args(env, info, 10, argv, &base, &length)) return NULL;
-  int64_t off[6];
-  for (int i = 0; i < 6; i++) off[i] = int_arg(env, argv[1 + i]);
-  plan *p = batch_norm_plan(OP_BN_FWD, (int)int_arg(env, argv[7]), (int)int_arg(env, argv[8]), float_arg(env, argv[9]));
+  if (!read_args(env, info, 12, argv, &base, &length)) return NULL;
+  int64_t off[7];
+  for (int i = 0; i < 7; i++) off[i] = int_arg(env, argv[1 + i]);
+  plan *p = batch_norm_plan(OP_BN_FWD, (int)int_arg(env, argv[8]), (int)int_arg(env, argv[9]), float_arg(env, argv[10]), (int)int_arg(env, argv[11]));
   return boolean(env, p && execute(p, base, off));
 }
 
-/* batchNormBackward(buffer, x, dy, mean, variance, gamma, dx, dgamma, dbeta, rows, channels, epsilon). */
+/* batchNormWorkspaceBytes(rows, channels, epsilon): bytes of batch norm + relu's workspace (-1 if oneDNN refuses). */
+static napi_value batch_norm_workspace_bytes(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  plan *p = argc == 3 ? batch_norm_plan(OP_BN_FWD, (int)int_arg(env, argv[0]), (int)int_arg(env, argv[1]), float_arg(env, argv[2]), 1) : NULL;
+  napi_value out;
+  napi_create_int64(env, p ? (int64_t)p->workspace_bytes : -1, &out);
+  return out;
+}
+
+/* batchNormBackward(buffer, x, dy, mean, variance, gamma, dx, dgamma, dbeta, workspace, rows, channels, epsilon, relu). */
 static napi_value batch_norm_backward(napi_env env, napi_callback_info info) {
   napi_value argv[MAX_NAPI_ARGS];
   char *base;
   size_t length;
-  if (!read_args(env, info, 12, argv, &base, &length)) return NULL;
-  int64_t off[8];
-  for (int i = 0; i < 8; i++) off[i] = int_arg(env, argv[1 + i]);
-  plan *p = batch_norm_plan(OP_BN_BWD, (int)int_arg(env, argv[9]), (int)int_arg(env, argv[10]), float_arg(env, argv[11]));
+  if (!read_args(env, info, 14, argv, &base, &length)) return NULL;
+  int64_t off[9];
+  for (int i = 0; i < 9; i++) off[i] = int_arg(env, argv[1 + i]);
+  plan *p = batch_norm_plan(OP_BN_BWD, (int)int_arg(env, argv[10]), (int)int_arg(env, argv[11]), float_arg(env, argv[12]), (int)int_arg(env, argv[13]));
   return boolean(env, p && execute(p, base, off));
 }
 
@@ -562,7 +589,7 @@ static napi_value init(napi_env env, napi_value exports) {
   threads = omp_get_max_threads();
   struct { const char *name; napi_callback fn; } functions[] = {
       {"conv2dForward", conv2d_forward}, {"conv2dBackwardData", conv2d_backward_data}, {"conv2dBackwardWeights", conv2d_backward_weights},
-      {"matmul", matmul}, {"batchNormForward", batch_norm_forward}, {"batchNormBackward", batch_norm_backward},
+      {"matmul", matmul}, {"batchNormForward", batch_norm_forward}, {"batchNormBackward", batch_norm_backward}, {"batchNormWorkspaceBytes", batch_norm_workspace_bytes},
       {"setThreads", set_threads}, {"lastError", get_last_error}, {"plans", list_plans},
   };
   for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++) {

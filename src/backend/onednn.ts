@@ -23,7 +23,21 @@ interface OnednnAddon {
   conv2dBackwardData(heap: ArrayBuffer, dy: number, w: number, dx: number, ...geometry: number[]): boolean;
   conv2dBackwardWeights(heap: ArrayBuffer, x: number, dy: number, dw: number, db: number, ...geometry: number[]): boolean;
   matmul(heap: ArrayBuffer, a: number, b: number, bias: number, c: number, m: number, k: number, n: number, transA: number, transB: number, relu: number): boolean;
-  batchNormForward(heap: ArrayBuffer, x: number, gamma: number, beta: number, y: number, mean: number, variance: number, rows: number, channels: number, epsilon: number): boolean;
+  batchNormForward(
+    heap: ArrayBuffer,
+    x: number,
+    gamma: number,
+    beta: number,
+    y: number,
+    mean: number,
+    variance: number,
+    workspace: number,
+    rows: number,
+    channels: number,
+    epsilon: number,
+    relu: number,
+  ): boolean;
+  batchNormWorkspaceBytes(rows: number, channels: number, epsilon: number): number;
   batchNormBackward(
     heap: ArrayBuffer,
     x: number,
@@ -34,9 +48,11 @@ interface OnednnAddon {
     dx: number,
     dGamma: number,
     dBeta: number,
+    workspace: number,
     rows: number,
     channels: number,
     epsilon: number,
+    relu: number,
   ): boolean;
   setThreads(n: number): void;
   lastError(): string;
@@ -239,17 +255,20 @@ function matMul(name: "BatchMatMul" | "_FusedMatMul") {
 }
 
 /**
- * Training-mode batch norm of x [rows, C] (the channel axis last) with gamma, beta [C]:
- * outputs y [rows, C], the batch mean [C] and the biased batch variance [C].
+ * Training-mode batch norm of x [rows, C] (the channel axis last) with gamma, beta [C], and
+ * relu after it if attr relu: outputs y [rows, C], the batch mean [C], the biased batch
+ * variance [C] and, with relu, oneDNN's relu mask for the gradient (int32, opaque).
  */
 function batchNormTraining(args: KernelArgs): TensorInfo[] {
   const backend = args.backend as WasmBackendLike;
   const { x, gamma, beta } = args.inputs as { x: TensorInfo; gamma: TensorInfo; beta: TensorInfo };
   const epsilon = args.attrs?.epsilon as number;
+  const relu = args.attrs?.relu === true;
   const [rows, channels] = x.shape;
   const y = backend.makeOutput(x.shape, "float32");
   const mean = backend.makeOutput([channels], "float32");
   const variance = backend.makeOutput([channels], "float32");
+  const workspace = relu ? backend.makeOutput([Math.ceil(Math.max(addon!.batchNormWorkspaceBytes(rows, channels, epsilon), 1) / 4)], "int32") : null;
   const ok = addon!.batchNormForward(
     heap(backend),
     offset(backend, x),
@@ -258,19 +277,26 @@ function batchNormTraining(args: KernelArgs): TensorInfo[] {
     offset(backend, y),
     offset(backend, mean),
     offset(backend, variance),
+    workspace ? offset(backend, workspace) : -1,
     rows,
     channels,
     epsilon,
+    relu ? 1 : 0,
   );
   if (!ok) throw new Error(`oneDNN kernels: batch norm forward of [${rows}, ${channels}] failed: ${addon!.lastError()}`);
-  return [y, mean, variance];
+  return workspace ? [y, mean, variance, workspace] : [y, mean, variance];
 }
 
-/** Gradient of batchNormTraining: dx [rows, C], dGamma [C], dBeta [C] from x, dy and the saved statistics. */
+/**
+ * Gradient of batchNormTraining: dx [rows, C], dGamma [C], dBeta [C] from x, dy (of the relu's
+ * output with attr relu), the saved statistics and, with relu, the forward's workspace.
+ */
 function batchNormTrainingGrad(args: KernelArgs): TensorInfo[] {
   const backend = args.backend as WasmBackendLike;
-  const { x, dy, mean, variance, gamma } = args.inputs as Record<string, TensorInfo>;
+  const { x, dy, mean, variance, gamma, workspace } = args.inputs as Record<string, TensorInfo | undefined> & Record<"x" | "dy" | "mean" | "variance" | "gamma", TensorInfo>;
   const epsilon = args.attrs?.epsilon as number;
+  const relu = args.attrs?.relu === true;
+  if (relu && !workspace) throw new Error("oneDNN kernels: batch norm + relu gradient needs the forward's workspace");
   const [rows, channels] = x.shape;
   const dx = backend.makeOutput(x.shape, "float32");
   const dGamma = backend.makeOutput([channels], "float32");
@@ -285,9 +311,11 @@ function batchNormTrainingGrad(args: KernelArgs): TensorInfo[] {
     offset(backend, dx),
     offset(backend, dGamma),
     offset(backend, dBeta),
+    workspace ? offset(backend, workspace) : -1,
     rows,
     channels,
     epsilon,
+    relu ? 1 : 0,
   );
   if (!ok) throw new Error(`oneDNN kernels: batch norm backward of [${rows}, ${channels}] failed: ${addon!.lastError()}`);
   return [dx, dGamma, dBeta];

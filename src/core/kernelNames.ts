@@ -5,13 +5,14 @@
  */
 
 /**
- * Training-mode batch norm of x [rows, C] with gamma, beta [C] (attr epsilon): outputs
- * y [rows, C], the batch mean [C] and the biased batch variance [C].
+ * Training-mode batch norm of x [rows, C] with gamma, beta [C] (attrs epsilon, and relu: a
+ * relu applied to the output): outputs y [rows, C], the batch mean [C], the biased batch
+ * variance [C] and, with relu, an opaque workspace its gradient needs.
  */
 export const BATCH_NORM_TRAINING_KERNEL = "ForgettingBatchNormTraining";
 
 /**
- * Its gradient, from x [rows, C], dy [rows, C], mean, variance, gamma [C] (attr epsilon):
- * outputs dx [rows, C], dGamma [C], dBeta [C].
+ * Its gradient, from x [rows, C], dy [rows, C], mean, variance, gamma [C] and, with relu, the
+ * workspace (attrs as the forward's): outputs dx [rows, C], dGamma [C], dBeta [C].
  */
 export const BATCH_NORM_TRAINING_GRAD_KERNEL = "ForgettingBatchNormTrainingGrad";

@@ -28,9 +28,9 @@ export function conv(x: SymbolicTensor, options: ConvOptions): SymbolicTensor {
   return new Conv2D({ filters, kernelSize, strides, padding: pixels, useBias, activation, name }).apply(x) as SymbolicTensor;
 }
 
-/** BatchNorm over the channel axis with PyTorch's epsilon and momentum (see batch_norm.ts). */
-export function batchNorm(x: SymbolicTensor, name: string): SymbolicTensor {
-  return new BatchNorm({ epsilon: 1e-5, momentum: 0.1, name }).apply(x) as SymbolicTensor;
+/** BatchNorm over the channel axis with PyTorch's epsilon and momentum (see batch_norm.ts), optionally followed by relu in the same kernel. */
+export function batchNorm(x: SymbolicTensor, name: string, activation?: "relu"): SymbolicTensor {
+  return new BatchNorm({ epsilon: 1e-5, momentum: 0.1, activation, name }).apply(x) as SymbolicTensor;
 }
 
 export function relu(x: SymbolicTensor, name: string): SymbolicTensor {

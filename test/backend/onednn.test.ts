@@ -149,13 +149,16 @@ for (const [transposeA, transposeB, activation] of [
   });
 }
 
-for (const shape of [
-  [6, 5, 5, 3],
-  [1, 4, 4, 8],
-  [16, 10],
-  [7, 3, 5, 17],
-] as Array<number[]>) {
-  test(`BatchNorm(x=[${shape}]) training output, running statistics and gradients: the oneDNN kernels match the composition on cpu`, async (t) => {
+for (const [shape, activation] of [
+  [[6, 5, 5, 3], undefined],
+  [[1, 4, 4, 8], undefined],
+  [[16, 10], undefined],
+  [[7, 3, 5, 17], undefined],
+  [[6, 5, 5, 3], "relu"],
+  [[7, 3, 5, 17], "relu"],
+  [[16, 10], "relu"],
+] as Array<[number[], "relu" | undefined]>) {
+  test(`BatchNorm(x=[${shape}], activation=${activation}) training output, running statistics and gradients: the oneDNN kernels match the composition on cpu`, async (t) => {
     const channels = shape[shape.length - 1];
     const xValues = randomArray(shape.reduce((a, b) => a * b), 8, `bn${shape}`).map((v) => 3 * v + 0.5);
     const dyValues = randomArray(xValues.length, 9, `bndy${shape}`);
@@ -164,7 +167,7 @@ for (const shape of [
     await compareWithCpu(
       t,
       () => {
-        const layer = new BatchNorm({ name: "bn" });
+        const layer = new BatchNorm({ name: "bn", activation });
         const x = tf.tensor(xValues, shape);
         layer.build(shape);
         layer.setWeights([tf.tensor1d(gammaValues), tf.tensor1d(betaValues), tf.zeros([channels]), tf.ones([channels])]);
