@@ -20,7 +20,7 @@
           "target_name": "onednn_kernels",
           "sources": ["onednn_kernels.c"],
           "libraries": ["-ldnnl", "-lgomp"],
-          "cflags": ["-O2", "-std=c11", "-fopenmp"]
+          "cflags": ["-O2", "-std=c11", "-fopenmp", "-ffp-contract=off"]
         }
       ]
     }]

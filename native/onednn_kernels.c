@@ -544,6 +544,53 @@ static napi_value batch_norm_backward(napi_env env, napi_callback_info info) {
   return boolean(env, p && execute(p, base, off));
 }
 
+/*
+ * sgdStep(buffer, p, grad, momentumBuffer, pOut, bufferOut, n, lr, momentum, weightDecay, nesterov):
+ * one SGD update of n floats with PyTorch's semantics, in the order of src/train/sgd.ts's
+ * composition of tfjs ops, each operation rounded to float (no contraction into FMAs), so the
+ * result is bit-identical to it: d = g (+ wd * p); buf' = m * buf + d; d = nesterov ? d + m * buf' : buf';
+ * p' = p - lr * d. momentumBuffer and bufferOut < 0 without momentum.
+ */
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=off")
+static napi_value sgd_step(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_NAPI_ARGS];
+  char *base;
+  size_t length;
+  if (!read_args(env, info, 12, argv, &base, &length)) return NULL;
+  int64_t off[5];
+  for (int i = 0; i < 5; i++) off[i] = int_arg(env, argv[1 + i]);
+  int64_t n = int_arg(env, argv[6]);
+  const float lr = float_arg(env, argv[7]), m = float_arg(env, argv[8]), wd = float_arg(env, argv[9]);
+  const int nesterov = (int)int_arg(env, argv[10]), decay = (int)int_arg(env, argv[11]);
+  const float *p = (const float *)(base + off[0]), *g = (const float *)(base + off[1]);
+  const float *buf = off[2] >= 0 ? (const float *)(base + off[2]) : NULL;
+  float *p_out = (float *)(base + off[3]), *buf_out = off[4] >= 0 ? (float *)(base + off[4]) : NULL;
+#pragma omp parallel for schedule(static) if (n >= 65536)
+  for (int64_t i = 0; i < n; i++) {
+    float d = g[i];
+    if (decay) {
+      float decayed = wd * p[i];
+      d = d + decayed;
+    }
+    if (buf) {
+      float kept = m * buf[i];
+      float b = kept + d;
+      buf_out[i] = b;
+      if (nesterov) {
+        float ahead = m * b;
+        d = d + ahead;
+      } else {
+        d = b;
+      }
+    }
+    float step = lr * d;
+    p_out[i] = p[i] - step;
+  }
+  return boolean(env, 1);
+}
+#pragma GCC pop_options
+
 /* setThreads(n): OpenMP threads of every later call (plans are cached per thread count). */
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -590,6 +637,7 @@ static napi_value init(napi_env env, napi_value exports) {
   struct { const char *name; napi_callback fn; } functions[] = {
       {"conv2dForward", conv2d_forward}, {"conv2dBackwardData", conv2d_backward_data}, {"conv2dBackwardWeights", conv2d_backward_weights},
       {"matmul", matmul}, {"batchNormForward", batch_norm_forward}, {"batchNormBackward", batch_norm_backward}, {"batchNormWorkspaceBytes", batch_norm_workspace_bytes},
+      {"sgdStep", sgd_step},
       {"setThreads", set_threads}, {"lastError", get_last_error}, {"plans", list_plans},
   };
   for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++) {

@@ -12,7 +12,7 @@
  */
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { BATCH_NORM_TRAINING_GRAD_KERNEL, BATCH_NORM_TRAINING_KERNEL } from "../core/kernelNames";
+import { BATCH_NORM_TRAINING_GRAD_KERNEL, BATCH_NORM_TRAINING_KERNEL, SGD_STEP_KERNEL } from "../core/kernelNames";
 
 type TensorInfo = tf.TensorInfo;
 type NamedAttrMap = tf.NamedAttrMap;
@@ -53,6 +53,20 @@ interface OnednnAddon {
     channels: number,
     epsilon: number,
     relu: number,
+  ): boolean;
+  sgdStep(
+    heap: ArrayBuffer,
+    p: number,
+    grad: number,
+    buffer: number,
+    pOut: number,
+    bufferOut: number,
+    n: number,
+    lr: number,
+    momentum: number,
+    weightDecay: number,
+    nesterov: number,
+    decay: number,
   ): boolean;
   setThreads(n: number): void;
   lastError(): string;
@@ -321,6 +335,31 @@ function batchNormTrainingGrad(args: KernelArgs): TensorInfo[] {
   return [dx, dGamma, dBeta];
 }
 
+/** One SGD update (see SGD_STEP_KERNEL): four tfjs kernel calls per variable become one. */
+function sgdStep(args: KernelArgs): TensorInfo[] {
+  const backend = args.backend as WasmBackendLike;
+  const { p, grad, buffer } = args.inputs as { p: TensorInfo; grad: TensorInfo; buffer?: TensorInfo };
+  const { lr, momentum, weightDecay, nesterov, decay } = args.attrs as { lr: number; momentum: number; weightDecay: number; nesterov: boolean; decay: boolean };
+  const pOut = backend.makeOutput(p.shape, "float32");
+  const bufferOut = buffer ? backend.makeOutput(p.shape, "float32") : null;
+  const n = tf.util.sizeFromShape(p.shape);
+  addon!.sgdStep(
+    heap(backend),
+    offset(backend, p),
+    offset(backend, grad),
+    buffer ? offset(backend, buffer) : -1,
+    offset(backend, pOut),
+    bufferOut ? offset(backend, bufferOut) : -1,
+    n,
+    lr,
+    momentum,
+    weightDecay,
+    nesterov ? 1 : 0,
+    decay ? 1 : 0,
+  );
+  return bufferOut ? [pOut, bufferOut] : [pOut];
+}
+
 const REPLACED: Array<[string, tf.KernelFunc]> = [
   ["Conv2D", conv2d("Conv2D")],
   ["FusedConv2D", conv2d("FusedConv2D")],
@@ -332,6 +371,7 @@ const REPLACED: Array<[string, tf.KernelFunc]> = [
 const ADDED: Array<[string, tf.KernelFunc]> = [
   [BATCH_NORM_TRAINING_KERNEL, batchNormTraining],
   [BATCH_NORM_TRAINING_GRAD_KERNEL, batchNormTrainingGrad],
+  [SGD_STEP_KERNEL, sgdStep],
 ];
 
 /** Names of the wasm kernels the oneDNN path provides (for the doctor and tests). */

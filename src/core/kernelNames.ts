@@ -16,3 +16,10 @@ export const BATCH_NORM_TRAINING_KERNEL = "ForgettingBatchNormTraining";
  * workspace (attrs as the forward's): outputs dx [rows, C], dGamma [C], dBeta [C].
  */
 export const BATCH_NORM_TRAINING_GRAD_KERNEL = "ForgettingBatchNormTrainingGrad";
+
+/**
+ * One SGD update of a variable p with its gradient grad and, with momentum > 0, its momentum
+ * buffer (attrs lr, momentum, weightDecay, nesterov, decay): outputs the new p and, with
+ * momentum, the new buffer, bit-identical to src/train/sgd.ts's composition of tfjs ops.
+ */
+export const SGD_STEP_KERNEL = "ForgettingSgdStep";

@@ -17,6 +17,7 @@ import { initBackend } from "../../src/backend";
 import { onednnPlans, onednnStatus } from "../../src/backend/onednn";
 import { BatchNorm } from "../../src/models/batch_norm";
 import { readManifest } from "../../src/runs/manifest";
+import { Sgd } from "../../src/train/sgd";
 import { train } from "../../src/train/train";
 import { skipIfMissing } from "../requirements";
 import { randomArray, relativeError } from "./compare";
@@ -214,6 +215,38 @@ test("oneDNN kernels on 2 threads give bit-identical results on every run", asyn
     again.forEach((values, i) => assert.deepEqual(Buffer.from(values.buffer), Buffer.from(first[i].buffer)));
   }
 });
+
+for (const options of [
+  { momentum: 0 },
+  { momentum: 0.9 },
+  { momentum: 0.9, nesterov: true, weightDecay: 5e-4 },
+  { momentum: 0.5, weightDecay: 1e-3, decayMask: [true, false] },
+]) {
+  test(`Sgd(${JSON.stringify(options)}).step on the oneDNN path: bit-identical to the composition of tfjs ops on cpu over 3 steps`, async (t) => {
+    if (skipIfMissing(t, missingAddon())) return;
+    await initBackend({ backend: "wasm", threads: 2 });
+    // One variable big enough for the addon's threads (>= 65,536 values), one small.
+    const shapes = [[300, 257], [7, 3]];
+    const run = async (backend: "wasm" | "cpu"): Promise<Float32Array[]> => {
+      await tf.setBackend(backend);
+      const variables = shapes.map((shape, i) => tf.variable(tf.tensor(randomArray(shape[0] * shape[1], 30 + i, `p${i}`), shape)));
+      const sgd = new Sgd(variables, options);
+      for (let step = 0; step < 3; step++) {
+        const grads = shapes.map((shape, i) => tf.tensor(randomArray(shape[0] * shape[1], 40 + 10 * step + i, `g${step}${i}`), shape));
+        sgd.step(grads, 0.1 / (step + 1));
+        tf.dispose(grads);
+      }
+      const values = [...variables.map((v) => v.dataSync() as Float32Array), ...sgd.getState()].map((a) => Float32Array.from(a));
+      sgd.dispose();
+      tf.dispose(variables);
+      return values;
+    };
+    const native = await run("wasm");
+    const composed = await run("cpu");
+    assert.equal(native.length, composed.length);
+    native.forEach((values, i) => assert.ok(Buffer.from(values.buffer).equals(Buffer.from(composed[i].buffer)), `array ${i} (weights, then momentum buffers) differs`));
+  });
+}
 
 /** Every file of a run folder but the manifest, the log and checkpoint.json (they hold times and ids), with its bytes. */
 function recordFiles(dir: string): Map<string, Buffer> {
