@@ -212,6 +212,8 @@ function collectVersions(name: BackendName): Record<string, string> {
   if (name === "wasm") {
     versions["wasm-simd"] = String(tf.env().getBool("WASM_HAS_SIMD_SUPPORT"));
     versions["wasm-threads"] = String(tf.env().getBool("WASM_HAS_MULTITHREAD_SUPPORT") ? "multi" : "1");
+    const onednn = onednnStatus();
+    if (onednn.available) versions.onednn = onednn.version ?? "unknown";
   }
   return versions;
 }

@@ -204,7 +204,8 @@ export async function doctor(): Promise<DoctorReport> {
 /** The doctor's report as text: backends, GPU stack, versions, Jupyter, then what to fix. */
 export function formatDoctorReport(report: DoctorReport): string {
   const lines: string[] = [];
-  lines.push(`Backend: ${report.chosen} (${report.environment.backendPackage}), device ${report.environment.device}`);
+  const kernels = report.environment.kernels ? `, kernels ${report.environment.kernels} on ${report.environment.threads} thread(s)` : "";
+  lines.push(`Backend: ${report.chosen} (${report.environment.backendPackage})${kernels}, device ${report.environment.device}`);
   for (const name of VALID_BACKENDS) {
     const b = report.backends[name];
     lines.push(`  ${name === report.chosen ? "*" : b.available ? "+" : "-"} ${name.padEnd(15)} ${b.reason}`);
