@@ -265,7 +265,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Env
   if (state && (requested === "auto" || requested === state.name)) {
     // Someone (a test, a notebook) may have switched tfjs' backend meanwhile: switch back.
     await activate(state.name, threads);
-    if (state.info.threads !== undefined && state.info.threads !== threads) state.info = { ...state.info, threads };
+    if (state.info.kernels !== undefined && state.info.kernels !== WASM_SIMD_KERNELS && state.info.threads !== threads) state.info = { ...state.info, threads };
     return state.info;
   }
 

@@ -198,6 +198,25 @@ test("initBackend({backend: 'wasm', threads}) reports the oneDNN kernel path and
   for (const plan of plans) assert.doesNotMatch(plan, / ref[:,]| ref$/, plan);
 });
 
+test("initBackend({backend: 'wasm'}) without threads takes FORGETTING_THREADS, else SLURM_CPUS_PER_TASK; a bad value is one line", async (t) => {
+  if (skipIfMissing(t, missingAddon())) return;
+  const saved = { sweep: process.env.FORGETTING_THREADS, slurm: process.env.SLURM_CPUS_PER_TASK };
+  try {
+    delete process.env.FORGETTING_THREADS;
+    process.env.SLURM_CPUS_PER_TASK = "1";
+    assert.equal((await initBackend({ backend: "wasm" })).threads, 1);
+    process.env.FORGETTING_THREADS = "2";
+    assert.equal((await initBackend({ backend: "wasm" })).threads, 2);
+    process.env.FORGETTING_THREADS = "two";
+    await assert.rejects(initBackend({ backend: "wasm" }), /environment variable FORGETTING_THREADS expected an integer > 0, got "two"/);
+  } finally {
+    for (const [name, value] of [["FORGETTING_THREADS", saved.sweep], ["SLURM_CPUS_PER_TASK", saved.slurm]] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+});
+
 test("oneDNN kernels on 2 threads give bit-identical results on every run", async (t) => {
   if (skipIfMissing(t, missingAddon())) return;
   await initBackend({ backend: "wasm", threads: 2 });
