@@ -89,6 +89,11 @@ let loadError = "";
 
 function loadAddon(): OnednnAddon | null {
   if (addon === undefined) {
+    // Idle OpenMP threads sleep instead of spinning (read once, when libgomp loads with the addon):
+    // between oneDNN calls the JavaScript thread runs tfjs' own kernels, and spinning threads took
+    // the cores from it whenever other processes shared the machine (MNIST CNN on 2 threads with
+    // other jobs running: 300 img/s spinning, 2,600-3,400 sleeping). OMP_WAIT_POLICY=active overrides.
+    process.env.OMP_WAIT_POLICY ??= "passive";
     try {
       addon = require(ADDON_PATH) as OnednnAddon;
     } catch (err) {
