@@ -25,7 +25,7 @@ export default tseslint.config(
   {
     // Synchronous, lazy loads the build (CommonJS) needs: optional backends and the native addon
     // (absent on some machines), tslab (hooked inside a kernel), wabt, esbuild and danfo (heavy).
-    files: ["src/backend/index.ts", "src/backend/system.ts", "src/backend/wasm_simd.ts", "src/data/jpegTurbo.ts", "src/frames/frames.ts", "src/notebook/display.ts", "src/notebook/plotly.ts"],
+    files: ["src/backend/index.ts", "src/backend/onednn.ts", "src/backend/system.ts", "src/backend/wasm_simd.ts", "src/data/jpegTurbo.ts", "src/frames/frames.ts", "src/notebook/display.ts", "src/notebook/plotly.ts"],
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
   {

@@ -4,8 +4,8 @@
  * bench/backend/run.sh. Same models, batch sizes, seed, optimizer and protocol as
  * bench/backend/torch_bench.py:
  *
- *   node --import tsx bench/backend/tfjs.ts [--cases mnist-cnn:64,mnist-cnn:128,resnet20-cifar:128]
- *        [--repeats 5] [--warmup 3] [--backend wasm] [--json out.json]
+ *   node --import tsx bench/backend/tfjs.ts [--cases mnist-cnn:64,mnist-cnn:128,resnet20-cifar:128,resnet18-cifar:128]
+ *        [--repeats 5] [--warmup 3] [--backend wasm] [--threads N] [--json out.json]
  *   node --import tsx bench/backend/tfjs.ts --combine <dir>   (the table from run.sh's result files)
  *
  * A step is src/train/loop.ts trainStep with tracking "off": forward, softmax cross-entropy,
@@ -79,8 +79,8 @@ async function benchCase(model: string, batchSize: number, repeats: number, warm
     await loss.data();
     loss.dispose();
   };
-  // About 2-4 s of work per timed run on one thread.
-  const steps = model === "mnist-cnn" ? 20 : 3;
+  // About 2-6 s of work per timed run on one thread (the same counts as torch_bench.py).
+  const steps = ({ "mnist-cnn": 20, "resnet18-cifar": 1 } as Record<string, number>)[model] ?? 3;
   for (let i = 0; i < warmup; i++) await step();
   const wall: number[] = [];
   const cpu: number[] = [];
@@ -160,10 +160,12 @@ async function main(): Promise<void> {
     return;
   }
   const backendFlag = flag("backend", "");
-  const env = await initBackend(backendFlag ? { backend: backendFlag as BackendName } : {});
+  const threadsFlag = flag("threads", "");
+  const env = await initBackend({ ...(backendFlag ? { backend: backendFlag as BackendName } : {}), ...(threadsFlag ? { threads: Number(threadsFlag) } : {}) });
   const repeats = Number(flag("repeats", "5"));
   const warmup = Number(flag("warmup", "3"));
-  console.log(`tfjs backend ${env.backend} (${env.backendPackage}), device ${env.device}, tfjs-core ${env.versions["tfjs-core"]}, node ${env.versions.node}`);
+  const kernels = env.kernels ? `, kernels ${env.kernels} on ${env.threads} thread(s)` : "";
+  console.log(`tfjs backend ${env.backend} (${env.backendPackage})${kernels}, device ${env.device}, tfjs-core ${env.versions["tfjs-core"]}, node ${env.versions.node}`);
   const results: BenchResult[] = [];
   for (const spec of flag("cases", "mnist-cnn:64,mnist-cnn:128,resnet20-cifar:128").split(",")) {
     const [model, batch] = spec.split(":");

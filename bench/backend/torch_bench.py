@@ -79,9 +79,52 @@ class ResNet20(nn.Module):
         return self.fc(x)
 
 
+class BasicBlockB(nn.Module):
+    """ResNet-18's basic block with a projection shortcut (1x1 conv + BN) when the shape changes."""
+
+    def __init__(self, in_planes, planes, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_planes, planes, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.shortcut = nn.Sequential()
+        if stride != 1 or in_planes != planes:
+            self.shortcut = nn.Sequential(nn.Conv2d(in_planes, planes, 1, stride, bias=False), nn.BatchNorm2d(planes))
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        return F.relu(out + self.shortcut(x))
+
+
+class ResNet18Cifar(nn.Module):
+    """ResNet-18 for CIFAR as in the forgetting paper's code: 3x3 stem, no max pool, 11,173,962 parameters."""
+
+    def __init__(self, n_classes=10):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 64, 3, 1, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(64)
+        blocks, in_planes = [], 64
+        for stage, planes in enumerate([64, 128, 256, 512]):
+            for block in range(2):
+                stride = 2 if stage > 0 and block == 0 else 1
+                blocks.append(BasicBlockB(in_planes, planes, stride))
+                in_planes = planes
+        self.blocks = nn.Sequential(*blocks)
+        self.fc = nn.Linear(512, n_classes)
+
+    def forward(self, x):
+        x = F.relu(self.bn1(self.conv1(x)))
+        x = self.blocks(x)
+        x = F.adaptive_avg_pool2d(x, 1).flatten(1)
+        return self.fc(x)
+
+
 MODELS = {
     "mnist-cnn": (MnistCnn, (1, 28, 28)),
     "resnet20-cifar": (ResNet20, (3, 32, 32)),
+    "resnet18-cifar": (ResNet18Cifar, (3, 32, 32)),
 }
 
 
@@ -134,8 +177,8 @@ def main():
     for case in args.cases.split(","):
         name, batch = case.split(":")
         batch = int(batch)
-        # About 2-4 s of work per timed run on one thread.
-        steps = 20 if name == "mnist-cnn" else 3
+        # About 2-6 s of work per timed run on one thread (the same counts as bench/backend/tfjs.ts).
+        steps = {"mnist-cnn": 20, "resnet18-cifar": 1}.get(name, 3)
         result = bench_case(name, batch, args.repeats, steps, args.warmup)
         result.update(threads=torch.get_num_threads(), torch=torch.__version__, steps=steps)
         print(f"torch {name} batch {batch}: {result['imagesPerSec']:.1f} img/s (cpu-time {result['imagesPerCpuSec']:.1f})", flush=True)

@@ -18,7 +18,8 @@ import * as os from "node:os";
 import * as tf from "@tensorflow/tfjs";
 import { ValueError, describeValue } from "../core/errors";
 import type { EnvironmentInfo } from "../runs/layout";
-import { findSharedLibrary, installedPackageVersion, listNvidiaGpus } from "./system";
+import { THREADS_ENV_VAR, findSharedLibrary, installedPackageVersion, listNvidiaGpus } from "./system";
+import { onednnStatus, registerOnednnKernels } from "./onednn";
 import { registerWasmTrainingKernels } from "./wasm_gradients";
 
 /** Backends in order of preference. */
@@ -50,7 +51,28 @@ export const GPU_RUNTIME_LIBRARIES = ["libcudart.so.11.0", "libcudnn.so.8"] as c
 export interface InitBackendOptions {
   /** Force a backend; "auto" (the default) takes the best available one. Overrides FORGETTING_BACKEND. */
   backend?: BackendName | "auto";
+  /** CPU threads of the native kernels (integer > 0). Default: defaultThreads(). */
+  threads?: number;
 }
+
+/**
+ * Threads a run uses when its config sets none: FORGETTING_THREADS (a sweep worker's share of
+ * the cores), else SLURM_CPUS_PER_TASK (a Slurm task's --cpus-per-task), else every core of
+ * the machine (os.availableParallelism()).
+ */
+function defaultThreads(): number {
+  for (const name of [THREADS_ENV_VAR, "SLURM_CPUS_PER_TASK"]) {
+    const value = process.env[name];
+    if (value === undefined || value === "") continue;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n <= 0) throw new ValueError(`initBackend: environment variable ${name} expected an integer > 0, got ${describeValue(value)}`);
+    return n;
+  }
+  return os.availableParallelism();
+}
+
+/** Kernel path names as manifests record them. */
+const WASM_SIMD_KERNELS = "wasm-simd";
 
 /** Why each backend was or was not chosen, for the doctor and for error messages. */
 export interface BackendReport {
@@ -190,18 +212,32 @@ function collectVersions(name: BackendName): Record<string, string> {
   if (name === "wasm") {
     versions["wasm-simd"] = String(tf.env().getBool("WASM_HAS_SIMD_SUPPORT"));
     versions["wasm-threads"] = String(tf.env().getBool("WASM_HAS_MULTITHREAD_SUPPORT") ? "multi" : "1");
+    const onednn = onednnStatus();
+    if (onednn.available) versions.onednn = onednn.version ?? "unknown";
   }
   return versions;
 }
 
-async function activate(name: BackendName): Promise<void> {
+/**
+ * Activates the backend. Returns the kernel path of the wasm backend ("onednn-<version>" with
+ * the oneDNN addon, else "wasm-simd") or null for the others (they use their own kernels).
+ */
+async function activate(name: BackendName, threads: number): Promise<string | null> {
   const tfName = TFJS_BACKEND_NAMES[name];
   if (tf.getBackend() !== tfName) {
     const ok = await tf.setBackend(tfName);
     if (!ok) throw new ValueError(`initBackend: backend "${name}" is registered but failed to initialize`);
   }
   await tf.ready();
-  if (name === "wasm") await registerWasmTrainingKernels(tf.backend());
+  if (name !== "wasm") return null;
+  await registerWasmTrainingKernels(tf.backend());
+  return registerOnednnKernels(threads) ? `onednn-${onednnStatus().version}` : WASM_SIMD_KERNELS;
+}
+
+function checkThreads(threads: number | undefined): number {
+  if (threads === undefined) return defaultThreads();
+  if (!Number.isInteger(threads) || threads <= 0) throw new ValueError(`initBackend: option threads expected an integer > 0, got ${describeValue(threads)}`);
+  return threads;
 }
 
 function unavailableMessage(name: BackendName, requestedBy: string): string {
@@ -225,9 +261,11 @@ function unavailableMessage(name: BackendName, requestedBy: string): string {
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<EnvironmentInfo> {
   const { requested, requestedBy } = resolveRequest(options);
+  const threads = checkThreads(options.threads);
   if (state && (requested === "auto" || requested === state.name)) {
     // Someone (a test, a notebook) may have switched tfjs' backend meanwhile: switch back.
-    await activate(state.name);
+    await activate(state.name, threads);
+    if (state.info.kernels !== undefined && state.info.kernels !== WASM_SIMD_KERNELS && state.info.threads !== threads) state.info = { ...state.info, threads };
     return state.info;
   }
 
@@ -256,10 +294,12 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Env
     }
   }
 
-  await activate(chosen);
+  const kernels = await activate(chosen, threads);
   const info: EnvironmentInfo = {
     backend: TFJS_BACKEND_NAMES[chosen],
     backendPackage: BACKEND_PACKAGES[chosen],
+    // Results depend on the kernel path and, with oneDNN, on the thread count.
+    ...(kernels ? { kernels, threads: kernels === WASM_SIMD_KERNELS ? 1 : threads } : {}),
     device: describeDevice(chosen),
     versions: collectVersions(chosen),
     platform: `${process.platform}-${process.arch}`,

@@ -77,3 +77,6 @@ export function installedPackageVersion(name: string): string | null {
     return null;
   }
 }
+
+/** Environment variable a local sweep sets for its workers: their share of the cores (see defaultThreads in ./index.ts). */
+export const THREADS_ENV_VAR = "FORGETTING_THREADS";

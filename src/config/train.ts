@@ -133,6 +133,13 @@ export interface TrainConfig {
    * checkpoints at epoch ends only. It never changes the record or the weights.
    */
   checkpointEveryMinutes?: number;
+  /**
+   * CPU threads of the training kernels, integer > 0 (the wasm backend's oneDNN kernels; the
+   * wasm SIMD path has one). Results are reproducible for one kernel path and thread count, and
+   * the run's manifest records both. Default (unset): a local sweep worker's share of the
+   * cores, else a Slurm task's --cpus-per-task, else every core of the machine.
+   */
+  threads?: number;
 }
 
 /** Which dataset a config trains on: the name, plus where and how a "folder" dataset is read. */
@@ -204,6 +211,7 @@ export const TRAIN_CONFIG_KEYS: Record<keyof TrainConfig, { type: ValueType; hel
   normalizeStd: { type: "number-list", help: "comma-separated per-channel std on the [0, 1] scale, each > 0 (with --normalize-mean)", unsetDefault: "training-split statistics, ImageNet's for folders" },
   evalEvery: { type: "integer", help: "evaluate on the test split every N epochs" },
   checkpointEveryMinutes: { type: "number", help: "minutes of training between mid-epoch checkpoints (0: at epoch ends only)", unsetDefault: "0: at epoch ends only" },
+  threads: { type: "integer", help: "CPU threads of the training kernels (oneDNN under the wasm backend)", unsetDefault: "a sweep worker's share of the cores, a Slurm task's --cpus-per-task, else all cores", min: 1 },
 };
 
 /** The paper's recipes and the ImageNet reference study as partial configs; spread one and override fields. */
@@ -394,6 +402,7 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): Resolved
     throw new ValueError(`${WHO}: config.permutationSeed: expected an integer >= 0, got ${config.permutationSeed}`);
   }
   if (config.permutePixels) config.permutationSeed ??= DEFAULT_PERMUTATION_SEED;
+  if (config.threads !== undefined) checkPositiveInteger(`${WHO}: config.threads`, config.threads);
   if (config.checkpointEveryMinutes !== undefined && config.checkpointEveryMinutes < 0) {
     throw new ValueError(`${WHO}: config.checkpointEveryMinutes: expected a number >= 0 (0: checkpoints at epoch ends only), got ${config.checkpointEveryMinutes}`);
   }

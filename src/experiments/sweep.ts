@@ -18,7 +18,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { listNvidiaGpus } from "../backend/system";
+import { THREADS_ENV_VAR, listNvidiaGpus } from "../backend/system";
 import type { PlannedRun } from "../config/experiment";
 import type { ResolvedTrainConfig } from "../config/train";
 import { makeDirectory } from "../core/atomic";
@@ -155,6 +155,8 @@ export async function sweep(experimentDir: string, options: SweepOptions = {}): 
         const slot = freeSlots.shift()!;
         const env: NodeJS.ProcessEnv = { ...process.env };
         if (gpus > 0) env.CUDA_VISIBLE_DEVICES = String(slot);
+        // Workers share the cores: each run's CPU kernels get its share (a config's threads wins).
+        else env[THREADS_ENV_VAR] ??= String(Math.max(1, Math.floor(os.availableParallelism() / workers)));
         const logFile = path.join(logDir, `${runId}.log`);
         const log = fs.openSync(logFile, "a");
         const child = spawnWorker({ experimentDir: dir, outputsRoot: path.dirname(dir), experiment: path.basename(dir), runId, config: run.config, slot }, env);

@@ -7,7 +7,9 @@
  * in the backward pass (the largest cost of a ResNet step on wasm after the convolutions).
  * Here the whole training-mode normalization is one tf.customGrad with the closed-form gradient
  *   dx = gamma / sigma * (dy - mean(dy) - xhat * mean(dy * xhat)),  xhat = (x - mu) / sigma,
- * which needs two per-channel sums and four element-wise passes.
+ * which needs two per-channel sums and four element-wise passes. Where the backend registers
+ * the project's batch-norm kernels (oneDNN under wasm, src/backend/onednn.ts), forward and
+ * gradient are one kernel each.
  *
  * Semantics (PyTorch BatchNorm2d/1d): training normalizes with the biased batch variance and
  * updates running_mean/running_var with momentum 0.1 (running_var from the unbiased variance);
@@ -15,6 +17,7 @@
  * moving_mean [C], moving_variance [C] (the same order as tf.layers.batchNormalization).
  */
 import * as tf from "@tensorflow/tfjs";
+import { BATCH_NORM_TRAINING_GRAD_KERNEL, BATCH_NORM_TRAINING_KERNEL } from "../core/kernelNames";
 
 export interface BatchNormArgs {
   name?: string;
@@ -22,6 +25,8 @@ export interface BatchNormArgs {
   epsilon?: number;
   /** Weight of the new batch statistic in the running averages. PyTorch default 0.1. */
   momentum?: number;
+  /** "relu": relu(BN(x)), in the same kernel where the backend has one (BN + relu fused). Default: none. */
+  activation?: "relu";
 }
 
 /** Per-channel sums of a [rows, channels] matrix, as [channels] (fast on wasm: see src/backend). */
@@ -39,6 +44,7 @@ export class BatchNorm extends tf.layers.Layer {
   static className = "BatchNorm";
   readonly epsilon: number;
   readonly momentum: number;
+  readonly activation: "relu" | undefined;
   private gamma!: LayerVariable;
   private beta!: LayerVariable;
   private movingMean!: LayerVariable;
@@ -48,6 +54,7 @@ export class BatchNorm extends tf.layers.Layer {
     super({ name: args.name });
     this.epsilon = args.epsilon ?? 1e-5;
     this.momentum = args.momentum ?? 0.1;
+    this.activation = args.activation;
     this.supportsMasking = true;
   }
 
@@ -74,14 +81,37 @@ export class BatchNorm extends tf.layers.Layer {
       return tf.tidy(() => {
         const scale = tf.mul(gamma, tf.rsqrt(tf.add(this.movingVariance.read(), this.epsilon)));
         const shift = tf.sub(beta, tf.mul(this.movingMean.read(), scale));
-        return tf.add(tf.mul(x, scale), shift);
+        const y = tf.add(tf.mul(x, scale), shift);
+        return this.activation ? tf.relu(y) : y;
       });
     }
     const channels = x.shape[x.shape.length - 1];
     const rows = x.size / channels;
     let batchMean: tf.Tensor | null = null;
     let batchVariance: tf.Tensor | null = null;
-    const normalize = tf.customGrad((...args: unknown[]) => {
+    const backend = tf.getBackend();
+    const native = tf.getKernel(BATCH_NORM_TRAINING_KERNEL, backend) && tf.getKernel(BATCH_NORM_TRAINING_GRAD_KERNEL, backend);
+    const normalizeNative = tf.customGrad((...args: unknown[]) => {
+      const [input, g, b, save] = args as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
+      const x2d = tf.reshape<tf.Rank.R2>(input, [rows, channels]);
+      const relu = this.activation === "relu";
+      const attrs = { epsilon: this.epsilon, relu };
+      const [y2d, mean, variance, workspace] = tf.engine().runKernel<tf.Tensor[]>(BATCH_NORM_TRAINING_KERNEL, { x: x2d, gamma: g, beta: b }, attrs);
+      batchMean = tf.keep(mean);
+      batchVariance = tf.keep(variance);
+      save(relu ? [x2d, mean, variance, g, workspace] : [x2d, mean, variance, g]);
+      return {
+        value: tf.reshape(y2d, input.shape),
+        gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+          const [xSaved, meanSaved, varianceSaved, gammaSaved, workspace] = saved;
+          const dy2d = tf.reshape(dy as tf.Tensor, [rows, channels]);
+          const inputs = { x: xSaved, dy: dy2d, mean: meanSaved, variance: varianceSaved, gamma: gammaSaved, ...(workspace ? { workspace } : {}) };
+          const [dx, dGamma, dBeta] = tf.engine().runKernel<tf.Tensor[]>(BATCH_NORM_TRAINING_GRAD_KERNEL, inputs, attrs);
+          return [tf.reshape(dx, x.shape), dGamma, dBeta];
+        },
+      };
+    });
+    const normalizeComposed = tf.customGrad((...args: unknown[]) => {
       const [input, g, b, save] = args as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
       const x2d = tf.reshape<tf.Rank.R2>(input, [rows, channels]); // [rows, C]
       const mean = tf.div(channelSums(x2d), rows); // [C]
@@ -109,7 +139,12 @@ export class BatchNorm extends tf.layers.Layer {
         },
       };
     });
-    const y = normalize(x, gamma, beta);
+    let y = (native ? normalizeNative : normalizeComposed)(x, gamma, beta);
+    if (this.activation && !native) {
+      const normalized = y;
+      y = tf.relu(normalized);
+      normalized.dispose();
+    }
     tf.tidy(() => {
       const unbiased = tf.mul(batchVariance!, rows / Math.max(rows - 1, 1));
       const keep = 1 - this.momentum;
@@ -121,6 +156,6 @@ export class BatchNorm extends tf.layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), epsilon: this.epsilon, momentum: this.momentum };
+    return { ...super.getConfig(), epsilon: this.epsilon, momentum: this.momentum, ...(this.activation ? { activation: this.activation } : {}) };
   }
 }

@@ -16,19 +16,21 @@ export interface ConvOptions {
   /** "same" (default): PyTorch's padding = (kernelSize - 1) / 2 on every side; "valid": none. */
   padding?: "same" | "valid";
   useBias?: boolean;
+  /** "relu": relu applied in the convolution's kernel (see conv.ts). Default: none. */
+  activation?: "relu";
   name: string;
 }
 
 /** A 2-D convolution with PyTorch's symmetric zero padding (see conv.ts). */
 export function conv(x: SymbolicTensor, options: ConvOptions): SymbolicTensor {
-  const { filters, kernelSize, strides = 1, padding = "same", useBias = false, name } = options;
+  const { filters, kernelSize, strides = 1, padding = "same", useBias = false, activation, name } = options;
   const pixels = padding === "same" ? (kernelSize - 1) / 2 : 0;
-  return new Conv2D({ filters, kernelSize, strides, padding: pixels, useBias, name }).apply(x) as SymbolicTensor;
+  return new Conv2D({ filters, kernelSize, strides, padding: pixels, useBias, activation, name }).apply(x) as SymbolicTensor;
 }
 
-/** BatchNorm over the channel axis with PyTorch's epsilon and momentum (see batch_norm.ts). */
-export function batchNorm(x: SymbolicTensor, name: string): SymbolicTensor {
-  return new BatchNorm({ epsilon: 1e-5, momentum: 0.1, name }).apply(x) as SymbolicTensor;
+/** BatchNorm over the channel axis with PyTorch's epsilon and momentum (see batch_norm.ts), optionally followed by relu in the same kernel. */
+export function batchNorm(x: SymbolicTensor, name: string, activation?: "relu"): SymbolicTensor {
+  return new BatchNorm({ epsilon: 1e-5, momentum: 0.1, activation, name }).apply(x) as SymbolicTensor;
 }
 
 export function relu(x: SymbolicTensor, name: string): SymbolicTensor {

@@ -17,9 +17,9 @@ function bottleneck(x: SymbolicTensor, width: number, strides: number, name: str
   const inChannels = x.shape[x.shape.length - 1] as number;
   const outChannels = width * EXPANSION;
   let y = conv(x, { filters: width, kernelSize: 1, name: `${name}.conv1` });
-  y = relu(batchNorm(y, `${name}.bn1`), `${name}.relu1`);
+  y = batchNorm(y, `${name}.bn1`, "relu");
   y = conv(y, { filters: width, kernelSize: 3, strides, name: `${name}.conv2` });
-  y = relu(batchNorm(y, `${name}.bn2`), `${name}.relu2`);
+  y = batchNorm(y, `${name}.bn2`, "relu");
   y = conv(y, { filters: outChannels, kernelSize: 1, name: `${name}.conv3` });
   y = batchNorm(y, `${name}.bn3`);
   let skip = x;
@@ -35,7 +35,7 @@ function bottleneck(x: SymbolicTensor, width: number, strides: number, name: str
 export function resnet50(inputShape: number[], nClasses: number): tf.LayersModel {
   const input = tf.input({ shape: inputShape, name: "input" });
   let x = conv(input, { filters: 64, kernelSize: 7, strides: 2, name: "conv1" });
-  x = relu(batchNorm(x, "bn1"), "relu");
+  x = batchNorm(x, "bn1", "relu");
   // PyTorch pads the max pool with -inf; after a relu every value is >= 0, so zeros are equivalent.
   x = tf.layers.zeroPadding2d({ padding: [[1, 1], [1, 1]], name: "maxpool.pad" }).apply(x) as SymbolicTensor;
   x = tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: "valid", name: "maxpool" }).apply(x) as SymbolicTensor;

@@ -118,6 +118,10 @@ export interface EnvironmentInfo {
   backend: string;
   /** Which package provided it, e.g. "@tensorflow/tfjs-node-gpu". */
   backendPackage: string;
+  /** wasm backend: its training-kernel path, "onednn-<version>" (native/onednn_kernels) or "wasm-simd". */
+  kernels?: string;
+  /** wasm backend: CPU threads of those kernels (1 on "wasm-simd"). */
+  threads?: number;
   /** "GPU: <name>" or "CPU". */
   device: string;
   versions: Record<string, string>;

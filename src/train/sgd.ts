@@ -12,6 +12,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { ValueError } from "../core/errors";
+import { SGD_STEP_KERNEL } from "../core/kernelNames";
 
 export interface SgdOptions {
   /** Momentum factor in [0, 1). Default 0. */
@@ -55,6 +56,19 @@ export class Sgd {
   step(grads: tf.Tensor[], lr: number): void {
     if (grads.length !== this.variables.length) {
       throw new ValueError(`Sgd.step: expected ${this.variables.length} gradients, got ${grads.length}`);
+    }
+    if (tf.getKernel(SGD_STEP_KERNEL, tf.getBackend())) {
+      // One kernel call per variable where the backend has it (oneDNN's addon under wasm), same bits.
+      tf.tidy(() => {
+        this.variables.forEach((p, i) => {
+          const buffer = this.buffers[i] as tf.Variable | undefined;
+          const attrs = { lr, momentum: this.momentum, weightDecay: this.weightDecay, nesterov: this.nesterov, decay: this.weightDecay !== 0 && this.decayMask[i] };
+          const [next, nextBuffer] = tf.engine().runKernel<tf.Tensor[]>(SGD_STEP_KERNEL, buffer ? { p, grad: grads[i], buffer } : { p, grad: grads[i] }, attrs);
+          if (buffer) buffer.assign(nextBuffer);
+          p.assign(next);
+        });
+      });
+      return;
     }
     tf.tidy(() => {
       const lrT = tf.scalar(lr);

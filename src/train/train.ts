@@ -30,7 +30,7 @@ import { FileFormatError, ValueError } from "../core/errors";
 import { exampleStats, writeStatsCsv } from "../runs/stats";
 import { buildModel, checkModelInput } from "../models";
 import { CHECKPOINT_FILE, type CheckpointState, type MidEpochState, loadCheckpointWeights, readCheckpoint, saveCheckpoint } from "../runs/checkpoint";
-import { CHECKPOINT_DIR, CORRECT_FILE, FLOAT_STORAGE, LOG_FILE, MANIFEST_FILE, type RunManifest, correctRowBytes, floatRecordFile, predictedBytes, predictedFile, runDir as runFolder, type LogRow } from "../runs/layout";
+import { CHECKPOINT_DIR, CORRECT_FILE, type EnvironmentInfo, FLOAT_STORAGE, LOG_FILE, MANIFEST_FILE, type RunManifest, correctRowBytes, floatRecordFile, predictedBytes, predictedFile, runDir as runFolder, type LogRow } from "../runs/layout";
 import { readManifest, writeManifest } from "../runs/manifest";
 import { type RunLock, RunLockLostError, acquireRunLock } from "../runs/lock";
 import { type CorrectRecord, appendCorrectRow, appendFloatRow, appendPredictedRow, readCorrectRecord } from "../runs/record";
@@ -142,7 +142,7 @@ export async function train(config: ResolvedTrainConfig | Partial<TrainConfig>, 
 
 /** The backend and the data of a new run, checked against the model: everything that can refuse the config. */
 async function prepareNewRun(config: ResolvedTrainConfig, options: TrainOptions) {
-  const backend = await initBackend({ backend: options.backend });
+  const backend = await initBackend({ backend: options.backend, threads: config.threads });
   // Image-folder pixels depend on the JPEG decoder (native libjpeg-turbo + PIL resize, or sharp).
   const environment = config.dataset === "folder" ? { ...backend, versions: { ...backend.versions, "jpeg-decoder": jpegDecoderDescription() } } : backend;
   const data = await openRunData(config, options.dataRoot);
@@ -194,10 +194,11 @@ async function continueRun(dir: string, options: ResumeOptions): Promise<RunMani
   const manifest = readManifest(dir);
   if (manifest.status === "completed") return manifest;
   const { config } = manifest;
-  const environment = await initBackend({ backend: options.backend });
-  if (!options.quiet && environment.backend !== manifest.environment.backend) {
+  const environment = await initBackend({ backend: options.backend, threads: config.threads ?? manifest.environment.threads });
+  const kernelsOf = (env: EnvironmentInfo) => `${env.backend}${env.kernels ? ` (${env.kernels}, ${env.threads} threads)` : ""}`;
+  if (!options.quiet && kernelsOf(environment) !== kernelsOf(manifest.environment)) {
     // Still a valid continuation, but not bit-identical to an uninterrupted run.
-    console.error(`resumeRun: the run started on backend "${manifest.environment.backend}", continuing on "${environment.backend}"`);
+    console.error(`resumeRun: the run started on backend "${kernelsOf(manifest.environment)}", continuing on "${kernelsOf(environment)}"`);
   }
   const data = await openRunData(config, options.dataRoot);
   if (data.train.checksum !== manifest.dataset.checksum) {

@@ -1,5 +1,5 @@
 /**
- * The wasm training kernels (src/backend/wasm_gradients.ts) against tfjs' pure-JavaScript cpu
+ * The wasm training kernels (src/backend/wasm_gradients.ts, with the oneDNN path turned off) against tfjs' pure-JavaScript cpu
  * backend, which has its own independent kernels.
  *
  * Tolerances (float32; sums run in a different order):
@@ -16,6 +16,9 @@ import { initBackend } from "../../src/backend";
 import { randomArray, relativeError } from "./compare";
 
 const TOLERANCE = 1e-5;
+
+// These tests are for the wasm SIMD path; test/backend/onednn.test.ts runs the same cases on oneDNN's.
+process.env.FORGETTING_ONEDNN = "0";
 
 /** Runs `compute` with `backend` active and returns its outputs as plain arrays. */
 async function onBackend(backend: "wasm" | "cpu", compute: () => tf.Tensor[]): Promise<Float32Array[]> {

@@ -114,6 +114,20 @@ test("sweep(dir, {workers: 2}) runs every missing run in worker processes and re
   }
 });
 
+test("sweep(dir, {workers: 2}) on CPUs gives each worker its share of the cores in FORGETTING_THREADS", async () => {
+  const { root, dir } = setup();
+  const saved = process.env.FORGETTING_THREADS;
+  delete process.env.FORGETTING_THREADS;
+  try {
+    const shares = new Set<string | undefined>();
+    await sweep(dir, { workers: 2, spawnWorker: (job, env) => (shares.add(env.FORGETTING_THREADS), fakeWorker(job, env)) });
+    assert.deepEqual([...shares], [String(Math.max(1, Math.floor(os.availableParallelism() / 2)))]);
+  } finally {
+    if (saved !== undefined) process.env.FORGETTING_THREADS = saved;
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test("sweep(dir) without workers starts one worker per GPU nvidia-smi lists, each pinned with CUDA_VISIBLE_DEVICES", async () => {
   const { root, dir } = setup();
   try {

@@ -1,0 +1,25 @@
+/**
+ * Names of the project's own tfjs kernels, shared by the layer that calls one (src/models) and
+ * the backend that registers it (src/backend). A layer uses a kernel only where the active
+ * backend registered it (tf.getKernel), and its portable composition of stock ops elsewhere.
+ */
+
+/**
+ * Training-mode batch norm of x [rows, C] with gamma, beta [C] (attrs epsilon, and relu: a
+ * relu applied to the output): outputs y [rows, C], the batch mean [C], the biased batch
+ * variance [C] and, with relu, an opaque workspace its gradient needs.
+ */
+export const BATCH_NORM_TRAINING_KERNEL = "ForgettingBatchNormTraining";
+
+/**
+ * Its gradient, from x [rows, C], dy [rows, C], mean, variance, gamma [C] and, with relu, the
+ * workspace (attrs as the forward's): outputs dx [rows, C], dGamma [C], dBeta [C].
+ */
+export const BATCH_NORM_TRAINING_GRAD_KERNEL = "ForgettingBatchNormTrainingGrad";
+
+/**
+ * One SGD update of a variable p with its gradient grad and, with momentum > 0, its momentum
+ * buffer (attrs lr, momentum, weightDecay, nesterov, decay): outputs the new p and, with
+ * momentum, the new buffer, bit-identical to src/train/sgd.ts's composition of tfjs ops.
+ */
+export const SGD_STEP_KERNEL = "ForgettingSgdStep";
