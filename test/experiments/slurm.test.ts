@@ -134,7 +134,7 @@ test("the Slurm executor on a local single-node cluster", { timeout: 300_000 }, 
 
     await t.test("study --executor slurm: training arrays, then dependent jobs carry the study to its analysis", async () => {
       const started = Date.now();
-      const args = ["study", "--name", "st", "--outputs", outputs, "--budgets", "1,2", "--seeds", "2", "--follow-up-seeds", "1", "--notebooks=false", "--executor", "slurm", "--cpus-per-task", "1", "--base-json", '{"lr": 0.02}'];
+      const args = ["study", "--name", "st", "--outputs", outputs, "--budgets", "1,2", "--seeds", "2", "--follow-up-seeds", "1", "--notebooks=false", "--executor", "slurm", "--cpus-per-task", "1", "--base-json", '{"lr": 0.02}', "--removal-scores", "forgetting"];
       const out = cli(args);
       const trainJob = /submitted job array (\d+) \(4 task\(s\)\)/.exec(out)?.[1];
       const studyJob = /study: job (\d+) continues the study once job\(s\) (\d+) completed/.exec(out);
