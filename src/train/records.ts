@@ -64,10 +64,12 @@ export function exampleRecords(
     let restSum = 0; // sum of e_j over j != argMax: the softmax denominator is 1 + restSum
     let otherSum = 0; // sum of e_j over j != label
     let otherSquares = 0; // sum of e_j^2 over j != label
+    let trueExp = 0; // e_label
     for (let j = 0; j < nClasses; j++) {
       const e = Math.exp(logits[row + j] - max);
       if (j !== argMax) restSum += e;
-      if (j !== label) {
+      if (j === label) trueExp = e;
+      else {
         otherSum += e;
         otherSquares += e * e;
       }
@@ -75,7 +77,7 @@ export function exampleRecords(
     const denominator = 1 + restSum;
     correct[i] = argMax === label ? 1 : 0;
     loss[i] = max - trueLogit + Math.log1p(restSum);
-    if (prob) prob[i] = Math.exp(trueLogit - max) / denominator;
+    if (prob) prob[i] = trueExp / denominator;
     if (margin) margin[i] = trueLogit - otherMax;
     // softmax minus one-hot: 1 - p_label = otherSum / denominator at the label, p_j elsewhere
     if (el2n) el2n[i] = Math.sqrt(otherSum * otherSum + otherSquares) / denominator;
