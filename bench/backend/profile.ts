@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   const labels = Int32Array.from({ length: batchSize }, () => rng.int(10));
   const batch: Batch = { images, labels, exampleIds: Int32Array.from({ length: batchSize }, (_, i) => i), shape: [batchSize, ...shape], index: 0 };
   const step = async (): Promise<void> => {
-    const loss = trainStep(net, optimizer, batch, { lr: 0.01, tracking: "off", floats: [], nClasses: 10 });
+    const loss = trainStep(net, optimizer, batch, { lr: 0.01, tracking: "off", nClasses: 10 });
     await loss.data();
     loss.dispose();
   };

@@ -75,7 +75,7 @@ async function benchCase(model: string, batchSize: number, repeats: number, warm
   );
   const batch = randomBatch(inputShape, batchSize, 10);
   const step = async (): Promise<void> => {
-    const loss = trainStep(net, optimizer, batch, { lr: 0.01, tracking: "off", floats: [], nClasses: 10 });
+    const loss = trainStep(net, optimizer, batch, { lr: 0.01, tracking: "off", nClasses: 10 });
     await loss.data();
     loss.dispose();
   };

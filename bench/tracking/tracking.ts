@@ -3,16 +3,18 @@
  * "presentation" with the default records (loss, margin, prob, el2n and the predicted class:
  * DEFAULT_RECORDS of the presets) and "eval", as ratios to untracked, median of 5 repetitions
  * (targets: presentation and presentation + records <= 1.03, eval <= 1.45). The tracked modes
- * also hand their rows to a ForgettingTracker, as the training loop does.
+ * also compute the records from the logits they read back (src/train/records.ts) and hand them
+ * to a ForgettingTracker, as the training loop does.
  *
  *   node --import tsx bench/tracking/tracking.ts [--backend wasm] [--reps 5] [--models mnist-cnn,resnet20-cifar]
  *
  * A reduced train step (src/train/loop.ts trainStep) on a fixed random batch, seed 1337. Each
  * repetition times `steps` steps of every mode, alternating modes step by step in a rotating
  * order (so a load change on the machine hits all modes alike), after warm-up steps that are
- * not timed. Every step ends with one `await data()` of what the mode reads back (the loss
- * for "off"). The ratio of a repetition is its mode time over its "off" time, both as wall
- * time and as this process's CPU time (robust when other processes load the machine).
+ * not timed. Every step ends with one `await data()` of what the mode reads back (the
+ * [batchSize, nClasses] logits, or the loss for "off"). The ratio of a repetition is its mode
+ * time over its "off" time, both as wall time and as this process's CPU time (robust when
+ * other processes load the machine).
  */
 import * as os from "node:os";
 import * as tf from "@tensorflow/tfjs";
@@ -21,6 +23,7 @@ import type { Batch } from "../../src/data/types";
 import { buildModel } from "../../src/models";
 import { Random } from "../../src/core/random";
 import { type StepTracking, trainStep } from "../../src/train/loop";
+import { exampleRecords } from "../../src/train/records";
 import { Sgd } from "../../src/train/sgd";
 import { ForgettingTracker } from "../../src/train/tracker";
 import { DEFAULT_RECORDS, type FloatRecordName, type ModelName } from "../../src/config/train";
@@ -73,16 +76,15 @@ async function benchModel(name: ModelName, reps: number) {
   const trackers = Object.fromEntries(MODES.map((mode) => [mode, new ForgettingTracker(setup.batchSize, MODE_SETTINGS[mode].floats, { predictedClasses: MODE_SETTINGS[mode].predicted ? nClasses : undefined })]));
   const step = async (mode: string) => {
     const { tracking, floats, predicted } = MODE_SETTINGS[mode];
-    const out = trainStep(model, optimizer, batch, { lr: 1e-4, tracking, floats, predicted, nClasses });
-    const values = (await out.data()) as Float32Array;
+    const out = trainStep(model, optimizer, batch, { lr: 1e-4, tracking, nClasses });
+    const values = await out.data();
     out.dispose();
     if (tracking === "off") return;
-    // What the loop does with the rows: one tracker row per example (a new epoch each step here).
-    const b = setup.batchSize;
+    // What the loop does with the logits: the records, one tracker row per example (a new epoch each step here).
+    const records = exampleRecords(values, batch.labels, nClasses, floats, { predicted });
     const tracker = trackers[mode];
     tracker.startEpoch();
-    const rows = Object.fromEntries(floats.map((name, f) => [name, values.subarray((2 + f) * b, (3 + f) * b)]));
-    tracker.add(batch.exampleIds, values.subarray(0, b), rows, predicted ? values.subarray((2 + floats.length) * b, (3 + floats.length) * b) : undefined);
+    tracker.add(batch.exampleIds, records.correct, records.floats, records.predicted);
   };
   for (const mode of MODES) for (let i = 0; i < 2; i++) await step(mode); // warm-up, not timed
   // Wall time and this process's CPU time (user + system) per step, per repetition.

@@ -4,11 +4,12 @@
  *
  * Each epoch runs these phases in this order:
  *   1) lr: the schedule's rate for this iteration;
- *   2) forward + per-example stats: one training-mode forward (and, in "eval" tracking
- *      mode, an extra inference-mode forward first), all inside one tf.tidy;
+ *   2) forward: one training-mode forward (and, in "eval" tracking mode, an extra
+ *      inference-mode forward first), all inside one tf.tidy;
  *   3) apply grads: PyTorch-semantics SGD (./sgd.ts);
- *   4) read back: ONE `await data()` of a [nRows, batchSize] tensor per batch, read one step
- *      late so that a GPU computes step t+1 while step t's values travel;
+ *   4) read back: ONE `await data()` of the tracked forward's [batchSize, nClasses] logits per
+ *      batch, read one step late so that a GPU computes step t+1 while step t's values travel;
+ *      the per-example records are computed from them in JavaScript (./records.ts);
  *   5) log: progress callback (epoch, batch, loss, acc, images/s, ETA);
  * and after the last batch: eval on the test split, checkpoint (the caller's onEpochEnd
  * writes record rows, log.csv, stats and the checkpoint), stop.
@@ -23,8 +24,9 @@ import * as tf from "@tensorflow/tfjs";
 import type { TrainProgress } from "../core/progress";
 import type { Batch, BatchSource } from "../data/types";
 import { ForgettingTracker } from "./tracker";
+import { exampleRecords } from "./records";
 import type { LogRow } from "../runs/layout";
-import { type TrainConfig, type FloatRecordName, type TrackingMode } from "../config/train";
+import { type TrainConfig, type TrackingMode } from "../config/train";
 import { learningRateAt } from "./schedules";
 import type { Sgd } from "./sgd";
 import type { MidEpochState } from "../runs/checkpoint";
@@ -70,10 +72,6 @@ export interface TrainLoopOptions {
 export interface StepOptions {
   lr: number;
   tracking: StepTracking;
-  /** Float records to compute, in the row order of the returned tensor. */
-  floats: readonly FloatRecordName[];
-  /** Also return the predicted class (argmax) as the last row. */
-  predicted?: boolean;
   nClasses: number;
 }
 
@@ -88,74 +86,30 @@ function perExampleLoss(logits: tf.Tensor2D, oneHot: tf.Tensor2D): tf.Tensor1D {
 }
 
 /**
- * Per-example statistics of a batch from its logits, as rows of one tensor so they come
- * back in a single read.
- * @param logits [batchSize, nClasses]
- * @param labels [batchSize] int32 class indices
- * @param loss [batchSize] per-example loss if already computed (the training forward's)
- * @param options.predicted append the predicted class (argmax, as float) as the last row
- * @returns [2 + floats.length (+ 1), batchSize]: row 0 correct (0/1), row 1 loss (nats), then
- *   each requested float ("loss" again, "margin" = true logit minus the largest other logit,
- *   "prob" = softmax probability of the true class, "el2n" = L2 norm of softmax minus the
- *   one-hot label), then the predicted class if asked.
- */
-export function exampleRows(
-  logits: tf.Tensor2D,
-  labels: tf.Tensor1D,
-  floats: readonly FloatRecordName[],
-  loss?: tf.Tensor1D,
-  options: { predicted?: boolean } = {},
-): tf.Tensor2D {
-  return tf.tidy(() => {
-    const oneHot = tf.oneHot(labels, logits.shape[1]).toFloat() as tf.Tensor2D; // [B, nClasses]
-    const lossRow = loss ?? perExampleLoss(logits, oneHot); // [B]
-    const argMax = tf.argMax(logits, 1); // [B] int32
-    const correct = tf.equal(argMax, labels).toFloat(); // [B]
-    const rows: tf.Tensor[] = [correct, lossRow]; // each [B]
-    for (const name of floats) {
-      if (name === "loss") rows.push(lossRow);
-      else if (name === "prob") rows.push(tf.exp(tf.neg(lossRow)));
-      else if (name === "el2n") rows.push(tf.sqrt(tf.sum(tf.square(tf.sub(tf.softmax(logits), oneHot)), 1)));
-      else {
-        const trueLogit = tf.sum(tf.mul(logits, oneHot), 1);
-        // 1e30 pushes the true class below every other logit; exact for the others (x - 0).
-        const otherMax = tf.max(tf.sub(logits, tf.mul(oneHot, 1e30)), 1);
-        rows.push(tf.sub(trueLogit, otherMax));
-      }
-    }
-    if (options.predicted) rows.push(argMax.toFloat());
-    return tf.stack(rows) as tf.Tensor2D;
-  });
-}
-
-/**
  * One SGD step on a batch. Everything runs inside tf.tidy; the returned tensor is the
  * caller's to read and dispose.
- * @returns [2 + floats.length (+ 1 with predicted), batchSize] example rows (see exampleRows) taken from the
- *   training-mode forward ("presentation") or an inference-mode forward before the step
- *   ("eval"); for "off", the batch's mean loss as shape [1, 1].
+ * @returns the [batchSize, nClasses] logits of the training-mode forward ("presentation") or
+ *   of an inference-mode forward before the step ("eval"), for exampleRecords; for "off", the
+ *   batch's mean loss as shape [1, 1].
  */
 export function trainStep(model: tf.LayersModel, optimizer: Sgd, batch: Batch, options: StepOptions): tf.Tensor2D {
-  const { lr, tracking, floats, nClasses } = options;
-  const predicted = { predicted: options.predicted };
-  let rows: tf.Tensor2D | null = null;
+  const { lr, tracking, nClasses } = options;
+  let tracked: tf.Tensor2D | null = null;
   return tf.tidy(() => {
     const x = tf.tensor4d(batch.images, batch.shape); // [B, H, W, C]
-    const labels = tf.tensor1d(batch.labels, "int32"); // [B]
-    if (tracking === "eval") rows = exampleRows(model.apply(x, { training: false }) as tf.Tensor2D, labels, floats, undefined, predicted);
-    const oneHot = tf.oneHot(labels, nClasses).toFloat() as tf.Tensor2D; // [B, nClasses]
+    if (tracking === "eval") tracked = model.apply(x, { training: false }) as tf.Tensor2D; // [B, nClasses]
+    const oneHot = tf.oneHot(tf.tensor1d(batch.labels, "int32"), nClasses).toFloat() as tf.Tensor2D; // [B, nClasses]
     const { value: loss, grads } = tf.variableGrads(() => {
       const logits = model.apply(x, { training: true }) as tf.Tensor2D; // [B, nClasses]
-      const losses = perExampleLoss(logits, oneHot); // [B]
       // Kept: the gradient scope would otherwise free it; trainStep's caller disposes it.
-      if (tracking === "presentation") rows = tf.keep(exampleRows(logits, labels, floats, losses, predicted));
-      return tf.mean<tf.Scalar>(losses);
+      if (tracking === "presentation") tracked = tf.keep(logits);
+      return tf.mean<tf.Scalar>(perExampleLoss(logits, oneHot));
     }, optimizer.variables);
     optimizer.step(
       optimizer.variables.map((v) => grads[v.name]),
       lr,
     );
-    return rows ?? loss.reshape<tf.Tensor2D>([1, 1]);
+    return tracked ?? loss.reshape<tf.Tensor2D>([1, 1]);
   });
 }
 
@@ -175,16 +129,14 @@ async function evaluate(
   for await (const batch of source.batches(options.epoch ?? 0, options.batchSize)) {
     await eventLoopTurn(); // a stop request arrives through the event loop (see trainLoop)
     if (options.stop?.aborted) return null;
-    const sums = tf.tidy(() => {
-      const x = tf.tensor4d(batch.images, batch.shape);
-      const rows = exampleRows(model.apply(x, { training: false }) as tf.Tensor2D, tf.tensor1d(batch.labels, "int32"), []);
-      return tf.sum(rows, 1); // [2]: correct count, loss sum
-    });
+    const logits = tf.tidy(() => model.apply(tf.tensor4d(batch.images, batch.shape), { training: false }) as tf.Tensor2D); // [B, nClasses]
     batch.release?.();
-    const [correct, loss] = await sums.data();
-    sums.dispose();
-    correctSum += correct;
-    lossSum += loss;
+    const { correct, loss } = exampleRecords(await logits.data(), batch.labels, source.nClasses, []);
+    logits.dispose();
+    for (let i = 0; i < correct.length; i++) {
+      correctSum += correct[i];
+      lossSum += loss[i];
+    }
     n += batch.labels.length;
   }
   return { loss: lossSum / n, acc: correctSum / n, seconds: (performance.now() - started) / 1000 };
@@ -212,7 +164,6 @@ export async function trainLoop(options: TrainLoopOptions): Promise<LoopStop | n
   const itersPerEpoch = Math.ceil(nPresented / config.batchSize);
   const recordPredicted = config.recordPredicted === true;
   const tracker = new ForgettingTracker(train.nExamples, config.recordFloats, { predictedClasses: recordPredicted ? train.nClasses : undefined });
-  const nFloats = config.recordFloats.length;
   const checkpointEveryMs = (config.checkpointEveryMinutes ?? 0) * 60_000;
   let lastCheckpoint = performance.now();
   // Progress (throughput, ETA) counts this session only: a resumed run's earlier sessions ran at another time.
@@ -253,25 +204,22 @@ export async function trainLoop(options: TrainLoopOptions): Promise<LoopStop | n
       // 1) lr
       lr = learningRateAt(config, { epoch, iteration: batch.index, itersPerEpoch });
 
-      // 2) + 3) forward + per-example stats, apply grads
-      const rows = trainStep(model, optimizer, batch, { lr, tracking: config.trackingMode, floats: config.recordFloats, predicted: recordPredicted, nClasses: train.nClasses });
+      // 2) + 3) forward, apply grads
+      const logits = trainStep(model, optimizer, batch, { lr, tracking: config.trackingMode, nClasses: train.nClasses });
       batch.release?.(); // the step's tensors (disposed by now) were the last readers of batch.images
 
       // 4) read back the previous step while this one is queued, then queue this one's read
       await pending;
-      const exampleIds = batch.exampleIds;
-      pending = rows.data().then((values) => {
-        rows.dispose();
-        const b = exampleIds.length;
-        const correct = values.subarray(0, b);
-        const floats: Partial<Record<FloatRecordName, Float32Array>> = {};
-        for (let f = 0; f < nFloats; f++) floats[config.recordFloats[f]] = values.subarray((2 + f) * b, (3 + f) * b) as Float32Array;
-        tracker.add(exampleIds, correct, floats, recordPredicted ? values.subarray((2 + nFloats) * b, (3 + nFloats) * b) : undefined);
-        for (let i = 0; i < b; i++) {
+      const { exampleIds, labels } = batch;
+      pending = logits.data().then((values) => {
+        logits.dispose();
+        const { correct, loss, floats, predicted } = exampleRecords(values, labels, train.nClasses, config.recordFloats, { predicted: recordPredicted });
+        tracker.add(exampleIds, correct, floats, predicted);
+        for (let i = 0; i < correct.length; i++) {
           correctSum += correct[i];
-          lossSum += values[b + i];
+          lossSum += loss[i];
         }
-        seen += b;
+        seen += correct.length;
       });
       batchesDone = batch.index + 1;
       sessionImages += exampleIds.length;

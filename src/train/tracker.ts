@@ -63,6 +63,9 @@ export class ForgettingTracker {
         throw new ValueError(`ForgettingTracker.add: expected ${n} "${name}" values, got ${values ? values.length : "none"}`);
       }
     }
+    // Row pairs looked up once per batch, not once per example.
+    const targets = this.floatNames.map((name) => this.floats[name]!);
+    const sources = this.floatNames.map((name) => floats[name]!);
     for (let i = 0; i < n; i++) {
       const id = exampleIds[i];
       if (!(id >= 0 && id < this.nExamples) || !Number.isInteger(id)) {
@@ -71,7 +74,7 @@ export class ForgettingTracker {
       if (this.presented[id]) throw new ValueError(`ForgettingTracker.add: exampleId ${id} was already presented this epoch`);
       this.presented[id] = 1;
       this.correct[id] = correct[i] ? 1 : 0;
-      for (const name of this.floatNames) this.floats[name]![id] = floats[name]![i];
+      for (let f = 0; f < targets.length; f++) targets[f][id] = sources[f][i];
       if (this.predicted) this.predicted[id] = predicted![i];
     }
     this.nPresented += n;

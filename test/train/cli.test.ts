@@ -40,7 +40,7 @@ test("forgetting train with bad values exits 2 with one clear line", async () =>
     [["train", "--stop-after-epochs", "0"], /train --stop-after-epochs: expected an integer >= 1, got "0"/],
     [["train", "--image-size", "64"], /config\.imageSize: expected dataset "folder" \(it sets how image folders are read\), got dataset "digits"/],
     [["train", "--milestones", "60,x"], /train --milestones: expected an integer, got "x"/],
-    [["train", "--record-floats", "loss,entropy"], /train --record-floats: expected items from loss, margin, prob, got "entropy"/],
+    [["train", "--record-floats", "loss,entropy"], /train --record-floats: expected items from loss, margin, prob, el2n, got "entropy"/],
   ];
   for (const [args, re] of cases) {
     const { code, err } = await cli(args);

@@ -5,37 +5,9 @@ import { initBackend } from "../../src/backend";
 import { openDataset } from "../../src/data";
 import { buildModel } from "../../src/models";
 import { type TrainConfig, resolveTrainConfig } from "../../src/config/train";
-import { type EpochResult, exampleRows, trainLoop } from "../../src/train/loop";
+import { type EpochResult, trainLoop } from "../../src/train/loop";
 import { Sgd } from "../../src/train/sgd";
 import { type TrainProgress } from "../../src/core/progress";
-
-test("exampleRows(logits, labels, floats) gives correct, loss, margin and prob per example (hand-worked)", async () => {
-  await initBackend({ backend: "wasm" });
-  const rows = tf.tidy(() => exampleRows(tf.tensor2d([[2, 1, 0], [0, 3, 1]]), tf.tensor1d([0, 2], "int32"), ["margin", "prob", "loss"]));
-  const [correct, loss, margin, prob, loss2] = await rows.array();
-  rows.dispose();
-  // logsumexp(2, 1, 0) = 2 + ln(1 + e^-1 + e^-2) = 2.4076059; logsumexp(0, 3, 1) = 3 + ln(e^-3 + 1 + e^-2) = 3.1698460
-  const expectedLoss = [2.4076059 - 2, 3.169846 - 1];
-  assert.deepEqual(correct, [1, 0]);
-  loss.forEach((l, i) => assert.ok(Math.abs(l - expectedLoss[i]) < 1e-5, `loss ${i}: ${l}`));
-  assert.deepEqual(loss2, loss);
-  assert.deepEqual(margin, [1, -2]); // 2 - max(1, 0); 1 - max(0, 3)
-  prob.forEach((p, i) => assert.ok(Math.abs(p - Math.exp(-expectedLoss[i])) < 1e-6, `prob ${i}: ${p}`));
-});
-
-test("exampleRows(logits, labels, [\"el2n\"], loss, {predicted}) gives the L2 norm of softmax minus one-hot and the argmax (numpy reference)", async () => {
-  await initBackend({ backend: "wasm" });
-  const logits = [[2, 1, 0], [0, 3, 1], [0.5, -1, 4]];
-  const labels = [0, 2, 1];
-  const rows = tf.tidy(() => exampleRows(tf.tensor2d(logits), tf.tensor1d(labels, "int32"), ["el2n"], undefined, { predicted: true }));
-  const [correct, , el2n, predicted] = await rows.array();
-  rows.dispose();
-  // numpy: p = exp(z) / exp(z).sum(1, keepdims=True); np.linalg.norm(p - np.eye(3)[y], axis=1)
-  const expected = [0.42433612, 1.22409336, 1.38489125];
-  el2n.forEach((v, i) => assert.ok(Math.abs(v - expected[i]) < 1e-5, `el2n ${i}: ${v}`));
-  assert.deepEqual(predicted, [0, 1, 2]);
-  assert.deepEqual(correct, [1, 0, 0]);
-});
 
 /** Trains `config` on digits with the loop alone (no files) and collects what each epoch hands over. */
 async function runLoop(overrides: Partial<TrainConfig>, onProgress?: (p: TrainProgress) => void) {
