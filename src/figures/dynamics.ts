@@ -7,6 +7,7 @@
  * its exampleId as customdata[0], so a drill-down (an image viewer, a table filter) can
  * attach to a click.
  */
+import { formatValue } from "../core/format";
 import { Random } from "../core/random";
 import type { ScoreComparisonRow } from "../analysis/dynamics";
 import type { ExperimentAnalysis } from "../analysis/experiment";
@@ -98,7 +99,7 @@ export function dataMapFigure(points: readonly DataMapPoint[], options: { title?
       customdata: members.map((p) => [p.exampleId, p.label, p.correctness, ...scoreNames.map((name) => (Number.isFinite(p.scores?.[name]) ? p.scores![name] : null))]),
       marker: { color: correctnessColor(k), size: 5, opacity: 0.75 },
       hovertemplate:
-        `${series}<br>example %{customdata[0]} (label %{customdata[1]})<br>` +
+        `<b>${series}</b><br>example %{customdata[0]} (label %{customdata[1]})<br>` +
         "variability (x) %{x:.3f} (std of the true-class probability)<br>confidence (y) %{y:.3f} (mean true-class probability)<br>" +
         `correctness %{customdata[2]:.2f} (fraction of epochs correct)${scoreLines ? `<br>${scoreLines}` : ""}<extra></extra>`,
     });
@@ -135,7 +136,7 @@ export function scoreComparisonFigure(rows: readonly ScoreComparisonRow[], optio
       x: scores,
       y: finiteOrNull(rows.map((r) => r.stability)),
       marker: { color: PALETTE[0] },
-      hovertemplate: "stability (mean Spearman over seed pairs)<br>score (x) %{x}<br>Spearman rho (y) %{y:.3f}<extra></extra>",
+      hovertemplate: "<b>stability (mean Spearman over seed pairs)</b><br>score (x) %{x}<br>Spearman rho (y) %{y:.3f}<extra></extra>",
     },
   ];
   const fractions = [...new Set(rows.flatMap((r) => r.noise.map((n) => n.labelNoise)))].sort((a, b) => a - b);
@@ -147,7 +148,7 @@ export function scoreComparisonFigure(rows: readonly ScoreComparisonRow[], optio
       x: scores,
       y: finiteOrNull(rows.map((r) => r.noise.find((n) => n.labelNoise === f)?.auc ?? NaN)),
       marker: { color: PALETTE[(1 + k) % PALETTE.length] },
-      hovertemplate: `${series}<br>score (x) %{x}<br>ROC AUC (y) %{y:.3f} (0.5 = chance)<extra></extra>`,
+      hovertemplate: `<b>${series}</b><br>score (x) %{x}<br>ROC AUC (y) %{y:.3f} (0.5 = chance)<extra></extra>`,
     });
   });
   const counts = [...new Set(rows.flatMap((r) => r.removal.map((m) => m.removed)))].sort((a, b) => a - b);
@@ -163,14 +164,16 @@ export function scoreComparisonFigure(rows: readonly ScoreComparisonRow[], optio
         const m = point(r);
         return m ? (m.acc - m.randomAcc) * 100 : NaN;
       })),
-      customdata: rows.map((r) => {
+      // In the hover text, not customdata: customdata names the examples behind a point (drill-down).
+      hovertext: rows.map((r) => {
         const m = point(r);
-        return m ? [Number.isFinite(m.acc) ? m.acc * 100 : null, Number.isFinite(m.randomAcc) ? m.randomAcc * 100 : null] : [null, null];
+        const percent = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? formatValue("percent", v * 100) : "n/a");
+        return `easiest removed ${percent(m?.acc)}, random removed ${percent(m?.randomAcc)}`;
       }),
       xaxis: "x2",
       yaxis: "y2",
       marker: { color: PALETTE[(4 + k) % PALETTE.length] },
-      hovertemplate: `${series}<br>score (x) %{x}<br>accuracy difference (y) %{y:+.2f} percentage points<br>(easiest removed %{customdata[0]:.2f}%, random removed %{customdata[1]:.2f}%)<extra></extra>`,
+      hovertemplate: `<b>${series}</b><br>score (x) %{x}<br>accuracy difference (y) %{y:+.2f} percentage points<br>(%{hovertext})<extra></extra>`,
     });
   });
   return {

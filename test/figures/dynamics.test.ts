@@ -29,7 +29,7 @@ test("dataMapFigure(points) plots (variability, confidence) per correctness grou
   }
   for (const trace of figure.data) {
     const hover = String(trace.hovertemplate);
-    assert.ok(hover.startsWith(String(trace.name).replace(/ \(\d+\)$/, "")), `tooltip names its series: ${hover}`);
+    assert.ok(hover.startsWith(`<b>${String(trace.name).replace(/ \(\d+\)$/, "")}</b><br>`), `tooltip names its series: ${hover}`);
     assert.match(hover, /example %\{customdata\[0\]\} \(label %\{customdata\[1\]\}\)/);
     assert.match(hover, /variability \(x\) %\{x:\.3f\} \(std of the true-class probability\)/);
     assert.match(hover, /confidence \(y\) %\{y:\.3f\} \(mean true-class probability\)/);
@@ -56,7 +56,7 @@ test("scoreComparison(stability, {noise, removal}) pairs each score's removal ro
   assert.deepEqual(figure.data[2].y, [(0.89 - 0.85) * 100, (0.8 - 0.85) * 100, null]);
   for (const trace of figure.data) {
     const hover = String(trace.hovertemplate);
-    assert.ok(hover.startsWith(String(trace.name)), hover);
+    assert.ok(hover.startsWith(`<b>${String(trace.name)}</b><br>`), hover);
     assert.match(hover, /score \(x\) %\{x\}/);
     assert.match(hover, /\(y\) %\{y[^}]*\} ?(\(0\.5 = chance\)|percentage points|<extra>)/);
   }

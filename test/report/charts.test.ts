@@ -33,6 +33,7 @@ import { trainingCurvesFigure } from "../../src/figures/training";
 import type { PlotlyFigure } from "../../src/figures/types";
 import { pixelStatistics } from "../../src/frames/pixelStatistics";
 import { drillDownHtml, exampleStore, exampleStoreHtml } from "../../src/notebook/drilldown";
+import { dataMapFigure, dataMapPointsOf } from "../../src/figures/dynamics";
 import { NOTEBOOK_CSS } from "../../src/notebook/html";
 import { figureHtml, plotlyBundle, plotlyBundleHtml } from "../../src/notebook/plotly";
 import { chromiumMissing, openBrowser } from "./reportPage";
@@ -105,6 +106,8 @@ before(async () => {
   add("stability", pairwiseStabilityFigure(summary.budgets.map((b) => ({ budget: b.budget, seeds: b.seeds, matrix: b.spearman, mean: b.meanSpearman })), { valueName: "Spearman correlation" }), "marker", ["epoch budget: 2 epochs", "Spearman correlation: "]);
   add("removal", removalCurveFigure([{ method: "none", fraction: 0, mean: 0.9, std: 0.01, seeds: [0, 1] }, { method: "random", fraction: 0.25, mean: 0.85, std: 0.02, seeds: [0, 1] }]), "marker", ["random removed (control)", "training examples removed: 0.00%", "best test accuracy, mean over seeds: 90.00%", "seeds: 2"]);
   add("label-noise", labelNoiseFigure({ noisy: { counts: [10, 20], never: 5 }, clean: { counts: [90, 10], never: 0 } }), "bar", ["flipped labels", "forgetting events: 0", "share of the group: ", "(example, seed) pairs: 10"]);
+
+  add("data-map", dataMapFigure(dataMapPointsOf(analysis, 1)), "marker", ["example ", "variability (x) ", "(std of the true-class probability)", "confidence (y) ", "(mean true-class probability)", "correctness "], true);
 
   const store = await exampleStore({ split, figures: charts.filter((c) => c.drill).map((c) => c.figure), runs: scan.used.map((r) => ({ budget: r.budget, seed: r.seed, record: loadRunRecord(r) })) });
   const body = charts.map((c) => figureHtml(c.figure, { id: c.id }) + (c.drill ? drillDownHtml(store, { id: `${c.id}-grid` }) : "")).join("\n");
@@ -227,6 +230,15 @@ test("a click on a bar, a heatmap cell or a point fills the grid below with its 
     const point = await clickGrid(page, "budgets", await firstPoint(page, budgets));
     assert.deepEqual([...point.ids].sort((a, b) => a - b), [...cell.ids].sort((a, b) => a - b).slice(0, point.ids.length));
     assert.match(point.title, /^never learned in all 2 seeds; epoch budget \(epochs\): 2: /);
+
+    // A data-map point: the one example it stands for, with its strips.
+    const dataMap = charts.find((c) => c.id === "data-map")!;
+    const mapped = await clickGrid(page, "data-map", await firstPoint(page, dataMap));
+    const plotted = dataMap.figure.data.flatMap((trace) => (trace.customdata as unknown[][]).map((c) => Number(c[0])));
+    assert.equal(mapped.ids.length, 1, "one example per data-map point");
+    assert.ok(plotted.includes(mapped.ids[0]), "an example the data map plots");
+    const mappedStrips = [runs2.map((r, k) => `seed ${r.seed}: ${slow2[k][mapped.ids[0]].seq.join("")}`).join("; "), runs3.map((r, k) => `seed ${r.seed}: ${slow3[k][mapped.ids[0]].seq.join("")}`).join("; ")];
+    assert.deepEqual([...mapped.strips].sort(), mappedStrips.sort(), "its correctness per epoch in every run");
     assert.deepEqual(errors, []);
   } finally {
     await close();
