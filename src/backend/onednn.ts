@@ -12,6 +12,7 @@
  */
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
+import { convGeometry } from "./wasm_gradients";
 import { BATCH_NORM_TRAINING_GRAD_KERNEL, BATCH_NORM_TRAINING_KERNEL, SGD_STEP_KERNEL } from "../core/kernelNames";
 
 type TensorInfo = tf.TensorInfo;
@@ -152,22 +153,14 @@ function offset(backend: WasmBackendLike, info: TensorInfo): number {
   return backend.getMemoryOffset(info.dataId);
 }
 
-type Pad = "same" | "valid" | number | tf.backend_util.ExplicitPadding;
 
 /**
  * [n, h, w, c, kh, kw, o, oh, ow, sh, sw, pt, pl, pb, pr] of an NHWC, undilated float32
  * convolution, or null for anything else (the fallback takes it).
  */
-function convGeometry(xShape: number[], filterShape: number[], attrs: NamedAttrMap): number[] | null {
+function onednnConvGeometry(xShape: number[], filterShape: number[], attrs: NamedAttrMap): number[] | null {
   if (((attrs.dataFormat as string | undefined) ?? "NHWC") !== "NHWC") return null;
-  const info = tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number],
-    filterShape as [number, number, number, number],
-    attrs.strides as number | [number, number],
-    (attrs.dilations as number | [number, number] | undefined) ?? 1,
-    attrs.pad as Pad,
-    attrs.dimRoundingMode as "floor" | "round" | "ceil" | undefined,
-  );
+  const info = convGeometry(xShape, filterShape, attrs);
   if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
   const { top, left, bottom, right } = info.padInfo;
   return [
@@ -200,7 +193,7 @@ function conv2d(name: "Conv2D" | "FusedConv2D") {
     const { x, filter, bias, preluActivationWeights } = args.inputs as { x: TensorInfo; filter: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo };
     const attrs = args.attrs ?? {};
     const activation = (attrs.activation as string | undefined) ?? "linear";
-    const g = convGeometry(x.shape, filter.shape, attrs);
+    const g = onednnConvGeometry(x.shape, filter.shape, attrs);
     const biasOk = bias === undefined || bias === null || (bias.shape.length === 1 && bias.shape[0] === filter.shape[3]);
     if (!g || !allFloat(x, filter, bias ?? undefined) || preluActivationWeights || !biasOk || (activation !== "linear" && activation !== "relu")) return fallback(name, args);
     const out = backend.makeOutput([g[0], g[7], g[8], g[6]], "float32");
@@ -216,7 +209,7 @@ function conv2dBackpropInput(args: KernelArgs): TensorInfo {
   const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
   const attrs = args.attrs ?? {};
   const inputShape = attrs.inputShape as number[];
-  const g = convGeometry(inputShape, filter.shape, attrs);
+  const g = onednnConvGeometry(inputShape, filter.shape, attrs);
   if (!g || !allFloat(dy, filter)) return fallback("Conv2DBackpropInput", args);
   const out = backend.makeOutput(inputShape, "float32");
   if (ran("Conv2DBackpropInput", addon!.conv2dBackwardData(heap(backend), offset(backend, dy), offset(backend, filter), offset(backend, out), ...g), g)) return out;
@@ -229,7 +222,7 @@ function conv2dBackpropFilter(args: KernelArgs): TensorInfo {
   const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
   const attrs = args.attrs ?? {};
   const filterShape = attrs.filterShape as number[];
-  const g = convGeometry(x.shape, filterShape, attrs);
+  const g = onednnConvGeometry(x.shape, filterShape, attrs);
   if (!g || !allFloat(x, dy)) return fallback("Conv2DBackpropFilter", args);
   const out = backend.makeOutput(filterShape, "float32");
   if (ran("Conv2DBackpropFilter", addon!.conv2dBackwardWeights(heap(backend), offset(backend, x), offset(backend, dy), offset(backend, out), -1, ...g), g)) return out;

@@ -93,7 +93,7 @@ function release(backend: WasmBackendLike, ...infos: TensorInfo[]): void {
 }
 
 /** Geometry of a 2-D convolution as tfjs computes it (NHWC). */
-function convGeometry(xShape: number[], filterShape: number[], attrs: NamedAttrMap): tf.backend_util.Conv2DInfo {
+export function convGeometry(xShape: number[], filterShape: number[], attrs: NamedAttrMap): tf.backend_util.Conv2DInfo {
   const dataFormat = (attrs.dataFormat as "NHWC" | "NCHW" | undefined) ?? "NHWC";
   return tf.backend_util.computeConv2DInfo(
     xShape as [number, number, number, number],
