@@ -131,7 +131,7 @@ async function main() {
   const models = flag("models", "mnist-cnn,resnet20-cifar").split(",") as ModelName[];
   const load = os.loadavg()[0];
   console.log(`backend ${env.backend} (${env.device}), ${reps} repetitions, medians; 1-min load average ${load.toFixed(1)} on ${os.cpus().length} cores`);
-  console.log("(wasm runs on one thread, so this process's CPU time is its compute time even when other processes share the cores)");
+  console.log("(CPU time: this process's, over all its threads, oneDNN's included; robust when other processes share the cores)");
   console.log("| model | batch | tracking | wall ms/step | CPU ms/step | images/s (wall) | ratio to off (wall) | ratio to off (CPU) |");
   console.log("|---|---|---|---|---|---|---|---|");
   for (const name of models) {
