@@ -591,6 +591,140 @@ static napi_value sgd_step(napi_env env, napi_callback_info info) {
 }
 #pragma GCC pop_options
 
+/* ---- element-wise and max-pool loops: plain C over the same OpenMP threads ---- */
+
+/* Below this many floats a loop runs on the calling thread: waking the team costs more. */
+#define PARALLEL_FLOATS 32768
+
+/* Float pointer at byte offset `off` of the buffer, NULL for a negative offset. */
+static float *at(char *base, int64_t off) { return off >= 0 ? (float *)(base + off) : NULL; }
+
+/* add(buffer, a, b, y, n): y = a + b over n floats (same shapes). */
+static napi_value add(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_NAPI_ARGS];
+  char *base;
+  size_t length;
+  if (!read_args(env, info, 5, argv, &base, &length)) return NULL;
+  const float *a = at(base, int_arg(env, argv[1])), *b = at(base, int_arg(env, argv[2]));
+  float *y = at(base, int_arg(env, argv[3]));
+  int64_t n = int_arg(env, argv[4]);
+#pragma omp parallel for schedule(static) if (n >= PARALLEL_FLOATS)
+  for (int64_t i = 0; i < n; i++) y[i] = a[i] + b[i];
+  return boolean(env, 1);
+}
+
+/* relu(buffer, x, y, n): y = max(x, 0) over n floats (tfjs' relu: x < 0 ? 0 : x). */
+static napi_value relu(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_NAPI_ARGS];
+  char *base;
+  size_t length;
+  if (!read_args(env, info, 4, argv, &base, &length)) return NULL;
+  const float *x = at(base, int_arg(env, argv[1]));
+  float *y = at(base, int_arg(env, argv[2]));
+  int64_t n = int_arg(env, argv[3]);
+#pragma omp parallel for schedule(static) if (n >= PARALLEL_FLOATS)
+  for (int64_t i = 0; i < n; i++) y[i] = x[i] < 0 ? 0 : x[i];
+  return boolean(env, 1);
+}
+
+/* reluGrad(buffer, dy, x, dx, n): dx = dy * (x > 0 ? 1 : 0), the gradient of relu at its input x, as tfjs composes it (mul, step). */
+static napi_value relu_grad(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_NAPI_ARGS];
+  char *base;
+  size_t length;
+  if (!read_args(env, info, 5, argv, &base, &length)) return NULL;
+  const float *dy = at(base, int_arg(env, argv[1])), *x = at(base, int_arg(env, argv[2]));
+  float *dx = at(base, int_arg(env, argv[3]));
+  int64_t n = int_arg(env, argv[4]);
+#pragma omp parallel for schedule(static) if (n >= PARALLEL_FLOATS)
+  for (int64_t i = 0; i < n; i++) dx[i] = dy[i] * (x[i] > 0 ? 1.0f : 0.0f);
+  return boolean(env, 1);
+}
+
+/* Max pool geometry of NHWC float32 x [n, h, w, c] -> [n, oh, ow, c], undilated. */
+typedef struct {
+  int n, h, w, c, kh, kw, oh, ow, sh, sw, pt, pl;
+} pool_geometry;
+
+static void read_pool(napi_env env, napi_value *argv, pool_geometry *g) {
+  int *fields = (int *)g;
+  for (int i = 0; i < 12; i++) fields[i] = (int)int_arg(env, argv[i]);
+}
+
+/*
+ * Index into x (of the image at x_image) of the maximum of channel d in the window of output
+ * (r, s): the first strict maximum in row-major window order, as tfjs' cpu backend picks it
+ * for the gradient; -1 when no pixel of the window exceeds -infinity (tfjs then gives none).
+ */
+static int64_t window_argmax(const pool_geometry *g, const float *x_image, int r, int s, int d) {
+  int r0 = r * g->sh - g->pt, c0 = s * g->sw - g->pl;
+  int r_min = r0 < 0 ? 0 : r0, r_max = r0 + g->kh > g->h ? g->h : r0 + g->kh;
+  int c_min = c0 < 0 ? 0 : c0, c_max = c0 + g->kw > g->w ? g->w : c0 + g->kw;
+  int64_t best = -1;
+  float best_value = -__builtin_inff();
+  for (int i = r_min; i < r_max; i++)
+    for (int j = c_min; j < c_max; j++) {
+      int64_t k = ((int64_t)i * g->w + j) * g->c + d;
+      if (x_image[k] > best_value) {
+        best = k;
+        best_value = x_image[k];
+      }
+    }
+  return best;
+}
+
+/* maxPool(buffer, x, y, n, h, w, c, kh, kw, oh, ow, sh, sw, pt, pl). */
+static napi_value max_pool(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_NAPI_ARGS];
+  char *base;
+  size_t length;
+  if (!read_args(env, info, 15, argv, &base, &length)) return NULL;
+  const float *x = at(base, int_arg(env, argv[1]));
+  float *y = at(base, int_arg(env, argv[2]));
+  pool_geometry g;
+  read_pool(env, argv + 3, &g);
+  const int64_t in_image = (int64_t)g.h * g.w * g.c, out_image = (int64_t)g.oh * g.ow * g.c;
+#pragma omp parallel for schedule(static) if ((int64_t)g.n * in_image >= PARALLEL_FLOATS)
+  for (int b = 0; b < g.n; b++) {
+    const float *xb = x + b * in_image;
+    float *yb = y + b * out_image;
+    for (int r = 0; r < g.oh; r++)
+      for (int s = 0; s < g.ow; s++)
+        for (int d = 0; d < g.c; d++) {
+          int64_t k = window_argmax(&g, xb, r, s, d);
+          yb[((int64_t)r * g.ow + s) * g.c + d] = k >= 0 ? xb[k] : -__builtin_inff();
+        }
+  }
+  return boolean(env, 1);
+}
+
+/* maxPoolGrad(buffer, x, dy, dx, n, h, w, c, kh, kw, oh, ow, sh, sw, pt, pl): dy of each window goes to its maximum. */
+static napi_value max_pool_grad(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_NAPI_ARGS];
+  char *base;
+  size_t length;
+  if (!read_args(env, info, 16, argv, &base, &length)) return NULL;
+  const float *x = at(base, int_arg(env, argv[1])), *dy = at(base, int_arg(env, argv[2]));
+  float *dx = at(base, int_arg(env, argv[3]));
+  pool_geometry g;
+  read_pool(env, argv + 4, &g);
+  const int64_t in_image = (int64_t)g.h * g.w * g.c, out_image = (int64_t)g.oh * g.ow * g.c;
+  /* Images are independent, so the threads' sums never meet: the result does not depend on the thread count. */
+#pragma omp parallel for schedule(static) if ((int64_t)g.n * in_image >= PARALLEL_FLOATS)
+  for (int b = 0; b < g.n; b++) {
+    const float *xb = x + b * in_image, *dyb = dy + b * out_image;
+    float *dxb = dx + b * in_image;
+    memset(dxb, 0, in_image * sizeof(float));
+    for (int r = 0; r < g.oh; r++)
+      for (int s = 0; s < g.ow; s++)
+        for (int d = 0; d < g.c; d++) {
+          int64_t k = window_argmax(&g, xb, r, s, d);
+          if (k >= 0) dxb[k] += dyb[((int64_t)r * g.ow + s) * g.c + d];
+        }
+  }
+  return boolean(env, 1);
+}
+
 /* setThreads(n): OpenMP threads of every later call (plans are cached per thread count). */
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -637,7 +771,7 @@ static napi_value init(napi_env env, napi_value exports) {
   struct { const char *name; napi_callback fn; } functions[] = {
       {"conv2dForward", conv2d_forward}, {"conv2dBackwardData", conv2d_backward_data}, {"conv2dBackwardWeights", conv2d_backward_weights},
       {"matmul", matmul}, {"batchNormForward", batch_norm_forward}, {"batchNormBackward", batch_norm_backward}, {"batchNormWorkspaceBytes", batch_norm_workspace_bytes},
-      {"sgdStep", sgd_step},
+      {"sgdStep", sgd_step}, {"add", add}, {"relu", relu}, {"reluGrad", relu_grad}, {"maxPool", max_pool}, {"maxPoolGrad", max_pool_grad},
       {"setThreads", set_threads}, {"lastError", get_last_error}, {"plans", list_plans},
   };
   for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++) {

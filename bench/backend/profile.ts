@@ -4,7 +4,7 @@
  * process CPU clock, per kernel name, over `steps` steps after warm-up. The rest of a step
  * (tape, gradient bookkeeping, JavaScript between kernels) is reported as "outside kernels".
  *
- *   node --import tsx bench/backend/profile.ts [--case mnist-cnn:64] [--steps 20] [--backend wasm]
+ *   node --import tsx bench/backend/profile.ts [--case mnist-cnn:64] [--steps 20] [--backend wasm] [--threads N]
  */
 import * as tf from "@tensorflow/tfjs";
 import { type BackendName, initBackend } from "../../src/backend";
@@ -24,7 +24,8 @@ const SHAPES: Record<string, [number, number, number]> = { "mnist-cnn": [28, 28,
 
 async function main(): Promise<void> {
   const backendFlag = flag("backend", "");
-  const env = await initBackend(backendFlag ? { backend: backendFlag as BackendName } : {});
+  const threadsFlag = flag("threads", "");
+  const env = await initBackend({ ...(backendFlag ? { backend: backendFlag as BackendName } : {}), ...(threadsFlag ? { threads: Number(threadsFlag) } : {}) });
   const [model, batchText] = flag("case", "mnist-cnn:64").split(":");
   const batchSize = Number(batchText);
   const steps = Number(flag("steps", "20"));

@@ -1,8 +1,8 @@
 /**
  * oneDNN kernels for tfjs' wasm backend (native/onednn_kernels.c, built by `npm run build`
  * where Debian's libdnnl-dev is installed): convolution forward (with bias and relu fused) and
- * both gradients, matMul with fused bias and relu, and training-mode batch norm forward and
- * backward. They run on the wasm backend's own tensors: the addon gets the wasm memory's
+ * both gradients, matMul with fused bias and relu, training-mode batch norm forward and
+ * backward, max pool and its gradient, relu and its gradient, same-shape add, and an SGD step. They run on the wasm backend's own tensors: the addon gets the wasm memory's
  * ArrayBuffer and byte offsets and writes each output, allocated by backend.makeOutput, in
  * place, so there is no copy per op and no second tensor world. oneDNN uses `threads` OpenMP
  * threads; tfjs keeps every other kernel.
@@ -13,7 +13,7 @@
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { convGeometry } from "./wasm_gradients";
-import { BATCH_NORM_TRAINING_GRAD_KERNEL, BATCH_NORM_TRAINING_KERNEL, SGD_STEP_KERNEL } from "../core/kernelNames";
+import { BATCH_NORM_TRAINING_GRAD_KERNEL, BATCH_NORM_TRAINING_KERNEL, RELU_GRAD_KERNEL, SGD_STEP_KERNEL } from "../core/kernelNames";
 
 type TensorInfo = tf.TensorInfo;
 type NamedAttrMap = tf.NamedAttrMap;
@@ -69,6 +69,11 @@ interface OnednnAddon {
     nesterov: number,
     decay: number,
   ): boolean;
+  add(heap: ArrayBuffer, a: number, b: number, y: number, n: number): boolean;
+  relu(heap: ArrayBuffer, x: number, y: number, n: number): boolean;
+  reluGrad(heap: ArrayBuffer, dy: number, x: number, dx: number, n: number): boolean;
+  maxPool(heap: ArrayBuffer, x: number, y: number, ...geometry: number[]): boolean;
+  maxPoolGrad(heap: ArrayBuffer, x: number, dy: number, dx: number, ...geometry: number[]): boolean;
   setThreads(n: number): void;
   lastError(): string;
   plans(): string[];
@@ -358,6 +363,84 @@ function sgdStep(args: KernelArgs): TensorInfo[] {
   return bufferOut ? [pOut, bufferOut] : [pOut];
 }
 
+/** Add of two float32 tensors of the same shape (the gradient sums of a residual network); broadcasts fall back. */
+function add(args: KernelArgs): TensorInfo {
+  const backend = args.backend as WasmBackendLike;
+  const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
+  if (!allFloat(a, b) || !tf.util.arraysEqual(a.shape, b.shape)) return fallback("Add", args);
+  const out = backend.makeOutput(a.shape, "float32");
+  addon!.add(heap(backend), offset(backend, a), offset(backend, b), offset(backend, out), tf.util.sizeFromShape(a.shape));
+  return out;
+}
+
+function relu(args: KernelArgs): TensorInfo {
+  const backend = args.backend as WasmBackendLike;
+  const { x } = args.inputs as { x: TensorInfo };
+  if (!allFloat(x)) return fallback("Relu", args);
+  const out = backend.makeOutput(x.shape, "float32");
+  addon!.relu(heap(backend), offset(backend, x), offset(backend, out), tf.util.sizeFromShape(x.shape));
+  return out;
+}
+
+/** See RELU_GRAD_KERNEL: dx = dy * step(x). */
+function reluGrad(args: KernelArgs): TensorInfo {
+  const backend = args.backend as WasmBackendLike;
+  const { dy, x } = args.inputs as { dy: TensorInfo; x: TensorInfo };
+  const out = backend.makeOutput(x.shape, "float32");
+  addon!.reluGrad(heap(backend), offset(backend, dy), offset(backend, x), offset(backend, out), tf.util.sizeFromShape(x.shape));
+  return out;
+}
+
+/** [n, h, w, c, kh, kw, oh, ow, sh, sw, pt, pl] of an NHWC max pool (tfjs' MaxPool attrs). */
+function poolGeometry(xShape: number[], attrs: NamedAttrMap): number[] {
+  const info = tf.backend_util.computePool2DInfo(
+    xShape as [number, number, number, number],
+    attrs.filterSize as [number, number] | number,
+    attrs.strides as [number, number] | number,
+    1,
+    attrs.pad as "valid" | "same" | number,
+    attrs.dimRoundingMode as "floor" | "round" | "ceil" | undefined,
+  );
+  return [info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.filterHeight, info.filterWidth, info.outHeight, info.outWidth, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left];
+}
+
+function maxPool(args: KernelArgs): TensorInfo {
+  const backend = args.backend as WasmBackendLike;
+  const { x } = args.inputs as { x: TensorInfo };
+  if (!allFloat(x)) return fallback("MaxPool", args);
+  const g = poolGeometry(x.shape, args.attrs ?? {});
+  const out = backend.makeOutput([g[0], g[6], g[7], g[3]], "float32");
+  addon!.maxPool(heap(backend), offset(backend, x), offset(backend, out), ...g);
+  return out;
+}
+
+/** MaxPoolGrad: each window's dy goes to the first maximum of its input (tfjs' cpu backend's choice). */
+function maxPoolGrad(args: KernelArgs): TensorInfo {
+  const backend = args.backend as WasmBackendLike;
+  const { dy, input } = args.inputs as { dy: TensorInfo; input: TensorInfo };
+  if (!allFloat(dy, input)) return fallback("MaxPoolGrad", args);
+  const g = poolGeometry(input.shape, args.attrs ?? {});
+  const out = backend.makeOutput(input.shape, "float32");
+  addon!.maxPoolGrad(heap(backend), offset(backend, input), offset(backend, dy), offset(backend, out), ...g);
+  return out;
+}
+
+/**
+ * Relu's gradient as one RELU_GRAD_KERNEL call where the active backend has it, instead of
+ * tfjs' three (step, cast, multiply); elsewhere tfjs' own composition, so other backends are unchanged.
+ */
+const reluGradient: tf.GradConfig = {
+  kernelName: "Relu",
+  inputsToSave: ["x"],
+  gradFunc: (dy, saved) => {
+    const [x] = saved;
+    const gradient = dy as tf.Tensor;
+    return {
+      x: () => (tf.getKernel(RELU_GRAD_KERNEL, tf.getBackend()) ? tf.engine().runKernel<tf.Tensor>(RELU_GRAD_KERNEL, { dy: gradient, x }) : tf.mul(gradient, tf.cast(tf.step(x), "float32"))),
+    };
+  },
+};
+
 const REPLACED: Array<[string, tf.KernelFunc]> = [
   ["Conv2D", conv2d("Conv2D")],
   ["FusedConv2D", conv2d("FusedConv2D")],
@@ -365,11 +448,16 @@ const REPLACED: Array<[string, tf.KernelFunc]> = [
   ["Conv2DBackpropFilter", conv2dBackpropFilter],
   ["BatchMatMul", matMul("BatchMatMul")],
   ["_FusedMatMul", matMul("_FusedMatMul")],
+  ["Add", add],
+  ["Relu", relu],
+  ["MaxPool", maxPool],
+  ["MaxPoolGrad", maxPoolGrad],
 ];
 const ADDED: Array<[string, tf.KernelFunc]> = [
   [BATCH_NORM_TRAINING_KERNEL, batchNormTraining],
   [BATCH_NORM_TRAINING_GRAD_KERNEL, batchNormTrainingGrad],
   [SGD_STEP_KERNEL, sgdStep],
+  [RELU_GRAD_KERNEL, reluGrad],
 ];
 
 /** Names of the wasm kernels the oneDNN path provides (for the doctor and tests). */
@@ -396,6 +484,7 @@ export function registerOnednnKernels(threads: number): boolean {
     tf.registerKernel({ kernelName: name, backendName: WASM, kernelFunc, setupFunc: existing.setupFunc, disposeFunc: existing.disposeFunc });
   }
   for (const [name, kernelFunc] of ADDED) tf.registerKernel({ kernelName: name, backendName: WASM, kernelFunc });
+  tf.registerGradient(reluGradient);
   registered = true;
   return true;
 }

@@ -23,3 +23,6 @@ export const BATCH_NORM_TRAINING_GRAD_KERNEL = "ForgettingBatchNormTrainingGrad"
  * momentum, the new buffer, bit-identical to src/train/sgd.ts's composition of tfjs ops.
  */
 export const SGD_STEP_KERNEL = "ForgettingSgdStep";
+
+/** Relu's gradient at its input x [any shape] from dy [same shape]: output dx = dy * step(x) (dy where x > 0, else a zero with dy's sign). */
+export const RELU_GRAD_KERNEL = "ForgettingReluGrad";

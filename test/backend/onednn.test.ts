@@ -186,6 +186,67 @@ for (const [shape, activation] of [
   });
 }
 
+interface PoolCase {
+  x: [number, number, number, number];
+  size: number;
+  strides: number;
+  pad: "same" | "valid";
+}
+
+const POOL_CASES: PoolCase[] = [
+  // The MNIST CNN's pools, big enough for the addon's threads.
+  { x: [64, 24, 24, 10], size: 2, strides: 2, pad: "valid" },
+  { x: [64, 8, 8, 20], size: 2, strides: 2, pad: "valid" },
+  // The last row and column are outside every window.
+  { x: [2, 7, 9, 3], size: 2, strides: 2, pad: "valid" },
+  // Overlapping windows (one input pixel is the maximum of several) and padding.
+  { x: [3, 9, 9, 4], size: 3, strides: 2, pad: "same" },
+  { x: [2, 6, 5, 2], size: 3, strides: 1, pad: "same" },
+];
+
+for (const c of POOL_CASES) {
+  for (const ties of [false, true]) {
+    const title = `maxPool(x=[${c.x}], ${c.size}, ${c.strides}, ${c.pad})${ties ? " with tied maxima" : ""} and its gradient: oneDNN path matches cpu`;
+    test(title, async (t) => {
+      // Tied inputs take 3 values, so most windows have several maxima: a gradient sent to another one than on cpu is off by about 1.
+      const xValues = randomArray(c.x.reduce((a, b) => a * b), 50, `pool${title}`).map((v) => (ties ? Math.round(v) : v));
+      await compareWithCpu(
+        t,
+        () => {
+          const x = tf.tensor4d(xValues, c.x);
+          const pool = (a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, c.size, c.strides, c.pad);
+          const y = pool(x);
+          const dy = tf.tensor(randomArray(y.size, 51, `pooldy${title}`), y.shape);
+          return [y, tf.grad((a: tf.Tensor) => tf.sum(tf.mul(pool(a), dy)))(x)];
+        },
+        ["output", "input gradient"],
+      );
+    });
+  }
+}
+
+for (const shape of [[7, 5], [2048, 32]] as Array<[number, number]>) {
+  test(`relu, its gradient and a same-shape add of [${shape}] (and a broadcast add): oneDNN path matches cpu exactly`, async (t) => {
+    const size = shape[0] * shape[1];
+    const aValues = randomArray(size, 60, `a${shape}`);
+    const bValues = randomArray(size, 61, `b${shape}`);
+    const dyValues = randomArray(size, 62, `dy${shape}`);
+    await compareWithCpu(
+      t,
+      () => {
+        const a = tf.tensor2d(aValues, shape);
+        const b = tf.tensor(bValues, a.shape);
+        const dy = tf.tensor(dyValues, a.shape);
+        const row = tf.tensor1d(bValues.slice(0, a.shape[1]));
+        const dx = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.relu(x), dy)))(a);
+        return [tf.relu(a), dx, tf.add(a, b), tf.add(a, row)];
+      },
+      ["relu", "relu gradient", "add", "broadcast add"],
+      0,
+    );
+  });
+}
+
 test("initBackend({backend: 'wasm', threads}) reports the oneDNN kernel path and thread count, and its primitives are jit kernels", async (t) => {
   if (skipIfMissing(t, missingAddon())) return;
   const info = await initBackend({ backend: "wasm", threads: 2 });
