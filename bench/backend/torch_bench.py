@@ -58,27 +58,6 @@ class BasicBlockA(nn.Module):
         return F.relu(out + skip)
 
 
-class ResNet20(nn.Module):
-    def __init__(self, n_classes=10):
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 16, 3, 1, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(16)
-        blocks, in_planes = [], 16
-        for stage, planes in enumerate([16, 32, 64]):
-            for block in range(3):
-                stride = 2 if stage > 0 and block == 0 else 1
-                blocks.append(BasicBlockA(in_planes, planes, stride))
-                in_planes = planes
-        self.blocks = nn.Sequential(*blocks)
-        self.fc = nn.Linear(64, n_classes)
-
-    def forward(self, x):
-        x = F.relu(self.bn1(self.conv1(x)))
-        x = self.blocks(x)
-        x = F.adaptive_avg_pool2d(x, 1).flatten(1)
-        return self.fc(x)
-
-
 class BasicBlockB(nn.Module):
     """ResNet-18's basic block with a projection shortcut (1x1 conv + BN) when the shape changes."""
 
@@ -98,21 +77,22 @@ class BasicBlockB(nn.Module):
         return F.relu(out + self.shortcut(x))
 
 
-class ResNet18Cifar(nn.Module):
-    """ResNet-18 for CIFAR as in the forgetting paper's code: 3x3 stem, no max pool, 11,173,962 parameters."""
+class CifarResNet(nn.Module):
+    """CIFAR ResNet: 3x3 stem, no max pool, stages of `blocks_per_stage` blocks (stride 2 at the
+    start of every stage after the first), global average pool, linear classifier."""
 
-    def __init__(self, n_classes=10):
+    def __init__(self, block, widths, blocks_per_stage, n_classes=10):
         super().__init__()
-        self.conv1 = nn.Conv2d(3, 64, 3, 1, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(64)
-        blocks, in_planes = [], 64
-        for stage, planes in enumerate([64, 128, 256, 512]):
-            for block in range(2):
-                stride = 2 if stage > 0 and block == 0 else 1
-                blocks.append(BasicBlockB(in_planes, planes, stride))
+        self.conv1 = nn.Conv2d(3, widths[0], 3, 1, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(widths[0])
+        blocks, in_planes = [], widths[0]
+        for stage, planes in enumerate(widths):
+            for index in range(blocks_per_stage):
+                stride = 2 if stage > 0 and index == 0 else 1
+                blocks.append(block(in_planes, planes, stride))
                 in_planes = planes
         self.blocks = nn.Sequential(*blocks)
-        self.fc = nn.Linear(512, n_classes)
+        self.fc = nn.Linear(widths[-1], n_classes)
 
     def forward(self, x):
         x = F.relu(self.bn1(self.conv1(x)))
@@ -121,10 +101,20 @@ class ResNet18Cifar(nn.Module):
         return self.fc(x)
 
 
+def resnet20(n_classes=10):
+    """ResNet-20 (He et al. 2016): option-A blocks, widths 16/32/64, 269,722 parameters."""
+    return CifarResNet(BasicBlockA, [16, 32, 64], 3, n_classes)
+
+
+def resnet18_cifar(n_classes=10):
+    """ResNet-18 for CIFAR as in the forgetting paper's code: projection shortcuts, widths 64..512, 11,173,962 parameters."""
+    return CifarResNet(BasicBlockB, [64, 128, 256, 512], 2, n_classes)
+
+
 MODELS = {
     "mnist-cnn": (MnistCnn, (1, 28, 28)),
-    "resnet20-cifar": (ResNet20, (3, 32, 32)),
-    "resnet18-cifar": (ResNet18Cifar, (3, 32, 32)),
+    "resnet20-cifar": (resnet20, (3, 32, 32)),
+    "resnet18-cifar": (resnet18_cifar, (3, 32, 32)),
 }
 
 

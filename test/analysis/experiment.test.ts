@@ -4,16 +4,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { analyzeBudget, analyzeExperiment } from "../../src/analysis/experiment";
 import { formatSummary, summarizeAnalysis } from "../../src/analysis/summary";
-import { exampleStats } from "../../src/runs/stats";
-import { recordFromRows } from "../../src/runs/record";
 import { scanExperiment } from "../../src/runs/scan";
-import { makeTempDir, writeFakeRun } from "./fakeRuns";
+import { makeTempDir, rowsFromSequences, statsFromSequences, writeFakeRun } from "./fakeRuns";
 import { NOT_RANKED } from "../../src/analysis/ranks";
 import { exampleTableCsv } from "../../src/analysis/exports";
 import { Random } from "../../src/core/random";
-
-const transpose = (sequences: number[][]) => sequences[0].map((_, e) => sequences.map((s) => s[e]));
-const run = (sequences: number[][]) => exampleStats(recordFromRows(transpose(sequences), sequences.length));
 
 // Four examples over 3 epochs in two seeds. Never learned: seed 0 {0, 1}, seed 1 {0, 2}.
 const seed0 = [
@@ -30,7 +25,7 @@ const seed1 = [
 ];
 
 test("analyzeBudget(statsPerSeed, options) on a hand-made budget", () => {
-  const b = analyzeBudget([run(seed0), run(seed1)], { budget: 3, seeds: [0, 1], labels: [0, 1, 1, 0], nClasses: 2 });
+  const b = analyzeBudget([statsFromSequences(seed0), statsFromSequences(seed1)], { budget: 3, seeds: [0, 1], labels: [0, 1, 1, 0], nClasses: 2 });
   assert.deepEqual(b.neverLearnedPerSeed, [2, 2]);
   assert.deepEqual([...b.neverLearnedAll], [1, 0, 0, 0]);
   assert.deepEqual([...b.neverLearnedAny], [1, 1, 1, 0]);
@@ -54,14 +49,14 @@ test("analyzeBudget(statsPerSeed, options) on a hand-made budget", () => {
     [1, 1],
     [1, 1],
   ]);
-  assert.throws(() => analyzeBudget([run(seed0)], { budget: 3, seeds: [0, 1] }), {
+  assert.throws(() => analyzeBudget([statsFromSequences(seed0)], { budget: 3, seeds: [0, 1] }), {
     name: "ValueError",
     message: "analyzeBudget: expected 1 seeds (one per run), got 2",
   });
 });
 
 test("analyzeBudget(statsPerSeed, {tieSeed}) orders ties by the seed; Spearman keeps average ranks", () => {
-  const b = analyzeBudget([run(seed0), run(seed1)], { budget: 3, seeds: [0, 1], tieSeed: 1 });
+  const b = analyzeBudget([statsFromSequences(seed0), statsFromSequences(seed1)], { budget: 3, seeds: [0, 1], tieSeed: 1 });
   assert.equal(b.ranking.tieSeed, 1);
   assert.deepEqual([...b.ranking.scores], [6, 3, 3, 1]);
   // new Random(1, "ranking-ties").permutation(4) = [3, 2, 1, 0]: the tie at 3 is now 2 before 1.
@@ -79,7 +74,7 @@ test("analyzeExperiment(scan) reads run files: budgets, nesting, consistent sets
     // Budget 4: example 0 never learned in both seeds, example 1 in both, example 2 learned.
     const long0 = [[0, 0, 0, 0], [0, 0, 0, 0], [0, 1, 1, 1], [1, 1, 1, 1]];
     const long1 = [[0, 0, 0, 0], [0, 0, 0, 0], [1, 1, 1, 1], [1, 1, 1, 1]];
-    const prob = (seq: number[][]) => transpose(seq).map((row) => row.map((c) => (c ? 0.75 : 0.25)));
+    const prob = (seq: number[][]) => rowsFromSequences(seq).map((row) => row.map((c) => (c ? 0.75 : 0.25)));
     writeFakeRun(dir, { runId: "b4-s0", seed: 0, sequences: long0, floats: { prob: prob(long0) } });
     writeFakeRun(dir, { runId: "b4-s1", seed: 1, sequences: long1, floats: { prob: prob(long1) } });
     fs.writeFileSync(path.join(dir, "b3-s0", "examples.csv"), 'exampleId,label,name\n0,0,a.png\n1,1,"b,1.png"\n2,1,c.png\n3,0,d.png\n');
@@ -130,8 +125,8 @@ test("analyzeBudget(statsPerSeed, options) over seeds that saw different subsets
   // Five examples over 3 epochs. Seed 0 never saw example 4, seed 1 never saw example 3 (their bits stay 0, as train writes them).
   // Seed 0: 0 never learned (score 3), 1 forgot once (1), 2 unforgettable (0), 3 never learned (3).
   // Seed 1: 0 never learned (3), 1 learned in epoch 2 and kept (0), 2 forgot once (1), 4 never learned (3).
-  const subset0 = exampleStats(recordFromRows(transpose([[0, 0, 0], [1, 0, 1], [1, 1, 1], [0, 0, 0], [0, 0, 0]]), 5), { presented: Uint8Array.from([1, 1, 1, 1, 0]) });
-  const subset1 = exampleStats(recordFromRows(transpose([[0, 0, 0], [0, 1, 1], [1, 0, 0], [0, 0, 0], [0, 0, 0]]), 5), { presented: Uint8Array.from([1, 1, 1, 0, 1]) });
+  const subset0 = statsFromSequences([[0, 0, 0], [1, 0, 1], [1, 1, 1], [0, 0, 0], [0, 0, 0]], { presented: Uint8Array.from([1, 1, 1, 1, 0]) });
+  const subset1 = statsFromSequences([[0, 0, 0], [0, 1, 1], [1, 0, 0], [0, 0, 0], [0, 0, 0]], { presented: Uint8Array.from([1, 1, 1, 0, 1]) });
   const b = analyzeBudget([subset0, subset1], { budget: 3, seeds: [0, 1], labels: [0, 1, 1, 0, 1], nClasses: 2 });
   assert.deepEqual([...b.presentedAll], [1, 1, 1, 0, 0]);
   // Each seed's own count covers what it saw; 3 and 4 are never learned by the seed that saw them, and absent from the other.

@@ -1,12 +1,14 @@
 /**
- * Hand-made run folders for tests: a manifest, a correctness record and a log, written with
- * the project's own record and manifest helpers, as a run made on another machine would be.
+ * Hand-made runs for tests: run folders (a manifest, a correctness record and a log, written
+ * with the project's own record and manifest helpers, as a run made on another machine would
+ * be), and in-memory records and statistics from per-example correctness sequences.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { writeManifest } from "../../src/runs/manifest";
-import { appendCorrectRow, appendFloatRow, packCorrectRow } from "../../src/runs/record";
+import { type CorrectRecord, appendCorrectRow, appendFloatRow, packCorrectRow, recordFromRows } from "../../src/runs/record";
+import { type ExampleStats, type ExampleStatsOptions, exampleStats } from "../../src/runs/stats";
 import { LOG_COLUMNS, type RunManifest, SCHEMA_VERSION } from "../../src/runs/layout";
 import { type FloatRecordName } from "../../src/config/train";
 
@@ -76,4 +78,19 @@ export function writeFakeRun(experimentDir: string, run: FakeRun): string {
 /** Sequences for `nExamples` examples over `nEpochs`, each constant 0 or 1 from `pattern`. */
 export function constantSequences(pattern: number[], nEpochs: number): number[][] {
   return pattern.map((bit) => Array<number>(nEpochs).fill(bit));
+}
+
+/** Record rows [nEpochs][nExamples] from per-example sequences [nExamples][nEpochs]. */
+export function rowsFromSequences(sequences: number[][]): number[][] {
+  return sequences[0].map((_, e) => sequences.map((s) => s[e]));
+}
+
+/** The in-memory correctness record of per-example sequences [nExamples][nEpochs]. */
+export function recordFromSequences(sequences: number[][]): CorrectRecord {
+  return recordFromRows(rowsFromSequences(sequences), sequences.length);
+}
+
+/** exampleStats of a run given as per-example sequences [nExamples][nEpochs] (`presented` for a subset run). */
+export function statsFromSequences(sequences: number[][], options: ExampleStatsOptions = {}): ExampleStats {
+  return exampleStats(recordFromSequences(sequences), options);
 }

@@ -5,14 +5,10 @@ import * as path from "node:path";
 import { noiseComparison, noiseResults, readNoisyMask, removalResults, rocAuc } from "../../src/analysis/followUps";
 import { createRemovalStudy } from "../../src/experiments/removal";
 import { createNoiseStudy } from "../../src/experiments/noise";
-import { exampleStats } from "../../src/runs/stats";
-import { recordFromRows } from "../../src/runs/record";
 import { planRuns } from "../../src/config/experiment";
 import { Random } from "../../src/core/random";
-import { makeTempDir, writeFakeRun } from "./fakeRuns";
+import { makeTempDir, statsFromSequences, writeFakeRun } from "./fakeRuns";
 import { readExperimentConfig, writeExperimentConfig } from "../../src/runs/experiment";
-
-const run = (sequences: number[][]) => exampleStats(recordFromRows(sequences[0].map((_, e) => sequences.map((s) => s[e])), sequences.length));
 
 /** Slow reference: compare every (positive, negative) pair, ties 1/2. */
 function pairwiseAuc(scores: number[], positive: number[]): number {
@@ -49,7 +45,7 @@ test("rocAuc(scores, positive) by hand, with ties, and against a pairwise refere
 
 test("noiseComparison(stats, noisy) compares flipped and clean examples", () => {
   // Flipped: 0 (never learned, score 4), 1 (forgotten twice). Clean: 2 (unforgettable), 3 (forgotten once).
-  const stats = run([[0, 0, 0, 0], [1, 0, 1, 0], [1, 1, 1, 1], [0, 1, 0, 1]]);
+  const stats = statsFromSequences([[0, 0, 0, 0], [1, 0, 1, 0], [1, 1, 1, 1], [0, 1, 0, 1]]);
   const c = noiseComparison(stats, Uint8Array.from([1, 1, 0, 0]));
   assert.deepEqual(c.noisy, { count: 2, meanScore: 3, meanForgettingEvents: 2, neverLearned: 0.5, unforgettable: 0 });
   assert.deepEqual(c.clean, { count: 2, meanScore: 0.5, meanForgettingEvents: 0.5, neverLearned: 0, unforgettable: 0.5 });

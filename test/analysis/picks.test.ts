@@ -2,17 +2,13 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { forgettingRanking } from "../../src/analysis/ranks";
 import { hardestFirst, idsByValue, membersHardestFirst } from "../../src/analysis/picks";
-import { exampleStats } from "../../src/runs/stats";
-import { recordFromRows } from "../../src/runs/record";
 import { Random } from "../../src/core/random";
-
-/** Record from per-example sequences [nExamples][nEpochs]. */
-const run = (sequences: number[][]) => exampleStats(recordFromRows(sequences[0].map((_, e) => sequences.map((s) => s[e])), sequences.length));
+import { statsFromSequences } from "./fakeRuns";
 
 /** Random runs of 40 examples x 6 epochs. */
 function randomRuns(seed: number, k: number) {
   const random = new Random(seed, "picks-test");
-  return Array.from({ length: k }, () => run(Array.from({ length: 40 }, () => Array.from({ length: 6 }, () => (random.next() < 0.6 ? 1 : 0)))));
+  return Array.from({ length: k }, () => statsFromSequences(Array.from({ length: 40 }, () => Array.from({ length: 6 }, () => (random.next() < 0.6 ? 1 : 0)))));
 }
 
 test("hardestFirst(ids, ranking) orders by the summed forgetting score, highest first, ties in reverse ranking order", () => {

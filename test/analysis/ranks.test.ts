@@ -1,16 +1,12 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { NOT_RANKED, averageRanks, forgettingRanking, forgettingScores, pairwiseMatrix, removalIds, spearman, spearmanMatrix, tieBlocks } from "../../src/analysis/ranks";
-import { exampleStats } from "../../src/runs/stats";
-import { recordFromRows } from "../../src/runs/record";
 import { Random } from "../../src/core/random";
-
-/** Record from per-example sequences [nExamples][nEpochs]. */
-const run = (sequences: number[][]) => exampleStats(recordFromRows(sequences[0].map((_, e) => sequences.map((s) => s[e])), sequences.length));
+import { statsFromSequences } from "./fakeRuns";
 
 test("forgettingScores(stats) is forgetting events, or presentations when never learned", () => {
   // Example 0 forgets once (1, 0, 1); 1 is never learned in 3 presentations; 2 and 3 never forget.
-  assert.deepEqual([...forgettingScores(run([[1, 0, 1], [0, 0, 0], [1, 1, 1], [0, 1, 1]]))], [1, 3, 0, 0]);
+  assert.deepEqual([...forgettingScores(statsFromSequences([[1, 0, 1], [0, 0, 0], [1, 1, 1], [0, 1, 1]]))], [1, 3, 0, 0]);
 });
 
 /** Position of each exampleId in the documented tie order `new Random(tieSeed, "ranking-ties").permutation(n)`. */
@@ -24,13 +20,13 @@ test("forgettingRanking(statsPerRun) sums forgetting, never learned counts as pr
   // Example scores: 0 -> 1 + 0 = 1; 1 -> never learned in run A (3 presentations) + 0 = 3;
   // 2 -> 0 + 0 = 0; 3 -> 0 + 1 = 1 (ties with example 0). Tie seed 0's permutation of 4 is
   // [3, 1, 2, 0], so 3 comes before 0; tie seed 2's is [1, 2, 3, 0], 3 still first.
-  const runA = run([
+  const runA = statsFromSequences([
     [1, 0, 1],
     [0, 0, 0],
     [1, 1, 1],
     [0, 1, 1],
   ]);
-  const runB = run([
+  const runB = statsFromSequences([
     [0, 1, 1],
     [1, 1, 1],
     [0, 0, 1],
@@ -54,7 +50,7 @@ test("forgettingRanking(statsPerRun) sums forgetting, never learned counts as pr
 
 test("forgettingRanking(statsPerRun, {tieSeed}) equals a comparison sort by (score, seeded tie position) on random runs", () => {
   const random = new Random(3, "ranking-test");
-  const runs = [0, 1, 2].map(() => run(Array.from({ length: 300 }, () => Array.from({ length: 9 }, () => (random.next() < 0.6 ? 1 : 0)))));
+  const runs = [0, 1, 2].map(() => statsFromSequences(Array.from({ length: 300 }, () => Array.from({ length: 9 }, () => (random.next() < 0.6 ? 1 : 0)))));
   for (const tieSeed of [0, 7]) {
     const { scores, order, rank } = forgettingRanking(runs, { tieSeed });
     const position = tiePosition(tieSeed, 300);
@@ -72,7 +68,7 @@ test("forgettingRanking(statsPerRun, {tieSeed}) puts a tie block in a uniformly 
   // Three examples, all unforgettable (score 0): each of the 3! = 6 orders has probability 1/6.
   // Over 6000 seeds a count is Binomial(6000, 1/6): mean 1000, sd sqrt(6000 * 1/6 * 5/6) = 28.9;
   // the bound of 5 sd (145) is exceeded with probability below 1e-5 per order.
-  const allCorrect = run([[1, 1], [1, 1], [1, 1]]);
+  const allCorrect = statsFromSequences([[1, 1], [1, 1], [1, 1]]);
   const counts = new Map<string, number>();
   for (let tieSeed = 0; tieSeed < 6000; tieSeed++) {
     const key = forgettingRanking([allCorrect], { tieSeed }).order.join("");
@@ -130,14 +126,14 @@ test("pairwiseMatrix(items, measure) is symmetric with the diagonal computed", (
 
 test("removalIds(ranking, {method, n}) takes the n least forgotten, or a seeded random draw", () => {
   // Scores: 0 -> 2, 1 -> 0, 2 -> 1, 3 -> 0 (never learned counts 2 presentations).
-  const ranking = forgettingRanking([run([[1, 0], [1, 1], [0, 1], [1, 1]]), run([[1, 0], [1, 1], [1, 0], [0, 1]])]);
+  const ranking = forgettingRanking([statsFromSequences([[1, 0], [1, 1], [0, 1], [1, 1]]), statsFromSequences([[1, 0], [1, 1], [1, 0], [0, 1]])]);
   assert.deepEqual([...ranking.scores], [2, 0, 1, 0]);
   assert.deepEqual(removalIds(ranking, { method: "least-forgotten", n: 3 }), [1, 2, 3]);
   assert.deepEqual(removalIds(ranking, { method: "least-forgotten", n: 0 }), []);
   // n = 1 cuts the tie block {1, 3}: the one removed is the one first in the seeded tie order.
   for (const tieSeed of [0, 1, 2, 3]) {
     const position = tiePosition(tieSeed, 4);
-    const seeded = forgettingRanking([run([[1, 0], [1, 1], [0, 1], [1, 1]]), run([[1, 0], [1, 1], [1, 0], [0, 1]])], { tieSeed });
+    const seeded = forgettingRanking([statsFromSequences([[1, 0], [1, 1], [0, 1], [1, 1]]), statsFromSequences([[1, 0], [1, 1], [1, 0], [0, 1]])], { tieSeed });
     assert.deepEqual(removalIds(seeded, { method: "least-forgotten", n: 1 }), [position[1] < position[3] ? 1 : 3], `tie seed ${tieSeed}`);
   }
   const random = removalIds(ranking, { method: "random", n: 2, seed: 4 });
@@ -150,8 +146,7 @@ test("removalIds(ranking, {method, n}) takes the n least forgotten, or a seeded 
 });
 
 /** exampleStats of a subset run: `presented[i]` 0 for the examples the run never saw (their bits are 0, as train writes them). */
-const subsetRun = (sequences: number[][], presented: number[]) =>
-  exampleStats(recordFromRows(sequences[0].map((_, e) => sequences.map((s) => s[e])), sequences.length), { presented: Uint8Array.from(presented) });
+const subsetRun = (sequences: number[][], presented: number[]) => statsFromSequences(sequences, { presented: Uint8Array.from(presented) });
 
 test("forgettingScores and forgettingRanking leave out examples a run did not present", () => {
   // Six examples, 2 epochs. Run A never saw 4; run B never saw 4 and 5.

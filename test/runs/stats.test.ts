@@ -5,16 +5,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { NEVER_LEARNED_EPOCH, exampleStats, exampleStatsFromFile, firstLearnedEpochOf, statsAccumulator, statsToCsv, writeStatsCsv } from "../../src/runs/stats";
 import { appendCorrectRow, packCorrectRow, readCorrectRecord, recordFromRows } from "../../src/runs/record";
+import { recordFromSequences } from "../analysis/fakeRuns";
 import { Random } from "../../src/core/random";
 import { ValueError } from "../../src/core/errors";
 import { csvField } from "../../src/core/csv";
-
-/** Transposes per-example sequences [nExamples][nEpochs] into record rows [nEpochs][nExamples]. */
-function recordFromSequences(sequences: number[][]) {
-  const nEpochs = sequences[0].length;
-  const rows = Array.from({ length: nEpochs }, (_, e) => sequences.map((s) => s[e]));
-  return recordFromRows(rows, sequences.length);
-}
 
 /** Slow reference: the definitions applied literally to one example's sequence. */
 function referenceStats(acc: number[]) {
