@@ -641,6 +641,59 @@ static napi_value relu_grad(napi_env env, napi_callback_info info) {
   return boolean(env, 1);
 }
 
+/* addRelu(buffer, a, b, y, n): y = relu(a + b) over n floats (a residual block's end). */
+static napi_value add_relu(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_NAPI_ARGS];
+  char *base;
+  size_t length;
+  if (!read_args(env, info, 5, argv, &base, &length)) return NULL;
+  const float *a = at(base, int_arg(env, argv[1])), *b = at(base, int_arg(env, argv[2]));
+  float *y = at(base, int_arg(env, argv[3]));
+  int64_t n = int_arg(env, argv[4]);
+#pragma omp parallel for schedule(static) if (n >= PARALLEL_FLOATS)
+  for (int64_t i = 0; i < n; i++) {
+    float sum = a[i] + b[i];
+    y[i] = sum < 0 ? 0 : sum;
+  }
+  return boolean(env, 1);
+}
+
+/*
+ * subsamplePad(buffer, x, y, n, h, w, c, stride, before, after, grad): the option-A shortcut of
+ * the CIFAR ResNets, y [n, oh, ow, before + c + after] = x [n, h, w, c] at every stride-th row
+ * and column with zero channels around (oh = ceil(h / stride)). With grad = 1 it runs backward:
+ * x is dy [n, oh, ow, before + c + after] and y is dx [n, h, w, c], zero off the sampled pixels.
+ */
+static napi_value subsample_pad(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_NAPI_ARGS];
+  char *base;
+  size_t length;
+  if (!read_args(env, info, 11, argv, &base, &length)) return NULL;
+  const float *src = at(base, int_arg(env, argv[1]));
+  float *dst = at(base, int_arg(env, argv[2]));
+  const int n = (int)int_arg(env, argv[3]), h = (int)int_arg(env, argv[4]), w = (int)int_arg(env, argv[5]), c = (int)int_arg(env, argv[6]);
+  const int stride = (int)int_arg(env, argv[7]), before = (int)int_arg(env, argv[8]), after = (int)int_arg(env, argv[9]), grad = (int)int_arg(env, argv[10]);
+  const int oh = (h + stride - 1) / stride, ow = (w + stride - 1) / stride, oc = before + c + after;
+  const int64_t in_image = (int64_t)h * w * c, out_image = (int64_t)oh * ow * oc;
+#pragma omp parallel for schedule(static) if ((int64_t)n * in_image >= PARALLEL_FLOATS)
+  for (int b = 0; b < n; b++) {
+    if (grad) memset(dst + b * in_image, 0, in_image * sizeof(float));
+    for (int r = 0; r < oh; r++)
+      for (int s = 0; s < ow; s++) {
+        const int64_t narrow = b * in_image + ((int64_t)r * stride * w + (int64_t)s * stride) * c;
+        const int64_t wide = b * out_image + ((int64_t)r * ow + s) * oc;
+        if (grad) {
+          memcpy(dst + narrow, src + wide + before, c * sizeof(float));
+        } else {
+          memset(dst + wide, 0, before * sizeof(float));
+          memcpy(dst + wide + before, src + narrow, c * sizeof(float));
+          memset(dst + wide + before + c, 0, after * sizeof(float));
+        }
+      }
+  }
+  return boolean(env, 1);
+}
+
 /* Max pool geometry of NHWC float32 x [n, h, w, c] -> [n, oh, ow, c], undilated. */
 typedef struct {
   int n, h, w, c, kh, kw, oh, ow, sh, sw, pt, pl;
@@ -771,7 +824,7 @@ static napi_value init(napi_env env, napi_value exports) {
   struct { const char *name; napi_callback fn; } functions[] = {
       {"conv2dForward", conv2d_forward}, {"conv2dBackwardData", conv2d_backward_data}, {"conv2dBackwardWeights", conv2d_backward_weights},
       {"matmul", matmul}, {"batchNormForward", batch_norm_forward}, {"batchNormBackward", batch_norm_backward}, {"batchNormWorkspaceBytes", batch_norm_workspace_bytes},
-      {"sgdStep", sgd_step}, {"add", add}, {"relu", relu}, {"reluGrad", relu_grad}, {"maxPool", max_pool}, {"maxPoolGrad", max_pool_grad},
+      {"sgdStep", sgd_step}, {"add", add}, {"addRelu", add_relu}, {"subsamplePad", subsample_pad}, {"relu", relu}, {"reluGrad", relu_grad}, {"maxPool", max_pool}, {"maxPoolGrad", max_pool_grad},
       {"setThreads", set_threads}, {"lastError", get_last_error}, {"plans", list_plans},
   };
   for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++) {

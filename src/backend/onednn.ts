@@ -2,7 +2,8 @@
  * oneDNN kernels for tfjs' wasm backend (native/onednn_kernels.c, built by `npm run build`
  * where Debian's libdnnl-dev is installed): convolution forward (with bias and relu fused) and
  * both gradients, matMul with fused bias and relu, training-mode batch norm forward and
- * backward, max pool and its gradient, relu and its gradient, same-shape add, and an SGD step. They run on the wasm backend's own tensors: the addon gets the wasm memory's
+ * backward, max pool and its gradient, relu and its gradient, same-shape add, add + relu, the
+ * CIFAR ResNets' option-A shortcut and its gradient, and an SGD step. They run on the wasm backend's own tensors: the addon gets the wasm memory's
  * ArrayBuffer and byte offsets and writes each output, allocated by backend.makeOutput, in
  * place, so there is no copy per op and no second tensor world. oneDNN uses `threads` OpenMP
  * threads; tfjs keeps every other kernel.
@@ -13,7 +14,15 @@
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { convGeometry } from "./wasm_gradients";
-import { BATCH_NORM_TRAINING_GRAD_KERNEL, BATCH_NORM_TRAINING_KERNEL, RELU_GRAD_KERNEL, SGD_STEP_KERNEL } from "../core/kernelNames";
+import {
+  ADD_RELU_KERNEL,
+  BATCH_NORM_TRAINING_GRAD_KERNEL,
+  BATCH_NORM_TRAINING_KERNEL,
+  RELU_GRAD_KERNEL,
+  SGD_STEP_KERNEL,
+  SUBSAMPLE_PAD_GRAD_KERNEL,
+  SUBSAMPLE_PAD_KERNEL,
+} from "../core/kernelNames";
 
 type TensorInfo = tf.TensorInfo;
 type NamedAttrMap = tf.NamedAttrMap;
@@ -70,6 +79,8 @@ interface OnednnAddon {
     decay: number,
   ): boolean;
   add(heap: ArrayBuffer, a: number, b: number, y: number, n: number): boolean;
+  addRelu(heap: ArrayBuffer, a: number, b: number, y: number, n: number): boolean;
+  subsamplePad(heap: ArrayBuffer, from: number, to: number, n: number, h: number, w: number, c: number, stride: number, before: number, after: number, grad: number): boolean;
   relu(heap: ArrayBuffer, x: number, y: number, n: number): boolean;
   reluGrad(heap: ArrayBuffer, dy: number, x: number, dx: number, n: number): boolean;
   maxPool(heap: ArrayBuffer, x: number, y: number, ...geometry: number[]): boolean;
@@ -373,6 +384,28 @@ function add(args: KernelArgs): TensorInfo {
   return out;
 }
 
+/** See ADD_RELU_KERNEL. */
+function addRelu(args: KernelArgs): TensorInfo {
+  const backend = args.backend as WasmBackendLike;
+  const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
+  const out = backend.makeOutput(a.shape, "float32");
+  addon!.addRelu(heap(backend), offset(backend, a), offset(backend, b), offset(backend, out), tf.util.sizeFromShape(a.shape));
+  return out;
+}
+
+/** See SUBSAMPLE_PAD_KERNEL and SUBSAMPLE_PAD_GRAD_KERNEL: [n, h, w, c] is x's shape, the input of the forward. */
+function subsamplePad(grad: boolean) {
+  return (args: KernelArgs): TensorInfo => {
+    const backend = args.backend as WasmBackendLike;
+    const { x } = args.inputs as { x: TensorInfo };
+    const { strides, before, after, inputShape } = args.attrs as { strides: number; before: number; after: number; inputShape?: number[] };
+    const [n, h, w, c] = grad ? inputShape! : x.shape;
+    const out = backend.makeOutput(grad ? [n, h, w, c] : [n, Math.ceil(h / strides), Math.ceil(w / strides), before + c + after], "float32");
+    addon!.subsamplePad(heap(backend), offset(backend, x), offset(backend, out), n, h, w, c, strides, before, after, grad ? 1 : 0);
+    return out;
+  };
+}
+
 function relu(args: KernelArgs): TensorInfo {
   const backend = args.backend as WasmBackendLike;
   const { x } = args.inputs as { x: TensorInfo };
@@ -458,6 +491,9 @@ const ADDED: Array<[string, tf.KernelFunc]> = [
   [BATCH_NORM_TRAINING_GRAD_KERNEL, batchNormTrainingGrad],
   [SGD_STEP_KERNEL, sgdStep],
   [RELU_GRAD_KERNEL, reluGrad],
+  [ADD_RELU_KERNEL, addRelu],
+  [SUBSAMPLE_PAD_KERNEL, subsamplePad(false)],
+  [SUBSAMPLE_PAD_GRAD_KERNEL, subsamplePad(true)],
 ];
 
 /** Names of the wasm kernels the oneDNN path provides (for the doctor and tests). */

@@ -26,3 +26,16 @@ export const SGD_STEP_KERNEL = "ForgettingSgdStep";
 
 /** Relu's gradient at its input x [any shape] from dy [same shape]: output dx = dy * step(x) (dy where x > 0, else a zero with dy's sign). */
 export const RELU_GRAD_KERNEL = "ForgettingReluGrad";
+
+/** relu(a + b) of a and b of the same shape (a residual block's end): output y [same shape]. */
+export const ADD_RELU_KERNEL = "ForgettingAddRelu";
+
+/**
+ * The option-A shortcut of the CIFAR ResNets (attrs strides, before, after): x [n, h, w, c] ->
+ * y [n, ceil(h / strides), ceil(w / strides), before + c + after], x at every strides-th row and
+ * column with zero channels before and after its own.
+ */
+export const SUBSAMPLE_PAD_KERNEL = "ForgettingSubsamplePad";
+
+/** Its gradient: dy [n, oh, ow, before + c + after] -> dx [n, h, w, c] (attrs as the forward's, and inputShape). */
+export const SUBSAMPLE_PAD_GRAD_KERNEL = "ForgettingSubsamplePadGrad";

@@ -4,6 +4,7 @@
  * (./batch_norm.ts), weights drawn later by init.ts.
  */
 import * as tf from "@tensorflow/tfjs";
+import { ADD_RELU_KERNEL, RELU_GRAD_KERNEL, SUBSAMPLE_PAD_GRAD_KERNEL, SUBSAMPLE_PAD_KERNEL } from "../core/kernelNames";
 import { BatchNorm } from "./batch_norm";
 import { Conv2D } from "./conv";
 
@@ -54,7 +55,8 @@ interface OptionAShortcutArgs {
 /**
  * The parameter-free "option A" shortcut of the CIFAR ResNets (He et al. 2016, section 4.2):
  * x[:, ::s, ::s, :] with zero channels appended, [batch, H, W, C] -> [batch, H/s, W/s, C + extra].
- * Its gradient is written out (cut the channels, spread back with zeros) because the stock
+ * One kernel each way where the backend has SUBSAMPLE_PAD_KERNEL; elsewhere a composition
+ * whose gradient is written out (cut the channels, spread back with zeros) because the stock
  * gradients of its parts (AvgPoolGrad, a strided slice) are slow on wasm.
  */
 export class OptionAShortcut extends tf.layers.Layer {
@@ -80,6 +82,14 @@ export class OptionAShortcut extends tf.layers.Layer {
     const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
     const [batch, height, width, channels] = x.shape;
     const s = this.strides;
+    const attrs = { strides: s, before: this.before, after: this.after };
+    if (tf.getKernel(SUBSAMPLE_PAD_KERNEL, tf.getBackend())) {
+      const native = tf.customGrad((...args: unknown[]) => ({
+        value: tf.engine().runKernel<tf.Tensor4D>(SUBSAMPLE_PAD_KERNEL, { x: args[0] as tf.Tensor4D }, attrs),
+        gradFunc: (dy: tf.Tensor | tf.Tensor[]) => tf.engine().runKernel<tf.Tensor4D>(SUBSAMPLE_PAD_GRAD_KERNEL, { x: dy as tf.Tensor4D }, { ...attrs, inputShape: x.shape }),
+      }));
+      return native(x);
+    }
     const shortcut = tf.customGrad((...args: unknown[]) => {
       const input = args[0] as tf.Tensor4D;
       const sub = tf.avgPool(input, 1, s, "valid"); // [batch, ceil(H/s), ceil(W/s), C]
@@ -106,6 +116,43 @@ export class OptionAShortcut extends tf.layers.Layer {
   }
 }
 
+/**
+ * relu(a + b) of two same-shape inputs, the end of a residual block: one kernel where the backend
+ * has ADD_RELU_KERNEL (its gradient one RELU_GRAD_KERNEL call), else tf.relu(tf.add(a, b)).
+ */
+export class AddRelu extends tf.layers.Layer {
+  static className = "AddRelu";
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const [a, b] = inputs as tf.Tensor[];
+    const backend = tf.getBackend();
+    if (!tf.getKernel(ADD_RELU_KERNEL, backend) || !tf.getKernel(RELU_GRAD_KERNEL, backend)) return tf.relu(tf.add(a, b));
+    const fused = tf.customGrad((...args: unknown[]) => {
+      const [left, right, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+      const y = tf.engine().runKernel<tf.Tensor>(ADD_RELU_KERNEL, { a: left, b: right });
+      save([y]);
+      return {
+        value: y,
+        gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+          // relu(a + b) > 0 exactly where a + b > 0, so the saved output selects the gradient.
+          const d = tf.engine().runKernel<tf.Tensor>(RELU_GRAD_KERNEL, { dy: dy as tf.Tensor, x: saved[0] });
+          return [d, tf.clone(d)];
+        },
+      };
+    });
+    return fused(a, b);
+  }
+}
+
+/** relu(a + b): a residual block's sum and its relu in one layer (see AddRelu). */
+export function addRelu(a: SymbolicTensor, b: SymbolicTensor, name: string): SymbolicTensor {
+  return new AddRelu({ name }).apply([a, b]) as SymbolicTensor;
+}
+
 let customLayersRegistered = false;
 
 /** Registers the custom layers for model save/load; called by buildModel (idempotent). */
@@ -114,5 +161,6 @@ export function registerCustomLayers(): void {
   tf.serialization.registerClass(OptionAShortcut);
   tf.serialization.registerClass(BatchNorm);
   tf.serialization.registerClass(Conv2D);
+  tf.serialization.registerClass(AddRelu);
   customLayersRegistered = true;
 }

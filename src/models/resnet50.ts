@@ -6,7 +6,7 @@
  * Output: logits [batch, nClasses]. Layer names follow torchvision's state_dict keys.
  */
 import * as tf from "@tensorflow/tfjs";
-import { batchNorm, conv, dense, relu } from "./layers";
+import { addRelu, batchNorm, conv, dense } from "./layers";
 
 type SymbolicTensor = tf.SymbolicTensor;
 
@@ -27,8 +27,7 @@ function bottleneck(x: SymbolicTensor, width: number, strides: number, name: str
     skip = conv(x, { filters: outChannels, kernelSize: 1, strides, name: `${name}.downsample.0` });
     skip = batchNorm(skip, `${name}.downsample.1`);
   }
-  const sum = tf.layers.add({ name: `${name}.add` }).apply([y, skip]) as SymbolicTensor;
-  return relu(sum, `${name}.relu3`);
+  return addRelu(y, skip, `${name}.relu3`);
 }
 
 /** @param inputShape [224, 224, 3] for ImageNet (H, W >= 32). */

@@ -10,11 +10,11 @@
  *   projection shortcuts (1x1 conv + BN) when the shape changes, global average pool, fc.
  *   11,173,962 parameters at 10 classes.
  *
- * A relu right after a BN runs in the BN layer (fused into one kernel where the backend has
- * it); relu layers remain after the residual additions.
+ * A relu right after a BN runs in the BN layer, and a block's residual sum and its relu run in
+ * one AddRelu layer (each one kernel where the backend has it).
  */
 import * as tf from "@tensorflow/tfjs";
-import { OptionAShortcut, batchNorm, conv, dense, relu } from "./layers";
+import { OptionAShortcut, addRelu, batchNorm, conv, dense } from "./layers";
 
 type SymbolicTensor = tf.SymbolicTensor;
 type Shortcut = "zero-pad" | "projection";
@@ -37,8 +37,7 @@ function basicBlock(x: SymbolicTensor, filters: number, strides: number, shortcu
       skip = new OptionAShortcut({ strides, before, after: extra - before, name: `${name}.shortcut` }).apply(x) as SymbolicTensor;
     }
   }
-  const sum = tf.layers.add({ name: `${name}.add` }).apply([y, skip]) as SymbolicTensor;
-  return relu(sum, `${name}.relu2`);
+  return addRelu(y, skip, `${name}.relu2`);
 }
 
 function cifarResnet(

@@ -16,6 +16,7 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../src/backend";
 import { onednnPlans, onednnStatus } from "../../src/backend/onednn";
 import { BatchNorm } from "../../src/models/batch_norm";
+import { AddRelu, OptionAShortcut } from "../../src/models/layers";
 import { readManifest } from "../../src/runs/manifest";
 import { Sgd } from "../../src/train/sgd";
 import { train } from "../../src/train/train";
@@ -242,6 +243,48 @@ for (const shape of [[7, 5], [2048, 32]] as Array<[number, number]>) {
         return [tf.relu(a), dx, tf.add(a, b), tf.add(a, row)];
       },
       ["relu", "relu gradient", "add", "broadcast add"],
+      0,
+    );
+  });
+}
+
+for (const shape of [[3, 5, 4, 2], [64, 16, 16, 32]]) {
+  test(`AddRelu layer of [${shape}] and its gradients: the fused kernels match relu(add) on cpu exactly`, async (t) => {
+    const size = shape.reduce((a, b) => a * b);
+    const aValues = randomArray(size, 70, `ar-a${shape}`);
+    const bValues = randomArray(size, 71, `ar-b${shape}`);
+    const dyValues = randomArray(size, 72, `ar-dy${shape}`);
+    await compareWithCpu(
+      t,
+      () => {
+        const layer = new AddRelu({ name: "sum" });
+        const [a, b, dy] = [aValues, bValues, dyValues].map((v) => tf.tensor(v, shape));
+        const [da, db] = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.mul(layer.apply([p, q]) as tf.Tensor, dy)))([a, b]);
+        return [layer.apply([a, b]) as tf.Tensor, da, db];
+      },
+      ["output", "a gradient", "b gradient"],
+      0,
+    );
+  });
+}
+
+for (const [shape, strides, before, after] of [
+  [[2, 8, 8, 3], 2, 2, 3],
+  [[3, 7, 9, 4], 2, 0, 4],
+  [[128, 32, 32, 16], 2, 8, 8],
+] as Array<[number[], number, number, number]>) {
+  test(`OptionAShortcut(strides ${strides}, channels +${before}/+${after}) of [${shape}] and its gradient: the kernels match the composition on cpu exactly`, async (t) => {
+    const xValues = randomArray(shape.reduce((a, b) => a * b), 73, `sc${shape}`);
+    await compareWithCpu(
+      t,
+      () => {
+        const layer = new OptionAShortcut({ strides, before, after });
+        const x = tf.tensor(xValues, shape);
+        const y = layer.apply(x) as tf.Tensor;
+        const dy = tf.tensor(randomArray(y.size, 74, `scdy${shape}`), y.shape);
+        return [y, tf.grad((input: tf.Tensor) => tf.sum(tf.mul(layer.apply(input) as tf.Tensor, dy)))(x)];
+      },
+      ["output", "input gradient"],
       0,
     );
   });
