@@ -3,11 +3,14 @@
  * calls of composed kernels count in their caller) is timed with performance.now() and the
  * process CPU clock, per kernel name, over `steps` steps after warm-up. The rest of a step
  * (tape, gradient bookkeeping, JavaScript between kernels) is reported as "outside kernels".
+ * On the oneDNN path it ends with the implementation oneDNN chose for each cached primitive
+ * (DNNL_VERBOSE=1 adds oneDNN's own time per primitive call).
  *
  *   node --import tsx bench/backend/profile.ts [--case mnist-cnn:64] [--steps 20] [--backend wasm] [--threads N]
  */
 import * as tf from "@tensorflow/tfjs";
 import { type BackendName, initBackend } from "../../src/backend";
+import { onednnPlans } from "../../src/backend/onednn";
 import { buildModel } from "../../src/models";
 import { Random } from "../../src/core/random";
 import { trainStep } from "../../src/train/loop";
@@ -85,6 +88,8 @@ async function main(): Promise<void> {
   for (const [name, e] of [...nested.entries()].sort((a, b) => b[1].ms - a[1].ms)) {
     console.log(`  ${name.padEnd(40)} ${(e.calls / steps).toFixed(0).padStart(4)} calls ${(e.ms / steps).toFixed(3).padStart(8)} ms`);
   }
+  const plans = onednnPlans();
+  if (plans.length) console.log(`oneDNN primitives (${env.kernels} on ${env.threads} thread(s)):\n  ${plans.join("\n  ")}`);
   net.dispose();
 }
 
