@@ -22,7 +22,7 @@ import { type ExperimentConfig, experimentSeeds } from "../config/experiment";
 import { scanExperiment } from "../runs/scan";
 import { DEFAULT_RECORDS, type TrainConfig } from "../config/train";
 import { NotebookCellError, type ReportCode, VALID_REPORT_CODE, runNotebooks } from "../report/runNotebooks";
-import { experimentSummary } from "../report/summary";
+import { summaryTables } from "../report/summary";
 import { experimentOverview } from "../report/overview";
 import { type CliCommand, type ParsedOptions, jsonObjectOption, optionTakesFile } from "./args";
 import { EXECUTOR_OPTIONS, baseConfigFromOptions, baseConfigOptions, executorFromOptions, parseFractionList, reportSlurmSubmission, sweepAndReport } from "./sweep";
@@ -202,7 +202,12 @@ export const command: CliCommand = {
     if (options.notebooks) {
       t = performance.now();
       try {
-        const result = await runNotebooks(experimentDir, { summary: experimentSummary, overview: experimentOverview, code: options["report-code"] as ReportCode });
+        // The index shows the analysis above rather than a second one of the same runs.
+        const result = await runNotebooks(experimentDir, {
+          summary: () => summaryTables(summary),
+          overview: (dir) => experimentOverview(dir, summary),
+          code: options["report-code"] as ReportCode,
+        });
         console.log(`study: ${result.entries.length} notebook reports in ${since(t)} s`);
         console.log(`study: done in ${since(started)} s. Open the reports: ${result.index}`);
       } catch (err) {

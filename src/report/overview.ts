@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { analyzeExperiment } from "../analysis/experiment";
-import { summarizeAnalysis } from "../analysis/summary";
+import { type AnalysisSummary, summarizeAnalysis } from "../analysis/summary";
 import { noiseResults, removalResults } from "../analysis/followUps";
 import { formatValue } from "../core/format";
 import { EXPERIMENT_FILE, followUpStudies } from "../runs/layout";
@@ -24,9 +24,11 @@ const REPORTS = { data: "01-data-eda", training: "02-train-one-run", oneRun: "03
 
 /**
  * @param experimentDir the main experiment's folder.
+ * @param analyzed its analysis summary where the caller already has it (a study that just
+ *   analysed it); otherwise the runs are scanned and analysed here.
  * @returns the overview; parts that cannot be read (no runs yet) are left out.
  */
-export function experimentOverview(experimentDir: string): IndexOverview {
+export function experimentOverview(experimentDir: string, analyzed?: AnalysisSummary): IndexOverview {
   const overview: IndexOverview = { keyNumbers: {} };
   if (fs.existsSync(path.join(experimentDir, EXPERIMENT_FILE))) {
     const config = readExperimentConfig(experimentDir);
@@ -50,12 +52,11 @@ export function experimentOverview(experimentDir: string): IndexOverview {
     if (studies.noise) for (const v of noiseResults(studies.noise)) found.push(`${formatValue("percent", v.labelNoise * 100)} labels flipped: ROC AUC ${formatValue("ratio", v.meanAuc)}`);
     overview.keyNumbers[REPORTS.followUps] = found.length ? found : ["absent: no follow-up study (commands below)"];
   }
-  const scan = scanExperiment(experimentDir);
-  if (!scan.dataset || scan.used.length === 0) return overview;
-  const summary = summarizeAnalysis(analyzeExperiment(scan));
+  const summary = analyzed ?? analyzedRuns(experimentDir);
+  if (!summary?.dataset || summary.runsUsed.length === 0) return overview;
   const budgets: BudgetSetSizes[] = summary.budgets;
   overview.headline = budgets;
-  const d = scan.dataset;
+  const d = summary.dataset;
   overview.keyNumbers[REPORTS.data] = [`${formatValue("count", d.nExamples)} training examples, ${d.nClasses} classes`];
   const largest = summary.budgets[summary.budgets.length - 1];
   const result = summary.results.find((r) => r.budget === largest.budget);
@@ -67,6 +68,12 @@ export function experimentOverview(experimentDir: string): IndexOverview {
   const comparisonFile = path.join(experimentDir, "analysis", SCORE_COMPARISON_FILE);
   if (fs.existsSync(comparisonFile)) overview.keyNumbers[REPORTS.dynamics] = scoreKeyNumbers(readJsonFile(comparisonFile, "score comparison is missing") as ScoreComparisonRow[]);
   return overview;
+}
+
+/** The analysis summary of the experiment's runs, or null before any run can be used. */
+function analyzedRuns(experimentDir: string): AnalysisSummary | null {
+  const scan = scanExperiment(experimentDir);
+  return scan.dataset && scan.used.length > 0 ? summarizeAnalysis(analyzeExperiment(scan)) : null;
 }
 
 /** The most stable score and the best detector of flipped labels (AUC of the largest noise fraction). */

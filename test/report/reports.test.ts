@@ -21,6 +21,9 @@ import sharp from "sharp";
 import { jupyterNotebookMissing, startJupyter } from "./liveJupyter";
 import { experimentSummary } from "../../src/report/summary";
 import { experimentOverview } from "../../src/report/overview";
+import { analyzeExperiment } from "../../src/analysis/experiment";
+import { summarizeAnalysis } from "../../src/analysis/summary";
+import { scanExperiment } from "../../src/runs/scan";
 import { TRAIN_PRESETS } from "../../src/config/train";
 import { train } from "../../src/train/train";
 import { chromiumMissing, inspectReport, openBrowser } from "./reportPage";
@@ -72,6 +75,13 @@ before(async () => {
   await trainAll(writeExperimentConfig(outputsRoot, { name: "tiny-study", base, budgets: [2, 3], seeds: 2 }));
   await trainAll(createRemovalStudy({ outputsRoot, source: "tiny-study", name: "tiny-study-removal", counts: [300], seeds: 1, epochs: 2 }));
   await trainAll(createNoiseStudy({ outputsRoot, name: "tiny-study-noise", base, fractions: [0.2], epochs: 3, seeds: 1 }));
+});
+
+test("experimentOverview(dir, summary) with the study's analysis summary gives the overview it computes alone", () => {
+  const summary = summarizeAnalysis(analyzeExperiment(scanExperiment(experimentDir)));
+  const alone = experimentOverview(experimentDir);
+  assert.ok(alone.headline && alone.headline.length > 0, "the overview has the never-learned headline");
+  assert.deepEqual(experimentOverview(experimentDir, summary), alone);
 });
 
 test("runNotebooks(experimentDir) executes the six notebooks and writes .ipynb, .html and index.html", { timeout: 600_000 }, async (t) => {
