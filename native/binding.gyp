@@ -19,7 +19,7 @@
         {
           "target_name": "onednn_kernels",
           "sources": ["onednn_kernels.c"],
-          "libraries": ["-ldnnl", "-lgomp"],
+          "libraries": ["-ldnnl", "-lgomp", "-lm"],
           # No FMA contraction (the SGD step is bit-identical to tfjs' ops); without trapping math
           # gcc vectorizes the element-wise loops' conditionals instead of branching on each float.
           "cflags": ["-O3", "-std=c11", "-fopenmp", "-ffp-contract=off", "-fno-trapping-math"]

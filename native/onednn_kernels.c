@@ -12,6 +12,7 @@
  * one over the OpenMP threads set by setThreads().
  */
 #include <node_api.h>
+#include <math.h>
 #include <omp.h>
 #include <oneapi/dnnl/dnnl.h>
 #include <stdio.h>
@@ -694,6 +695,53 @@ static napi_value subsample_pad(napi_env env, napi_callback_info info) {
   return boolean(env, 1);
 }
 
+/*
+ * crossEntropy(buffer, logits, labels, loss, probs, rows, classes): the mean over rows of
+ * -log softmax(logits[r])[labels[r]] into loss (one float) and each row's softmax into probs
+ * [rows, classes], for the gradient. Row sums in double, rows summed in order: no dependence
+ * on the thread count.
+ */
+static napi_value cross_entropy(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_NAPI_ARGS];
+  char *base;
+  size_t length;
+  if (!read_args(env, info, 7, argv, &base, &length)) return NULL;
+  const float *logits = at(base, int_arg(env, argv[1]));
+  const int32_t *labels = (const int32_t *)(base + int_arg(env, argv[2]));
+  float *loss = at(base, int_arg(env, argv[3])), *probs = at(base, int_arg(env, argv[4]));
+  const int64_t rows = int_arg(env, argv[5]), classes = int_arg(env, argv[6]);
+  double total = 0;
+  for (int64_t r = 0; r < rows; r++) {
+    const float *x = logits + r * classes;
+    float *p = probs + r * classes;
+    float top = x[0];
+    for (int64_t c = 1; c < classes; c++) top = x[c] > top ? x[c] : top;
+    double sum = 0;
+    for (int64_t c = 0; c < classes; c++) sum += exp((double)x[c] - top);
+    for (int64_t c = 0; c < classes; c++) p[c] = (float)(exp((double)x[c] - top) / sum);
+    total += log(sum) - ((double)x[labels[r]] - top);
+  }
+  loss[0] = (float)(total / (double)rows);
+  return boolean(env, 1);
+}
+
+/* crossEntropyGrad(buffer, probs, labels, dy, dlogits, rows, classes): dlogits = dy / rows * (probs - one-hot labels). */
+static napi_value cross_entropy_grad(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_NAPI_ARGS];
+  char *base;
+  size_t length;
+  if (!read_args(env, info, 7, argv, &base, &length)) return NULL;
+  const float *probs = at(base, int_arg(env, argv[1]));
+  const int32_t *labels = (const int32_t *)(base + int_arg(env, argv[2]));
+  const float *dy = at(base, int_arg(env, argv[3]));
+  float *dlogits = at(base, int_arg(env, argv[4]));
+  const int64_t rows = int_arg(env, argv[5]), classes = int_arg(env, argv[6]);
+  const float scale = dy[0] / (float)rows;
+  for (int64_t r = 0; r < rows; r++)
+    for (int64_t c = 0; c < classes; c++) dlogits[r * classes + c] = scale * (probs[r * classes + c] - (c == labels[r] ? 1.0f : 0.0f));
+  return boolean(env, 1);
+}
+
 /* Max pool geometry of NHWC float32 x [n, h, w, c] -> [n, oh, ow, c], undilated. */
 typedef struct {
   int n, h, w, c, kh, kw, oh, ow, sh, sw, pt, pl;
@@ -824,7 +872,7 @@ static napi_value init(napi_env env, napi_value exports) {
   struct { const char *name; napi_callback fn; } functions[] = {
       {"conv2dForward", conv2d_forward}, {"conv2dBackwardData", conv2d_backward_data}, {"conv2dBackwardWeights", conv2d_backward_weights},
       {"matmul", matmul}, {"batchNormForward", batch_norm_forward}, {"batchNormBackward", batch_norm_backward}, {"batchNormWorkspaceBytes", batch_norm_workspace_bytes},
-      {"sgdStep", sgd_step}, {"add", add}, {"addRelu", add_relu}, {"subsamplePad", subsample_pad}, {"relu", relu}, {"reluGrad", relu_grad}, {"maxPool", max_pool}, {"maxPoolGrad", max_pool_grad},
+      {"sgdStep", sgd_step}, {"add", add}, {"addRelu", add_relu}, {"crossEntropy", cross_entropy}, {"crossEntropyGrad", cross_entropy_grad}, {"subsamplePad", subsample_pad}, {"relu", relu}, {"reluGrad", relu_grad}, {"maxPool", max_pool}, {"maxPoolGrad", max_pool_grad},
       {"setThreads", set_threads}, {"lastError", get_last_error}, {"plans", list_plans},
   };
   for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++) {

@@ -3,7 +3,8 @@
  * where Debian's libdnnl-dev is installed): convolution forward (with bias and relu fused) and
  * both gradients, matMul with fused bias and relu, training-mode batch norm forward and
  * backward, max pool and its gradient, relu and its gradient, same-shape add, add + relu, the
- * CIFAR ResNets' option-A shortcut and its gradient, and an SGD step. They run on the wasm backend's own tensors: the addon gets the wasm memory's
+ * CIFAR ResNets' option-A shortcut and its gradient, the mean cross-entropy loss and its
+ * gradient, and an SGD step. They run on the wasm backend's own tensors: the addon gets the wasm memory's
  * ArrayBuffer and byte offsets and writes each output, allocated by backend.makeOutput, in
  * place, so there is no copy per op and no second tensor world. oneDNN uses `threads` OpenMP
  * threads; tfjs keeps every other kernel.
@@ -18,6 +19,8 @@ import {
   ADD_RELU_KERNEL,
   BATCH_NORM_TRAINING_GRAD_KERNEL,
   BATCH_NORM_TRAINING_KERNEL,
+  CROSS_ENTROPY_GRAD_KERNEL,
+  CROSS_ENTROPY_KERNEL,
   RELU_GRAD_KERNEL,
   SGD_STEP_KERNEL,
   SUBSAMPLE_PAD_GRAD_KERNEL,
@@ -81,6 +84,8 @@ interface OnednnAddon {
   add(heap: ArrayBuffer, a: number, b: number, y: number, n: number): boolean;
   addRelu(heap: ArrayBuffer, a: number, b: number, y: number, n: number): boolean;
   subsamplePad(heap: ArrayBuffer, from: number, to: number, n: number, h: number, w: number, c: number, stride: number, before: number, after: number, grad: number): boolean;
+  crossEntropy(heap: ArrayBuffer, logits: number, labels: number, loss: number, probs: number, rows: number, classes: number): boolean;
+  crossEntropyGrad(heap: ArrayBuffer, probs: number, labels: number, dy: number, dlogits: number, rows: number, classes: number): boolean;
   relu(heap: ArrayBuffer, x: number, y: number, n: number): boolean;
   reluGrad(heap: ArrayBuffer, dy: number, x: number, dx: number, n: number): boolean;
   maxPool(heap: ArrayBuffer, x: number, y: number, ...geometry: number[]): boolean;
@@ -406,6 +411,27 @@ function subsamplePad(grad: boolean) {
   };
 }
 
+/** See CROSS_ENTROPY_KERNEL. */
+function crossEntropy(args: KernelArgs): TensorInfo[] {
+  const backend = args.backend as WasmBackendLike;
+  const { logits, labels } = args.inputs as { logits: TensorInfo; labels: TensorInfo };
+  const [rows, classes] = logits.shape;
+  const loss = backend.makeOutput([], "float32");
+  const probs = backend.makeOutput(logits.shape, "float32");
+  addon!.crossEntropy(heap(backend), offset(backend, logits), offset(backend, labels), offset(backend, loss), offset(backend, probs), rows, classes);
+  return [loss, probs];
+}
+
+/** See CROSS_ENTROPY_GRAD_KERNEL. */
+function crossEntropyGrad(args: KernelArgs): TensorInfo {
+  const backend = args.backend as WasmBackendLike;
+  const { probs, labels, dy } = args.inputs as { probs: TensorInfo; labels: TensorInfo; dy: TensorInfo };
+  const [rows, classes] = probs.shape;
+  const out = backend.makeOutput(probs.shape, "float32");
+  addon!.crossEntropyGrad(heap(backend), offset(backend, probs), offset(backend, labels), offset(backend, dy), offset(backend, out), rows, classes);
+  return out;
+}
+
 function relu(args: KernelArgs): TensorInfo {
   const backend = args.backend as WasmBackendLike;
   const { x } = args.inputs as { x: TensorInfo };
@@ -492,6 +518,8 @@ const ADDED: Array<[string, tf.KernelFunc]> = [
   [SGD_STEP_KERNEL, sgdStep],
   [RELU_GRAD_KERNEL, reluGrad],
   [ADD_RELU_KERNEL, addRelu],
+  [CROSS_ENTROPY_KERNEL, crossEntropy],
+  [CROSS_ENTROPY_GRAD_KERNEL, crossEntropyGrad],
   [SUBSAMPLE_PAD_KERNEL, subsamplePad(false)],
   [SUBSAMPLE_PAD_GRAD_KERNEL, subsamplePad(true)],
 ];

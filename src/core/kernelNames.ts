@@ -39,3 +39,12 @@ export const SUBSAMPLE_PAD_KERNEL = "ForgettingSubsamplePad";
 
 /** Its gradient: dy [n, oh, ow, before + c + after] -> dx [n, h, w, c] (attrs as the forward's, and inputShape). */
 export const SUBSAMPLE_PAD_GRAD_KERNEL = "ForgettingSubsamplePadGrad";
+
+/**
+ * Mean softmax cross-entropy of logits [rows, classes] (float32) against labels [rows] (int32):
+ * outputs the loss [] in nats and the softmax probabilities [rows, classes] its gradient takes.
+ */
+export const CROSS_ENTROPY_KERNEL = "ForgettingCrossEntropy";
+
+/** Its gradient from probs [rows, classes], labels [rows] and dy []: dlogits [rows, classes] = dy / rows * (probs - one-hot labels). */
+export const CROSS_ENTROPY_GRAD_KERNEL = "ForgettingCrossEntropyGrad";

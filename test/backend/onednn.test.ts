@@ -19,6 +19,7 @@ import { BatchNorm } from "../../src/models/batch_norm";
 import { AddRelu, OptionAShortcut } from "../../src/models/layers";
 import { readManifest } from "../../src/runs/manifest";
 import { Sgd } from "../../src/train/sgd";
+import { meanCrossEntropy } from "../../src/train/loop";
 import { train } from "../../src/train/train";
 import { skipIfMissing } from "../requirements";
 import { randomArray, relativeError } from "./compare";
@@ -286,6 +287,26 @@ for (const [shape, strides, before, after] of [
       },
       ["output", "input gradient"],
       0,
+    );
+  });
+}
+
+for (const [rows, classes, scale] of [
+  [64, 10, 3],
+  [32, 1000, 10],
+  [5, 2, 100],
+]) {
+  test(`meanCrossEntropy of [${rows}, ${classes}] logits (scale ${scale}) and its gradient: the fused kernels match tfjs' logSoftmax composition on cpu`, async (t) => {
+    const logitValues = randomArray(rows * classes, 80, `ce${rows}x${classes}`).map((v) => v * scale);
+    const labels = Int32Array.from(randomArray(rows, 81, `cel${rows}x${classes}`), (v) => Math.min(classes - 1, Math.floor(((v + 1) / 2) * classes)));
+    await compareWithCpu(
+      t,
+      () => {
+        const logits = tf.tensor2d(logitValues, [rows, classes]);
+        const { value, grad } = tf.valueAndGrad((input: tf.Tensor) => meanCrossEntropy(input as tf.Tensor2D, labels, classes))(logits);
+        return [value, grad];
+      },
+      ["loss", "logits gradient"],
     );
   });
 }
