@@ -97,7 +97,7 @@ export function meanCrossEntropy(logits: tf.Tensor2D, labels: Int32Array, nClass
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => tf.engine().runKernel<tf.Tensor>(CROSS_ENTROPY_GRAD_KERNEL, { probs: saved[0], labels: saved[1], dy: dy as tf.Tensor }),
     };
   });
-  return fused(logits) as tf.Scalar;
+  return fused(logits);
 }
 
 /**
