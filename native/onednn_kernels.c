@@ -10,6 +10,10 @@
  * thread count and kept in a plan cache; a call then only points the plan's memory objects at
  * the buffer and executes. Calls are synchronous on the JavaScript thread; oneDNN spreads each
  * one over the OpenMP threads set by setThreads().
+ *
+ * The kernels oneDNN has no primitive for here (max pool with tfjs' gradient, relu's gradient,
+ * element-wise sums, the option-A shortcut, the loss, the SGD step) are plain C loops over the
+ * same buffer and the same OpenMP threads, each split so that no result depends on the thread count.
  */
 #include <node_api.h>
 #include <math.h>

@@ -31,7 +31,7 @@ const ADDONS = [
     name: "onednn_kernels",
     variable: "with_onednn",
     header: "oneapi/dnnl/dnnl.h",
-    built: "native/onednn_kernels built (oneDNN convolution, matMul and batch-norm kernels for the wasm backend, on every core)",
+    built: "native/onednn_kernels built (oneDNN convolution, matMul and batch norm, and C loops for pooling, element-wise ops, the loss and SGD: training kernels for the wasm backend, on every core)",
     fallback: "The wasm backend will train on its WebAssembly SIMD kernels (one thread).",
     howTo: "a C compiler, make, python3 and oneDNN 2.x (Debian: apt-get install build-essential libdnnl-dev)",
   },
