@@ -375,20 +375,30 @@ fail:
 
 #define MAX_NAPI_ARGS 24
 
-static int read_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv, char **base, size_t *length) {
+static int read_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv, char **base) {
   size_t argc = MAX_NAPI_ARGS;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < want) {
     napi_throw_type_error(env, NULL, "onednn_kernels: wrong number of arguments");
     return 0;
   }
   void *data;
-  if (napi_get_arraybuffer_info(env, argv[0], &data, length) != napi_ok) {
+  size_t length;
+  if (napi_get_arraybuffer_info(env, argv[0], &data, &length) != napi_ok) {
     napi_throw_type_error(env, NULL, "onednn_kernels: the first argument must be the wasm memory's ArrayBuffer");
     return 0;
   }
   *base = data;
   return 1;
 }
+
+/*
+ * Opens a kernel call: reads `want` arguments into argv (the first is the wasm memory's
+ * ArrayBuffer, whose data starts at `base`), or throws a TypeError and returns from the caller.
+ */
+#define KERNEL_CALL(want)       \
+  napi_value argv[MAX_NAPI_ARGS]; \
+  char *base;                     \
+  if (!read_args(env, info, want, argv, &base)) return NULL
 
 static int64_t int_arg(napi_env env, napi_value v) {
   int64_t out = 0;
@@ -410,10 +420,7 @@ static void read_conv(napi_env env, napi_value *argv, conv_geometry *g) {
 
 /* conv2dForward(buffer, x, w, b, y, n, h, w, c, kh, kw, o, oh, ow, sh, sw, pt, pl, pb, pr, relu); b < 0: no bias. */
 static napi_value conv2d_forward(napi_env env, napi_callback_info info) {
-  napi_value argv[MAX_NAPI_ARGS];
-  char *base;
-  size_t length;
-  if (!read_args(env, info, 21, argv, &base, &length)) return NULL;
+  KERNEL_CALL(21);
   int64_t off[4] = {int_arg(env, argv[1]), int_arg(env, argv[2]), int_arg(env, argv[3]), int_arg(env, argv[4])};
   conv_geometry g;
   read_conv(env, argv + 5, &g);
@@ -428,10 +435,7 @@ static napi_value conv2d_forward(napi_env env, napi_callback_info info) {
 
 /* conv2dBackwardData(buffer, dy, w, dx, n, h, w, c, kh, kw, o, oh, ow, sh, sw, pt, pl, pb, pr). */
 static napi_value conv2d_backward_data(napi_env env, napi_callback_info info) {
-  napi_value argv[MAX_NAPI_ARGS];
-  char *base;
-  size_t length;
-  if (!read_args(env, info, 19, argv, &base, &length)) return NULL;
+  KERNEL_CALL(19);
   int64_t off[3] = {int_arg(env, argv[1]), int_arg(env, argv[2]), int_arg(env, argv[3])};
   conv_geometry g;
   read_conv(env, argv + 4, &g);
@@ -479,10 +483,7 @@ static int strided_1x1_weights(char *base, const int64_t *off, const conv_geomet
 
 /* conv2dBackwardWeights(buffer, x, dy, dw, db, n, h, w, c, kh, kw, o, oh, ow, sh, sw, pt, pl, pb, pr); db < 0: no bias. */
 static napi_value conv2d_backward_weights(napi_env env, napi_callback_info info) {
-  napi_value argv[MAX_NAPI_ARGS];
-  char *base;
-  size_t length;
-  if (!read_args(env, info, 20, argv, &base, &length)) return NULL;
+  KERNEL_CALL(20);
   int64_t off[4] = {int_arg(env, argv[1]), int_arg(env, argv[2]), int_arg(env, argv[3]), int_arg(env, argv[4])};
   conv_geometry g;
   read_conv(env, argv + 5, &g);
@@ -495,10 +496,7 @@ static napi_value conv2d_backward_weights(napi_env env, napi_callback_info info)
 
 /* matmul(buffer, a, b, bias, c, m, k, n, transA, transB, relu); bias < 0: none. */
 static napi_value matmul(napi_env env, napi_callback_info info) {
-  napi_value argv[MAX_NAPI_ARGS];
-  char *base;
-  size_t length;
-  if (!read_args(env, info, 11, argv, &base, &length)) return NULL;
+  KERNEL_CALL(11);
   int64_t off[4] = {int_arg(env, argv[1]), int_arg(env, argv[2]), int_arg(env, argv[3]), int_arg(env, argv[4])};
   int bias = off[2] >= 0;
   plan *p = matmul_plan((int)int_arg(env, argv[5]), (int)int_arg(env, argv[6]), (int)int_arg(env, argv[7]), (int)int_arg(env, argv[8]),
@@ -516,10 +514,7 @@ static float float_arg(napi_env env, napi_value v) {
 
 /* batchNormForward(buffer, x, gamma, beta, y, mean, variance, workspace, rows, channels, epsilon, relu); workspace < 0 without relu. */
 static napi_value batch_norm_forward(napi_env env, napi_callback_info info) {
-  napi_value argv[MAX_NAPI_ARGS];
-  char *base;
-  size_t length;
-  if (!read_args(env, info, 12, argv, &base, &length)) return NULL;
+  KERNEL_CALL(12);
   int64_t off[7];
   for (int i = 0; i < 7; i++) off[i] = int_arg(env, argv[1 + i]);
   plan *p = batch_norm_plan(OP_BN_FWD, (int)int_arg(env, argv[8]), (int)int_arg(env, argv[9]), float_arg(env, argv[10]), (int)int_arg(env, argv[11]));
@@ -539,10 +534,7 @@ static napi_value batch_norm_workspace_bytes(napi_env env, napi_callback_info in
 
 /* batchNormBackward(buffer, x, dy, mean, variance, gamma, dx, dgamma, dbeta, workspace, rows, channels, epsilon, relu). */
 static napi_value batch_norm_backward(napi_env env, napi_callback_info info) {
-  napi_value argv[MAX_NAPI_ARGS];
-  char *base;
-  size_t length;
-  if (!read_args(env, info, 14, argv, &base, &length)) return NULL;
+  KERNEL_CALL(14);
   int64_t off[9];
   for (int i = 0; i < 9; i++) off[i] = int_arg(env, argv[1 + i]);
   plan *p = batch_norm_plan(OP_BN_BWD, (int)int_arg(env, argv[10]), (int)int_arg(env, argv[11]), float_arg(env, argv[12]), (int)int_arg(env, argv[13]));
@@ -559,10 +551,7 @@ static napi_value batch_norm_backward(napi_env env, napi_callback_info info) {
 #pragma GCC push_options
 #pragma GCC optimize("fp-contract=off")
 static napi_value sgd_step(napi_env env, napi_callback_info info) {
-  napi_value argv[MAX_NAPI_ARGS];
-  char *base;
-  size_t length;
-  if (!read_args(env, info, 12, argv, &base, &length)) return NULL;
+  KERNEL_CALL(12);
   int64_t off[5];
   for (int i = 0; i < 5; i++) off[i] = int_arg(env, argv[1 + i]);
   int64_t n = int_arg(env, argv[6]);
@@ -604,62 +593,50 @@ static napi_value sgd_step(napi_env env, napi_callback_info info) {
 /* Float pointer at byte offset `off` of the buffer, NULL for a negative offset. */
 static float *at(char *base, int64_t off) { return off >= 0 ? (float *)(base + off) : NULL; }
 
-/* add(buffer, a, b, y, n): y = a + b over n floats (same shapes). */
-static napi_value add(napi_env env, napi_callback_info info) {
-  napi_value argv[MAX_NAPI_ARGS];
-  char *base;
-  size_t length;
-  if (!read_args(env, info, 5, argv, &base, &length)) return NULL;
-  const float *a = at(base, int_arg(env, argv[1])), *b = at(base, int_arg(env, argv[2]));
-  float *y = at(base, int_arg(env, argv[3]));
-  int64_t n = int_arg(env, argv[4]);
+/* Element-wise operations of two float arrays of one length (see binary()). */
+enum binary_op { BINARY_ADD = 0, BINARY_ADD_RELU = 1, BINARY_RELU_GRAD = 2 };
+
+/*
+ * binary(buffer, op, a, b, y, n) over n floats: BINARY_ADD y = a + b; BINARY_ADD_RELU
+ * y = relu(a + b) (a residual block's end); BINARY_RELU_GRAD y = a * (b > 0 ? 1 : 0), the
+ * gradient dy = a of relu at its input x = b, as tfjs composes it (mul, step).
+ */
+static napi_value binary(napi_env env, napi_callback_info info) {
+  KERNEL_CALL(6);
+  const int op = (int)int_arg(env, argv[1]);
+  const float *a = at(base, int_arg(env, argv[2])), *b = at(base, int_arg(env, argv[3]));
+  float *y = at(base, int_arg(env, argv[4]));
+  const int64_t n = int_arg(env, argv[5]);
+  switch (op) {
+    case BINARY_ADD:
 #pragma omp parallel for schedule(static) if (n >= PARALLEL_FLOATS)
-  for (int64_t i = 0; i < n; i++) y[i] = a[i] + b[i];
+      for (int64_t i = 0; i < n; i++) y[i] = a[i] + b[i];
+      break;
+    case BINARY_ADD_RELU:
+#pragma omp parallel for schedule(static) if (n >= PARALLEL_FLOATS)
+      for (int64_t i = 0; i < n; i++) {
+        float sum = a[i] + b[i];
+        y[i] = sum < 0 ? 0 : sum;
+      }
+      break;
+    case BINARY_RELU_GRAD:
+#pragma omp parallel for schedule(static) if (n >= PARALLEL_FLOATS)
+      for (int64_t i = 0; i < n; i++) y[i] = a[i] * (b[i] > 0 ? 1.0f : 0.0f);
+      break;
+    default:
+      return boolean(env, 0);
+  }
   return boolean(env, 1);
 }
 
 /* relu(buffer, x, y, n): y = max(x, 0) over n floats (tfjs' relu: x < 0 ? 0 : x). */
 static napi_value relu(napi_env env, napi_callback_info info) {
-  napi_value argv[MAX_NAPI_ARGS];
-  char *base;
-  size_t length;
-  if (!read_args(env, info, 4, argv, &base, &length)) return NULL;
+  KERNEL_CALL(4);
   const float *x = at(base, int_arg(env, argv[1]));
   float *y = at(base, int_arg(env, argv[2]));
   int64_t n = int_arg(env, argv[3]);
 #pragma omp parallel for schedule(static) if (n >= PARALLEL_FLOATS)
   for (int64_t i = 0; i < n; i++) y[i] = x[i] < 0 ? 0 : x[i];
-  return boolean(env, 1);
-}
-
-/* reluGrad(buffer, dy, x, dx, n): dx = dy * (x > 0 ? 1 : 0), the gradient of relu at its input x, as tfjs composes it (mul, step). */
-static napi_value relu_grad(napi_env env, napi_callback_info info) {
-  napi_value argv[MAX_NAPI_ARGS];
-  char *base;
-  size_t length;
-  if (!read_args(env, info, 5, argv, &base, &length)) return NULL;
-  const float *dy = at(base, int_arg(env, argv[1])), *x = at(base, int_arg(env, argv[2]));
-  float *dx = at(base, int_arg(env, argv[3]));
-  int64_t n = int_arg(env, argv[4]);
-#pragma omp parallel for schedule(static) if (n >= PARALLEL_FLOATS)
-  for (int64_t i = 0; i < n; i++) dx[i] = dy[i] * (x[i] > 0 ? 1.0f : 0.0f);
-  return boolean(env, 1);
-}
-
-/* addRelu(buffer, a, b, y, n): y = relu(a + b) over n floats (a residual block's end). */
-static napi_value add_relu(napi_env env, napi_callback_info info) {
-  napi_value argv[MAX_NAPI_ARGS];
-  char *base;
-  size_t length;
-  if (!read_args(env, info, 5, argv, &base, &length)) return NULL;
-  const float *a = at(base, int_arg(env, argv[1])), *b = at(base, int_arg(env, argv[2]));
-  float *y = at(base, int_arg(env, argv[3]));
-  int64_t n = int_arg(env, argv[4]);
-#pragma omp parallel for schedule(static) if (n >= PARALLEL_FLOATS)
-  for (int64_t i = 0; i < n; i++) {
-    float sum = a[i] + b[i];
-    y[i] = sum < 0 ? 0 : sum;
-  }
   return boolean(env, 1);
 }
 
@@ -670,10 +647,7 @@ static napi_value add_relu(napi_env env, napi_callback_info info) {
  * x is dy [n, oh, ow, before + c + after] and y is dx [n, h, w, c], zero off the sampled pixels.
  */
 static napi_value subsample_pad(napi_env env, napi_callback_info info) {
-  napi_value argv[MAX_NAPI_ARGS];
-  char *base;
-  size_t length;
-  if (!read_args(env, info, 11, argv, &base, &length)) return NULL;
+  KERNEL_CALL(11);
   const float *src = at(base, int_arg(env, argv[1]));
   float *dst = at(base, int_arg(env, argv[2]));
   const int n = (int)int_arg(env, argv[3]), h = (int)int_arg(env, argv[4]), w = (int)int_arg(env, argv[5]), c = (int)int_arg(env, argv[6]);
@@ -706,10 +680,7 @@ static napi_value subsample_pad(napi_env env, napi_callback_info info) {
  * on the thread count.
  */
 static napi_value cross_entropy(napi_env env, napi_callback_info info) {
-  napi_value argv[MAX_NAPI_ARGS];
-  char *base;
-  size_t length;
-  if (!read_args(env, info, 7, argv, &base, &length)) return NULL;
+  KERNEL_CALL(7);
   const float *logits = at(base, int_arg(env, argv[1]));
   const int32_t *labels = (const int32_t *)(base + int_arg(env, argv[2]));
   float *loss = at(base, int_arg(env, argv[3])), *probs = at(base, int_arg(env, argv[4]));
@@ -731,10 +702,7 @@ static napi_value cross_entropy(napi_env env, napi_callback_info info) {
 
 /* crossEntropyGrad(buffer, probs, labels, dy, dlogits, rows, classes): dlogits = dy / rows * (probs - one-hot labels). */
 static napi_value cross_entropy_grad(napi_env env, napi_callback_info info) {
-  napi_value argv[MAX_NAPI_ARGS];
-  char *base;
-  size_t length;
-  if (!read_args(env, info, 7, argv, &base, &length)) return NULL;
+  KERNEL_CALL(7);
   const float *probs = at(base, int_arg(env, argv[1]));
   const int32_t *labels = (const int32_t *)(base + int_arg(env, argv[2]));
   const float *dy = at(base, int_arg(env, argv[3]));
@@ -780,10 +748,7 @@ static int64_t window_argmax(const pool_geometry *g, const float *x_image, int r
 
 /* maxPool(buffer, x, y, n, h, w, c, kh, kw, oh, ow, sh, sw, pt, pl). */
 static napi_value max_pool(napi_env env, napi_callback_info info) {
-  napi_value argv[MAX_NAPI_ARGS];
-  char *base;
-  size_t length;
-  if (!read_args(env, info, 15, argv, &base, &length)) return NULL;
+  KERNEL_CALL(15);
   const float *x = at(base, int_arg(env, argv[1]));
   float *y = at(base, int_arg(env, argv[2]));
   pool_geometry g;
@@ -805,10 +770,7 @@ static napi_value max_pool(napi_env env, napi_callback_info info) {
 
 /* maxPoolGrad(buffer, x, dy, dx, n, h, w, c, kh, kw, oh, ow, sh, sw, pt, pl): dy of each window goes to its maximum. */
 static napi_value max_pool_grad(napi_env env, napi_callback_info info) {
-  napi_value argv[MAX_NAPI_ARGS];
-  char *base;
-  size_t length;
-  if (!read_args(env, info, 16, argv, &base, &length)) return NULL;
+  KERNEL_CALL(16);
   const float *x = at(base, int_arg(env, argv[1])), *dy = at(base, int_arg(env, argv[2]));
   float *dx = at(base, int_arg(env, argv[3]));
   pool_geometry g;
@@ -876,7 +838,7 @@ static napi_value init(napi_env env, napi_value exports) {
   struct { const char *name; napi_callback fn; } functions[] = {
       {"conv2dForward", conv2d_forward}, {"conv2dBackwardData", conv2d_backward_data}, {"conv2dBackwardWeights", conv2d_backward_weights},
       {"matmul", matmul}, {"batchNormForward", batch_norm_forward}, {"batchNormBackward", batch_norm_backward}, {"batchNormWorkspaceBytes", batch_norm_workspace_bytes},
-      {"sgdStep", sgd_step}, {"add", add}, {"addRelu", add_relu}, {"crossEntropy", cross_entropy}, {"crossEntropyGrad", cross_entropy_grad}, {"subsamplePad", subsample_pad}, {"relu", relu}, {"reluGrad", relu_grad}, {"maxPool", max_pool}, {"maxPoolGrad", max_pool_grad},
+      {"sgdStep", sgd_step}, {"binary", binary}, {"crossEntropy", cross_entropy}, {"crossEntropyGrad", cross_entropy_grad}, {"subsamplePad", subsample_pad}, {"relu", relu}, {"maxPool", max_pool}, {"maxPoolGrad", max_pool_grad},
       {"setThreads", set_threads}, {"lastError", get_last_error}, {"plans", list_plans},
   };
   for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++) {

@@ -81,13 +81,12 @@ interface OnednnAddon {
     nesterov: number,
     decay: number,
   ): boolean;
-  add(heap: ArrayBuffer, a: number, b: number, y: number, n: number): boolean;
-  addRelu(heap: ArrayBuffer, a: number, b: number, y: number, n: number): boolean;
+  /** op: see BINARY_OPS. */
+  binary(heap: ArrayBuffer, op: number, a: number, b: number, y: number, n: number): boolean;
   subsamplePad(heap: ArrayBuffer, from: number, to: number, n: number, h: number, w: number, c: number, stride: number, before: number, after: number, grad: number): boolean;
   crossEntropy(heap: ArrayBuffer, logits: number, labels: number, loss: number, probs: number, rows: number, classes: number): boolean;
   crossEntropyGrad(heap: ArrayBuffer, probs: number, labels: number, dy: number, dlogits: number, rows: number, classes: number): boolean;
   relu(heap: ArrayBuffer, x: number, y: number, n: number): boolean;
-  reluGrad(heap: ArrayBuffer, dy: number, x: number, dx: number, n: number): boolean;
   maxPool(heap: ArrayBuffer, x: number, y: number, ...geometry: number[]): boolean;
   maxPoolGrad(heap: ArrayBuffer, x: number, dy: number, dx: number, ...geometry: number[]): boolean;
   setThreads(n: number): void;
@@ -379,23 +378,29 @@ function sgdStep(args: KernelArgs): TensorInfo[] {
   return bufferOut ? [pOut, bufferOut] : [pOut];
 }
 
+/** The addon's element-wise operations of two float32 tensors of one shape (native binary()). */
+const BINARY_OPS = { add: 0, addRelu: 1, reluGrad: 2 } as const;
+
+/** y = op(a, b) of float32 a and b of one shape, into a new tensor of that shape. */
+function binary(backend: WasmBackendLike, op: keyof typeof BINARY_OPS, a: TensorInfo, b: TensorInfo): TensorInfo {
+  const out = backend.makeOutput(a.shape, "float32");
+  addon!.binary(heap(backend), BINARY_OPS[op], offset(backend, a), offset(backend, b), offset(backend, out), tf.util.sizeFromShape(a.shape));
+  return out;
+}
+
 /** Add of two float32 tensors of the same shape (the gradient sums of a residual network); broadcasts fall back. */
 function add(args: KernelArgs): TensorInfo {
   const backend = args.backend as WasmBackendLike;
   const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
   if (!allFloat(a, b) || !tf.util.arraysEqual(a.shape, b.shape)) return fallback("Add", args);
-  const out = backend.makeOutput(a.shape, "float32");
-  addon!.add(heap(backend), offset(backend, a), offset(backend, b), offset(backend, out), tf.util.sizeFromShape(a.shape));
-  return out;
+  return binary(backend, "add", a, b);
 }
 
 /** See ADD_RELU_KERNEL. */
 function addRelu(args: KernelArgs): TensorInfo {
   const backend = args.backend as WasmBackendLike;
   const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
-  const out = backend.makeOutput(a.shape, "float32");
-  addon!.addRelu(heap(backend), offset(backend, a), offset(backend, b), offset(backend, out), tf.util.sizeFromShape(a.shape));
-  return out;
+  return binary(backend, "addRelu", a, b);
 }
 
 /** See SUBSAMPLE_PAD_KERNEL and SUBSAMPLE_PAD_GRAD_KERNEL: [n, h, w, c] is x's shape, the input of the forward. */
@@ -445,9 +450,7 @@ function relu(args: KernelArgs): TensorInfo {
 function reluGrad(args: KernelArgs): TensorInfo {
   const backend = args.backend as WasmBackendLike;
   const { dy, x } = args.inputs as { dy: TensorInfo; x: TensorInfo };
-  const out = backend.makeOutput(x.shape, "float32");
-  addon!.reluGrad(heap(backend), offset(backend, dy), offset(backend, x), offset(backend, out), tf.util.sizeFromShape(x.shape));
-  return out;
+  return binary(backend, "reluGrad", dy, x);
 }
 
 /** [n, h, w, c, kh, kw, oh, ow, sh, sw, pt, pl] of an NHWC max pool (tfjs' MaxPool attrs). */
