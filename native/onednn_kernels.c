@@ -676,8 +676,8 @@ static napi_value subsample_pad(napi_env env, napi_callback_info info) {
 /*
  * crossEntropy(buffer, logits, labels, loss, probs, rows, classes): the mean over rows of
  * -log softmax(logits[r])[labels[r]] into loss (one float) and each row's softmax into probs
- * [rows, classes], for the gradient. Row sums in double, rows summed in order: no dependence
- * on the thread count.
+ * [rows, classes], for the gradient; false (and nothing written) if a label is not a class
+ * index. Row sums in double, rows summed in order: no dependence on the thread count.
  */
 static napi_value cross_entropy(napi_env env, napi_callback_info info) {
   KERNEL_CALL(7);
@@ -685,6 +685,11 @@ static napi_value cross_entropy(napi_env env, napi_callback_info info) {
   const int32_t *labels = (const int32_t *)(base + int_arg(env, argv[2]));
   float *loss = at(base, int_arg(env, argv[3])), *probs = at(base, int_arg(env, argv[4]));
   const int64_t rows = int_arg(env, argv[5]), classes = int_arg(env, argv[6]);
+  for (int64_t r = 0; r < rows; r++)
+    if (labels[r] < 0 || labels[r] >= classes) {
+      snprintf(last_error, sizeof last_error, "label %d of row %lld is not a class index in [0, %lld)", labels[r], (long long)r, (long long)classes);
+      return boolean(env, 0);
+    }
   double total = 0;
   for (int64_t r = 0; r < rows; r++) {
     const float *x = logits + r * classes;

@@ -4,10 +4,10 @@
  * both gradients, matMul with fused bias and relu, training-mode batch norm forward and
  * backward, max pool and its gradient, relu and its gradient, same-shape add, add + relu, the
  * CIFAR ResNets' option-A shortcut and its gradient, the mean cross-entropy loss and its
- * gradient, and an SGD step. They run on the wasm backend's own tensors: the addon gets the wasm memory's
- * ArrayBuffer and byte offsets and writes each output, allocated by backend.makeOutput, in
- * place, so there is no copy per op and no second tensor world. oneDNN uses `threads` OpenMP
- * threads; tfjs keeps every other kernel.
+ * gradient, and an SGD step. They run on the wasm backend's own tensors: the addon gets the
+ * wasm memory's ArrayBuffer and byte offsets and writes each output, allocated by
+ * backend.makeOutput, in place, so there is no copy per op and no second tensor world. The
+ * addon uses `threads` OpenMP threads; tfjs keeps every other kernel.
  *
  * Where the addon is not built (or oneDNN refuses a geometry), the kernels registered before
  * (stock wasm or ./wasm_gradients.ts) run instead; `kernelPath()` says which path is active.
@@ -423,7 +423,9 @@ function crossEntropy(args: KernelArgs): TensorInfo[] {
   const [rows, classes] = logits.shape;
   const loss = backend.makeOutput([], "float32");
   const probs = backend.makeOutput(logits.shape, "float32");
-  addon!.crossEntropy(heap(backend), offset(backend, logits), offset(backend, labels), offset(backend, loss), offset(backend, probs), rows, classes);
+  if (!addon!.crossEntropy(heap(backend), offset(backend, logits), offset(backend, labels), offset(backend, loss), offset(backend, probs), rows, classes)) {
+    throw new Error(`oneDNN kernels: cross-entropy of [${rows}, ${classes}] logits: ${addon!.lastError()}`);
+  }
   return [loss, probs];
 }
 

@@ -311,6 +311,15 @@ for (const [rows, classes, scale] of [
   });
 }
 
+test("meanCrossEntropy on the oneDNN path refuses a label that is not a class index (no read outside the logits)", async (t) => {
+  if (skipIfMissing(t, missingAddon())) return;
+  await initBackend({ backend: "wasm", threads: 2 });
+  await tf.setBackend("wasm");
+  const logits = tf.tensor2d([0.1, 0.2, 0.3, 0.4, 0.5, 0.6], [2, 3]);
+  assert.throws(() => tf.tidy(() => meanCrossEntropy(logits, Int32Array.of(0, 3), 3)), /cross-entropy of \[2, 3\] logits: label 3 of row 1 is not a class index in \[0, 3\)/);
+  logits.dispose();
+});
+
 test("initBackend({backend: 'wasm', threads}) reports the oneDNN kernel path and thread count, and its primitives are jit kernels", async (t) => {
   if (skipIfMissing(t, missingAddon())) return;
   const info = await initBackend({ backend: "wasm", threads: 2 });
