@@ -190,15 +190,17 @@ const CLI_SKIP = fs.existsSync(path.join(PROJECT, "dist", "cli.js")) ? false : "
 
 test("forgetting train stopped by real SIGTERM, SIGINT and a double SIGTERM mid-epoch exits 75 with one line; train --resume ends byte-identical", { skip: CLI_SKIP }, async () => {
   const root = tempRoot();
-  // Each session is signalled after its first epoch line: 4 epochs leave room for 3 stops.
-  const config = { epochs: 4, batchSize: 8, seed: 2, recordFloats: ["loss", "prob"] } satisfies Partial<TrainConfig>;
+  // Each session is signalled 0.2 s after its first epoch line. On the oneDNN path a digits
+  // epoch can take less than that, so a stop may land an epoch or two later: 12 epochs leave
+  // room for 3 stops on a fast machine.
+  const config = { epochs: 12, batchSize: 8, seed: 2, recordFloats: ["loss", "prob"] } satisfies Partial<TrainConfig>;
   const dir = path.join(root, "cli", "sig");
-  const flags = ["--epochs", "4", "--batch-size", "8", "--seed", "2", "--record-floats", "loss,prob", "--backend", "wasm"];
+  const flags = ["--epochs", "12", "--batch-size", "8", "--seed", "2", "--record-floats", "loss,prob", "--backend", "wasm"];
   const sessions: NodeJS.Signals[][] = [["SIGTERM"], ["SIGINT"], ["SIGTERM", "SIGTERM"]];
   const lines: string[] = [];
   for (const [i, signals] of [...sessions, []].entries()) {
     const args = i === 0 ? [CLI, "train", ...flags, "--outputs", root, "--experiment", "cli", "--run-id", "sig"] : [CLI, "train", "--resume", dir, "--backend", "wasm"];
-    // A session's first epoch line, then a third of an epoch (about 0.6 s here): mid-epoch.
+    // A session's first epoch line, then 0.2 s: usually mid-epoch.
     const { code, stderr } = await runAndSignal(args, signals, 200);
     if (code === 0) break;
     assert.equal(code, RESUMABLE_EXIT_CODE, stderr);
@@ -217,7 +219,8 @@ test("forgetting train stopped by real SIGTERM, SIGINT and a double SIGTERM mid-
 
 test("a sweep worker stopped by SIGTERM writes its checkpoint and exits 75 with one line; the run resumes byte-identical", async () => {
   const root = tempRoot();
-  const config = { epochs: 2, batchSize: 8, seed: 4 } satisfies Partial<TrainConfig>;
+  // Signalled 0.2 s after its first epoch line: the epochs after it must outlast that (see above).
+  const config = { epochs: 6, batchSize: 8, seed: 4 } satisfies Partial<TrainConfig>;
   const jobFile = path.join(root, "job.json");
   writeJsonAtomic(jobFile, { config: config as TrainConfig, outputsRoot: root, experiment: "sweep", runId: "w" } satisfies WorkerJobFile);
   const { code, stderr } = await runAndSignal(["--import", "tsx", path.join(PROJECT, "src", "experiments", "worker.ts"), jobFile], ["SIGTERM"], 200);
