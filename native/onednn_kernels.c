@@ -506,6 +506,9 @@ static napi_value matmul(napi_env env, napi_callback_info info) {
   return boolean(env, execute(p, base, off));
 }
 
+/* Float pointer at byte offset `off` of the buffer, NULL for a negative offset. */
+static float *at(char *base, int64_t off) { return off >= 0 ? (float *)(base + off) : NULL; }
+
 static float float_arg(napi_env env, napi_value v) {
   double out = 0;
   napi_get_value_double(env, v, &out);
@@ -557,9 +560,8 @@ static napi_value sgd_step(napi_env env, napi_callback_info info) {
   int64_t n = int_arg(env, argv[6]);
   const float lr = float_arg(env, argv[7]), m = float_arg(env, argv[8]), wd = float_arg(env, argv[9]);
   const int nesterov = (int)int_arg(env, argv[10]), decay = (int)int_arg(env, argv[11]);
-  const float *p = (const float *)(base + off[0]), *g = (const float *)(base + off[1]);
-  const float *buf = off[2] >= 0 ? (const float *)(base + off[2]) : NULL;
-  float *p_out = (float *)(base + off[3]), *buf_out = off[4] >= 0 ? (float *)(base + off[4]) : NULL;
+  const float *p = at(base, off[0]), *g = at(base, off[1]), *buf = at(base, off[2]);
+  float *p_out = at(base, off[3]), *buf_out = at(base, off[4]);
 #pragma omp parallel for schedule(static) if (n >= 65536)
   for (int64_t i = 0; i < n; i++) {
     float d = g[i];
@@ -589,9 +591,6 @@ static napi_value sgd_step(napi_env env, napi_callback_info info) {
 
 /* Below this many floats a loop runs on the calling thread: waking the team costs more. */
 #define PARALLEL_FLOATS 32768
-
-/* Float pointer at byte offset `off` of the buffer, NULL for a negative offset. */
-static float *at(char *base, int64_t off) { return off >= 0 ? (float *)(base + off) : NULL; }
 
 /* Element-wise operations of two float arrays of one length (see binary()). */
 enum binary_op { BINARY_ADD = 0, BINARY_ADD_RELU = 1, BINARY_RELU_GRAD = 2 };
